@@ -1,0 +1,40 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UserError } from '../core/errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `node:util` parseArgs with the CLI's conventions: unknown flags and missing values become a
+ * UserError that repeats the command's usage, instead of a stack trace.
+ */
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = false) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (e) {
+    throw new UserError('bad-arguments', (e as Error).message + '.', `\n${usage}`);
+  }
+}
+
+export function requireOption(value: string | undefined, flag: string, usage: string): string {
+  if (value === undefined || value === '') throw new UserError('bad-arguments', `${flag} is required.`, `\n${usage}`);
+  return value;
+}
+
+export function intOption(value: string | undefined, flag: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError('bad-arguments', `${flag} must be a whole number of at least ${min}, not '${value}'.`);
+  return n;
+}
+
+export function numberOption(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new UserError('bad-arguments', `${flag} must be a number, not '${value}'.`);
+  return n;
+}
+
+/** The last stdout line of every command is one JSON object, for scripts and CI. */
+export function printSummary(summary: unknown): void {
+  process.stdout.write(JSON.stringify(summary) + '\n');
+}

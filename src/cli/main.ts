@@ -1,0 +1,59 @@
+/**
+ * `distillery <command> …`: the same core as the app, headless. Each command lives in
+ * `commands/<name>.ts`, exports `run(argv): Promise<number>` (the exit status) and `usage`.
+ * Commands are imported lazily so that `inspect` never pays for loading tfjs.
+ */
+import { isUserError } from '../core/errors.js';
+
+interface Command {
+  run(argv: string[]): Promise<number>;
+  usage: string;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  inspect: { summary: 'parse a data file and print its report', load: () => import('./commands/inspect.js') },
+  synth: { summary: 'make training data with a teacher LLM', load: () => import('./commands/synth.js') },
+  'teacher-sim': { summary: 'serve a simulated OpenAI-compatible teacher on 127.0.0.1', load: () => import('./commands/teacher-sim.js') },
+  train: { summary: 'train a student classifier', load: () => import('./commands/train.js') },
+  run: { summary: 'the whole distillation loop (S3 rounds), headless', load: () => import('./commands/run.js') },
+  predict: { summary: 'classify texts with an exported bundle', load: () => import('./commands/predict.js') },
+  export: { summary: 'make a bundle from a finished run folder', load: () => import('./commands/export.js') },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
+  return `Usage: distillery <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`distillery <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return name ? 0 : 1;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    console.error(`distillery: unknown command '${name}'.\n\n${help()}`);
+    return 2;
+  }
+  let command: Command;
+  try {
+    command = await entry.load();
+  } catch (e) {
+    console.error(`distillery: the '${name}' command is not available in this build (${(e as Error).message}).`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (isUserError(e)) {
+      console.error(`distillery ${name}: ${e.userMessage}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Example, Source, Split } from '../dataset/example.js';
+
+/**
+ * The single source of truth. Each step reads what it needs from the store and writes what it
+ * made before it reports done, so any step can resume after a reload or a crash.
+ * Implementations: IndexedDB (browser, `idb.ts`), a run folder on disk (Node CLI, `node.ts`) and
+ * memory (tests, `memory.ts`). Every method resolves only after the write is durable.
+ */
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The label set, in display order. */
+  labels: string[];
+  /** Free-form settings of the steps (columns chosen, teacher preset without key, mix…). */
+  settings: Record<string, unknown>;
+}
+
+export interface ExampleFilter {
+  split?: Split;
+  source?: Source;
+  round?: number;
+}
+
+/** One teacher request, journaled so a resumed job never repeats a finished one. */
+export interface RequestRecord {
+  projectId: string;
+  /** Which job (synthesis run, loop run) the request belongs to. */
+  jobId: string;
+  /** Deterministic key of the request within the job (e.g. `generate:r0:17`). */
+  key: string;
+  status: 'done' | 'failed';
+  requestId?: string;
+  acceptedIds: string[];
+  rejected: Record<string, number>;
+  promptTokens: number;
+  completionTokens: number;
+  error?: string;
+  finishedAt: string;
+}
+
+export interface RunRecord {
+  id: string;
+  projectId: string;
+  kind: string;
+  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  createdAt: string;
+  updatedAt: string;
+  /** Config and checkpoint state; shape owned by the module that runs it. */
+  state: Record<string, unknown>;
+}
+
+export interface ModelRecord {
+  id: string;
+  projectId: string;
+  runId?: string;
+  createdAt: string;
+  /** Student spec, labels, metrics: JSON-serialisable. */
+  meta: Record<string, unknown>;
+  /** tfjs `ModelArtifacts` parts: the topology JSON and the weight buffer. */
+  modelJson: Record<string, unknown>;
+  weights: ArrayBuffer;
+}
+
+export interface EmbeddingEntry {
+  /** Hash of the text (see `textHash`). */
+  hash: string;
+  vector: Float32Array;
+}
+
+export interface Store {
+  listProjects(): Promise<ProjectRecord[]>;
+  getProject(id: string): Promise<ProjectRecord | undefined>;
+  putProject(project: ProjectRecord): Promise<void>;
+  /** Deletes the project and everything that belongs to it. */
+  deleteProject(id: string): Promise<void>;
+
+  /** Inserts or replaces by id. */
+  putExamples(projectId: string, examples: Example[]): Promise<void>;
+  listExamples(projectId: string, filter?: ExampleFilter): Promise<Example[]>;
+  deleteExamples(projectId: string, ids: string[]): Promise<void>;
+
+  /** Cache keyed by (encoder id, text hash); missing entries come back undefined. */
+  getEmbeddings(encoderId: string, hashes: string[]): Promise<(Float32Array | undefined)[]>;
+  putEmbeddings(encoderId: string, entries: EmbeddingEntry[]): Promise<void>;
+
+  putRequest(record: RequestRecord): Promise<void>;
+  listRequests(projectId: string, jobId: string): Promise<RequestRecord[]>;
+
+  putRun(run: RunRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(projectId: string): Promise<RunRecord[]>;
+
+  putModel(model: ModelRecord): Promise<void>;
+  getModel(id: string): Promise<ModelRecord | undefined>;
+  listModels(projectId: string): Promise<ModelRecord[]>;
+
+  close(): Promise<void>;
+}

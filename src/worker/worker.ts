@@ -1,0 +1,13 @@
+/**
+ * The Worker entry: exposes the core to the UI over Comlink so that parsing, embedding, training
+ * and teacher calls never run on the main thread. Each concept adds its own namespace here.
+ */
+import * as Comlink from 'comlink';
+
+const api = {
+  ping: () => 'pong' as const,
+};
+
+export type WorkerApi = typeof api;
+
+Comlink.expose(api);
