@@ -1,0 +1,126 @@
+/**
+ * Classification metrics shared by the UI (Train/Evaluate steps) and the CLI. Pure functions over
+ * label indices, so they run anywhere and are easy to check by hand.
+ */
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** How many true examples of this class there were. */
+  support: number;
+}
+
+export interface Metrics {
+  accuracy: number;
+  macroF1: number;
+  perClass: ClassMetrics[];
+  /** confusion[trueIndex][predictedIndex] = count. */
+  confusion: number[][];
+  /** Expected calibration error over 10 equal-width confidence bins; null without scores. */
+  ece: number | null;
+  n: number;
+}
+
+function assertSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
+  if (a.length !== b.length) throw new Error(`metrics: ${a.length} true labels but ${b.length} predictions`);
+}
+
+export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number[][] {
+  assertSameLength(yTrue, yPred);
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
+  return m;
+}
+
+export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  assertSameLength(yTrue, yPred);
+  if (yTrue.length === 0) return 0;
+  let hits = 0;
+  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) hits++;
+  return hits / yTrue.length;
+}
+
+/**
+ * Precision, recall and F1 per class. A class that is never predicted has precision 0, one never
+ * present has recall 0 (scikit-learn's zero_division=0), so macro-F1 punishes ignored classes.
+ */
+export function perClassMetrics(confusion: number[][], labels: string[]): ClassMetrics[] {
+  const k = confusion.length;
+  return Array.from({ length: k }, (_, c) => {
+    const tp = confusion[c][c];
+    let predicted = 0;
+    let actual = 0;
+    for (let j = 0; j < k; j++) {
+      predicted += confusion[j][c];
+      actual += confusion[c][j];
+    }
+    const precision = predicted ? tp / predicted : 0;
+    const recall = actual ? tp / actual : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    return { label: labels[c] ?? String(c), precision, recall, f1, support: actual };
+  });
+}
+
+/** Mean F1 over the classes that occur in the true labels or the predictions. */
+export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number {
+  const cm = confusionMatrix(yTrue, yPred, numClasses);
+  return macroF1FromClasses(perClassMetrics(cm, []), cm);
+}
+
+function macroF1FromClasses(classes: ClassMetrics[], confusion: number[][]): number {
+  const present = classes.filter((c, i) => c.support > 0 || confusion.some((row) => row[i] > 0));
+  if (!present.length) return 0;
+  return present.reduce((s, c) => s + c.f1, 0) / present.length;
+}
+
+/**
+ * Expected calibration error: the gap between confidence (the top score) and accuracy, averaged
+ * over equal-width confidence bins weighted by how many predictions fall in each.
+ */
+export function expectedCalibrationError(yTrue: ArrayLike<number>, scores: ArrayLike<number>[], bins = 10): number {
+  assertSameLength(yTrue, scores);
+  const n = yTrue.length;
+  if (!n) return 0;
+  const count = new Array<number>(bins).fill(0);
+  const conf = new Array<number>(bins).fill(0);
+  const hit = new Array<number>(bins).fill(0);
+  for (let i = 0; i < n; i++) {
+    const { index, value } = argmax(scores[i]);
+    // A confidence of exactly 1 belongs in the last bin, not past it.
+    const b = Math.min(bins - 1, Math.floor(value * bins));
+    count[b]++;
+    conf[b] += value;
+    if (index === yTrue[i]) hit[b]++;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]) ece += (count[b] / n) * Math.abs(hit[b] / count[b] - conf[b] / count[b]);
+  return ece;
+}
+
+export function argmax(xs: ArrayLike<number>): { index: number; value: number } {
+  let index = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[index]) index = i;
+  return { index, value: xs[index] };
+}
+
+/** Every metric at once, from true label indices and either predicted indices or score rows. */
+export function evaluate(yTrue: ArrayLike<number>, predictions: ArrayLike<number> | ArrayLike<number>[], labels: string[]): Metrics {
+  const scores = isScoreRows(predictions) ? predictions : null;
+  const yPred = scores ? scores.map((s) => argmax(s).index) : (predictions as ArrayLike<number>);
+  const confusion = confusionMatrix(yTrue, yPred, labels.length);
+  const perClass = perClassMetrics(confusion, labels);
+  return {
+    accuracy: accuracy(yTrue, yPred),
+    macroF1: macroF1FromClasses(perClass, confusion),
+    perClass,
+    confusion,
+    ece: scores ? expectedCalibrationError(yTrue, scores) : null,
+    n: yTrue.length,
+  };
+}
+
+function isScoreRows(p: ArrayLike<number> | ArrayLike<number>[]): p is ArrayLike<number>[] {
+  return p.length > 0 && typeof (p as ArrayLike<unknown>)[0] === 'object';
+}
