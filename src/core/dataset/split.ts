@@ -1,0 +1,94 @@
+import type { Example } from './example.js';
+
+/**
+ * Seeded sampling and splitting. Every function is deterministic in (examples, seed), so a run
+ * can be reproduced from its config alone.
+ */
+
+/** mulberry32: a tiny, well-mixed 32-bit PRNG; plenty for shuffling datasets. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fisher–Yates on a copy. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = items.slice();
+  const r = rng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Labeled examples grouped by label, labels in first-seen order; unlabeled ones are skipped. */
+export function byClass(examples: readonly Example[]): Map<string, Example[]> {
+  const m = new Map<string, Example[]>();
+  for (const e of examples) {
+    if (e.label === null) continue;
+    let g = m.get(e.label);
+    if (!g) m.set(e.label, (g = []));
+    g.push(e);
+  }
+  return m;
+}
+
+export interface SplitOptions {
+  /** Share of each class held out for validation; default 0.2. */
+  valFraction?: number;
+  seed?: number;
+}
+
+/**
+ * Stratified train/validation split. Every class keeps at least one example in train (a class
+ * with a single example goes wholly to train); each class with two or more gives at least one
+ * to validation when its share rounds to zero, so every class the student learns is also checked.
+ */
+export function stratifiedSplit(examples: readonly Example[], options: SplitOptions = {}): { train: Example[]; val: Example[] } {
+  const frac = options.valFraction ?? 0.2;
+  if (!(frac >= 0 && frac < 1)) throw new RangeError(`valFraction must be in [0, 1), got ${frac}`);
+  const seed = options.seed ?? 0;
+  const train: Example[] = [];
+  const val: Example[] = [];
+  let k = 0;
+  for (const [, group] of byClass(examples)) {
+    const g = shuffled(group, seed * 1000003 + k++);
+    let nVal = Math.round(g.length * frac);
+    if (frac > 0 && nVal === 0 && g.length >= 2) nVal = 1;
+    nVal = Math.min(nVal, g.length - 1);
+    g.forEach((e, i) => (i < nVal ? val : train).push({ ...e, split: i < nVal ? 'val' : 'train' }));
+  }
+  return { train, val };
+}
+
+/** Up to k examples of every class (all of a class that has fewer), seeded. */
+export function sampleKPerClass(examples: readonly Example[], k: number, seed = 0): Example[] {
+  const out: Example[] = [];
+  let c = 0;
+  for (const [, group] of byClass(examples)) out.push(...shuffled(group, seed * 1000003 + c++).slice(0, k));
+  return out;
+}
+
+/**
+ * The benchmark protocol: `seedsPerClass` training seeds and `valPerClass` validation examples
+ * per class, disjoint, the rest left as a pool (e.g. to be annotated). Defaults 8 and 32.
+ */
+export function benchmarkSplit(examples: readonly Example[], opts: { seedsPerClass?: number; valPerClass?: number; seed?: number } = {}) {
+  const s = opts.seedsPerClass ?? 8; const v = opts.valPerClass ?? 32; const seed = opts.seed ?? 0;
+  const seeds: Example[] = []; const val: Example[] = []; const rest: Example[] = [];
+  let c = 0;
+  for (const [, group] of byClass(examples)) {
+    const g = shuffled(group, seed * 1000003 + c++);
+    seeds.push(...g.slice(0, s).map((e) => ({ ...e, split: 'train' as const })));
+    val.push(...g.slice(s, s + v).map((e) => ({ ...e, split: 'val' as const })));
+    rest.push(...g.slice(s + v));
+  }
+  return { seeds, val, rest };
+}
