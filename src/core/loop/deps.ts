@@ -1,0 +1,73 @@
+/**
+ * What the loop needs from the teacher and the student, as interfaces. The loop orchestrates; it
+ * never talks HTTP or tfjs itself. The CLI and the worker pass the real implementations
+ * (`teacher/` and `student/`, wired in `wiring.ts`); unit tests pass small fakes.
+ */
+import type { Example, Strategy } from '../dataset/example.js';
+import type { LongOpOptions } from '../progress.js';
+import type { ModelRecord, Store } from '../store/store.js';
+
+/** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
+export interface LoopError {
+  id: string;
+  text: string;
+  label: string;
+  predicted: string;
+  /** The student's score for its (wrong) prediction. */
+  confidence: number;
+}
+
+export interface SynthJob {
+  projectId: string;
+  /** Journal key: the same job id on resume makes synthesis idempotent. */
+  jobId: string;
+  strategy: Strategy;
+  round: number;
+  /** How many accepted examples this job may add at most. */
+  n: number;
+  labels: string[];
+  /** Labeled seeds shown to the teacher as few-shot examples (never val or test). */
+  seeds: Example[];
+  /** Unlabeled pool for `annotate`. */
+  unlabeled?: Example[];
+  /** Misclassified validation examples for `extrapolate`. */
+  errors?: LoopError[];
+  /** Texts the teacher's output must not copy: validation and test (the leakage guard). */
+  avoidTexts: string[];
+}
+
+/** Counts of one synthesis job. Accepted examples are in the store, not here. */
+export interface SynthOutcome {
+  accepted: number;
+  rejected: Record<string, number>;
+}
+
+export interface TrainingExample {
+  text: string;
+  label: string;
+  /** Loss weight: how much this example counts against others (seed weight vs synthetic). */
+  weight: number;
+}
+
+export interface TrainInput {
+  labels: string[];
+  train: TrainingExample[];
+  /** For the student's early stopping; the same validation set the loop decides on. */
+  val: { text: string; label: string }[];
+  /** Makes training deterministic, so a resumed run trains the same student. */
+  seed: number;
+}
+
+export interface TrainedStudent {
+  /** One score row per text, columns in `labels` order. */
+  predict(texts: string[], options?: LongOpOptions): Promise<number[][]>;
+  /** The model as a store record (topology + weights + meta) so a resumed run can reload it. */
+  toRecord(id: string, projectId: string, runId: string): Promise<ModelRecord>;
+  dispose(): void;
+}
+
+export interface LoopDeps {
+  synthesize(job: SynthJob, options: LongOpOptions & { store: Store }): Promise<SynthOutcome>;
+  train(input: TrainInput, options: LongOpOptions & { store: Store }): Promise<TrainedStudent>;
+  load(record: ModelRecord): Promise<TrainedStudent>;
+}

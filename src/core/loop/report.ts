@@ -1,0 +1,61 @@
+/**
+ * The run's summary, as the CLI prints it and the UI shows it: per round what was added and how
+ * the student scored, the kept student's scores, the baselines, and what the teacher cost.
+ */
+import type { LoopState, MetricsSummary } from './state.js';
+
+interface Score { accuracy: number; macroF1: number }
+
+function score(m: MetricsSummary | undefined): Score | null {
+  return m ? { accuracy: round4(m.accuracy), macroF1: round4(m.macroF1) } : null;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+export interface LoopSummary {
+  rounds: { round: number; added: number; addedBySource: Record<string, number>; trainSize: number; errors: number; val: Score | null; test: Score | null }[];
+  final: { round: number; val: Score | null; test: Score | null };
+  baseline: { seedsOnly: { val: Score | null; test: Score | null }; generationOnly?: { added: number; val: Score | null; test: Score | null } };
+  teacher: { requests: number; failedRequests: number; tokens: number; cost: number };
+  stop: string;
+}
+
+export function loopSummary(state: LoopState): LoopSummary {
+  const rounds = [...state.rounds].sort((a, b) => a.round - b.round);
+  const final = rounds.find((r) => r.round === state.finalRound) ?? rounds[rounds.length - 1];
+  const teacher = { requests: 0, failedRequests: 0, tokens: 0, cost: 0 };
+  for (const r of rounds) {
+    teacher.requests += r.teacher.requests;
+    teacher.failedRequests += r.teacher.failedRequests;
+    teacher.tokens += r.teacher.tokens;
+    teacher.cost += r.teacher.cost;
+  }
+  const gen = state.baselines.generationOnly;
+  return {
+    rounds: rounds.map((r) => ({
+      round: r.round, added: r.addedTotal, addedBySource: r.added, trainSize: r.trainSize ?? 0,
+      errors: r.errors?.length ?? 0, val: score(r.val), test: score(r.test),
+    })),
+    final: { round: final?.round ?? 0, val: score(final?.val), test: score(final?.test) },
+    baseline: {
+      seedsOnly: { val: score(state.baselines.seedsOnly?.val), test: score(state.baselines.seedsOnly?.test) },
+      ...(gen ? { generationOnly: { added: gen.added ?? 0, val: score(gen.val), test: score(gen.test) } } : {}),
+    },
+    teacher: { ...teacher, cost: Math.round(teacher.cost * 1e6) / 1e6 },
+    stop: state.stop ? `${state.stop.reason} after round ${state.stop.afterRound}` : 'running',
+  };
+}
+
+/** A short human-readable table for stderr / logs. */
+export function formatRounds(state: LoopState): string {
+  const pct = (x?: number) => (x === undefined ? '   -  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
+  const lines = ['round  added  train  val-acc  val-F1  test-acc  errors'];
+  const b = state.baselines.seedsOnly;
+  if (b) lines.push(`seeds  ${'0'.padStart(5)}  ${String(b.trainSize).padStart(5)}  ${pct(b.val.accuracy)}  ${pct(b.val.macroF1)}  ${pct(b.test?.accuracy)}`);
+  for (const r of [...state.rounds].sort((a, c) => a.round - c.round)) {
+    lines.push(`${String(r.round).padStart(5)}  ${String(r.addedTotal).padStart(5)}  ${String(r.trainSize ?? 0).padStart(5)}  ${pct(r.val?.accuracy)}  ${pct(r.val?.macroF1)}  ${pct(r.test?.accuracy)}  ${String(r.errors?.length ?? '-').padStart(6)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,230 @@
+/**
+ * The loop's orchestration with small fakes for the teacher and the student (the real ones are
+ * exercised in loop-cli.test.ts): budget accounting, the test set never reaching the teacher,
+ * extrapolation from the previous round's errors, the stop rule, checkpoints and resume.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../../src/core/dataset/example.js';
+import { isAbortError } from '../../src/core/errors.js';
+import { LOOP_DEFAULTS, planBudget, type LoopConfig } from '../../src/core/loop/config.js';
+import type { LoopDeps, SynthJob, TrainInput, TrainedStudent } from '../../src/core/loop/deps.js';
+import { loopSummary } from '../../src/core/loop/report.js';
+import { runLoop } from '../../src/core/loop/run.js';
+import type { LoopState } from '../../src/core/loop/state.js';
+import type { LoopData } from '../../src/core/loop/validate.js';
+import { MemoryStore } from '../../src/core/store/memory.js';
+
+const now = '2026-01-01T00:00:00.000Z';
+const ex = (id: string, text: string, label: string | null): Example => ({ id, text, label, split: 'train', provenance: { source: 'seed', round: 0, createdAt: now } });
+
+// Two topics told apart by their words; the fake student learns word → label counts.
+const WORDS: Record<string, string[]> = { pos: ['good', 'great', 'fine', 'lovely', 'superb', 'nice'], neg: ['bad', 'awful', 'poor', 'dull', 'grim', 'weak'] };
+function data(): LoopData {
+  const seeds = [ex('s1', 'good film', 'pos'), ex('s2', 'great day', 'pos'), ex('s3', 'bad film', 'neg'), ex('s4', 'awful day', 'neg')];
+  const val = ['fine', 'lovely', 'superb', 'poor', 'dull', 'grim'].map((w, i) => ex(`v${i}`, `${w} show`, WORDS.pos.includes(w) ? 'pos' : 'neg'));
+  const test = ['nice', 'weak', 'superb', 'grim'].map((w, i) => ex(`t${i}`, `${w} play TESTONLY`, WORDS.pos.includes(w) ? 'pos' : 'neg'));
+  const unlabeled = ['fine', 'poor', 'nice', 'weak', 'lovely', 'dull', 'good', 'bad', 'great', 'awful', 'superb', 'grim'].map((w, i) => ex(`u${i}`, `${w} tale ${i}`, null));
+  return { seeds, val, test, unlabeled };
+}
+
+function config(over: Partial<LoopConfig> = {}): LoopConfig {
+  return { ...LOOP_DEFAULTS, runId: 'run', projectId: 'p', teacherModel: 'fake', strategy: 'generate', rounds: 2, budget: 40, examplesPerRequest: 5, ...over };
+}
+
+/** A fake teacher that writes examples and journals requests, and is idempotent per (job, request). */
+function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: number } = {}): LoopDeps {
+  let requestsMade = 0;
+  const student = (counts: Map<string, Record<string, number>>, labels: string[]): TrainedStudent => ({
+    async predict(texts) {
+      return texts.map((t) => {
+        const s = labels.map(() => 1e-3);
+        for (const w of t.split(' ')) labels.forEach((l, i) => { s[i] += counts.get(w)?.[l] ?? 0; });
+        const z = s.reduce((a, b) => a + b, 0);
+        return s.map((x) => x / z);
+      });
+    },
+    async toRecord(id, projectId, runId) {
+      return { id, projectId, runId, createdAt: now, meta: { labels, counts: [...counts] }, modelJson: {}, weights: new ArrayBuffer(0) };
+    },
+    dispose() {},
+  });
+  return {
+    async synthesize(job, { store, signal }) {
+      log.push(structuredClone(job));
+      const done = new Set((await store.listRequests(job.projectId, job.jobId)).map((r) => r.key));
+      const per = 5;
+      for (let q = 0; q * per < job.n; q++) {
+        const key = `${job.strategy}:${q}`;
+        if (done.has(key)) continue;
+        if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+        if (opts.failAfterRequests !== undefined && requestsMade >= opts.failAfterRequests) throw Object.assign(new Error('killed'), { name: 'AbortError' });
+        requestsMade++;
+        const made: Example[] = [];
+        for (let i = q * per; i < Math.min(job.n, (q + 1) * per); i++) {
+          let text: string; let label: string;
+          if (job.strategy === 'extrapolate') {
+            const e = job.errors![i % job.errors!.length];
+            label = e.label;
+            text = `${e.text.split(' ')[0]} variant ${job.round}-${i}`;
+          } else if (job.strategy === 'annotate') {
+            const u = job.unlabeled![i % job.unlabeled!.length];
+            label = WORDS.pos.includes(u.text.split(' ')[0]) ? 'pos' : 'neg';
+            text = `${u.text} annotated ${i}`;
+          } else {
+            label = job.labels[i % job.labels.length];
+            text = `${WORDS[label][i % 2]} generated ${job.round}-${i}`;
+          }
+          made.push({ id: `${job.jobId}:${i}`, text, label, split: 'train', provenance: { source: job.strategy === 'extrapolate' ? 'extrapolated' : job.strategy === 'annotate' ? 'annotated' : 'generated', round: job.round, strategy: job.strategy, createdAt: now } });
+        }
+        await store.putExamples(job.projectId, made);
+        await store.putRequest({ projectId: job.projectId, jobId: job.jobId, key, status: 'done', acceptedIds: made.map((m) => m.id), rejected: {}, promptTokens: 100, completionTokens: 50, finishedAt: now });
+      }
+      return { accepted: job.n, rejected: {} };
+    },
+    async train(input: TrainInput) {
+      const counts = new Map<string, Record<string, number>>();
+      for (const e of input.train) for (const w of e.text.split(' ')) {
+        const c = counts.get(w) ?? {};
+        c[e.label] = (c[e.label] ?? 0) + e.weight;
+        counts.set(w, c);
+      }
+      return student(counts, input.labels);
+    },
+    async load(record) {
+      return student(new Map(record.meta.counts as [string, Record<string, number>][]), record.meta.labels as string[]);
+    },
+  };
+}
+
+function counts(state: LoopState) {
+  return state.rounds.map((r) => ({ round: r.round, added: r.addedTotal, bySource: r.added, train: r.trainSize, driven: r.drivenBy.map((e) => e.id) }));
+}
+
+describe('distillation loop', () => {
+  it('runs round 0 and S3 rounds within the budget, extrapolating from the previous round\'s validation errors', async () => {
+    const store = new MemoryStore();
+    const jobs: SynthJob[] = [];
+    const state = await runLoop(config(), data(), { store, deps: fakeDeps(jobs) });
+    const plan = planBudget(config(), true);
+    expect(plan).toEqual({ round0: { generate: 20 }, extrapolation: 20 });
+    expect(state.rounds[0].added).toEqual({ generated: 20 });
+    const total = state.rounds.reduce((s, r) => s + r.addedTotal, 0);
+    expect(total).toBeLessThanOrEqual(40);
+    expect(state.rounds.length).toBeGreaterThanOrEqual(2);
+    // Round 1 extrapolates from exactly the errors round 0's student made on validation.
+    const r1 = jobs.find((j) => j.round === 1)!;
+    expect(r1.strategy).toBe('extrapolate');
+    expect(r1.errors!.map((e) => e.id)).toEqual(state.rounds[0].errors!.map((e) => e.id).slice(0, r1.n));
+    expect(state.rounds[0].errors!.length).toBeGreaterThan(0);
+    for (const e of r1.errors!) expect(e.id.startsWith('val:')).toBe(true);
+    // Extrapolating from the errors fixes them: validation improves over round 0.
+    const last = state.rounds[state.rounds.length - 1];
+    expect(last.val!.accuracy).toBeGreaterThan(state.rounds[0].val!.accuracy);
+    // Teacher use comes from the journal: 5 examples per request, 150 tokens each.
+    const s = loopSummary(state);
+    expect(s.teacher.requests).toBe(total / 5);
+    expect(s.teacher.tokens).toBe(150 * total / 5);
+    expect(s.baseline.seedsOnly.test).not.toBeNull();
+    expect(state.steps.at(-1)).toBe('done');
+  });
+
+  it('never shows the test set to the teacher, and passes validation and test texts to the leakage guard', async () => {
+    const jobs: SynthJob[] = [];
+    const d = data();
+    d.unlabeled = d.unlabeled!.filter((u) => /^(good|bad) /.test(u.text));
+    await runLoop(config({ strategy: 'mix', mix: { generate: 1, annotate: 1, rationale: 1 }, budget: 60 }), d, { store: new MemoryStore(), deps: fakeDeps(jobs) });
+    expect(new Set(jobs.map((j) => j.strategy))).toEqual(new Set(['generate', 'annotate', 'rationale', 'extrapolate']));
+    for (const j of jobs) {
+      const shown = JSON.stringify([j.seeds, j.unlabeled ?? [], j.errors ?? []]);
+      expect(shown).not.toContain('TESTONLY');
+      expect(j.avoidTexts.filter((t) => t.includes('TESTONLY'))).toHaveLength(4);
+      expect(j.avoidTexts).toContain('fine show');
+      for (const seed of j.seeds) expect(seed.split).toBe('train');
+    }
+  });
+
+  it('with --rounds 0 spends the whole budget in round 0 and never extrapolates', async () => {
+    const jobs: SynthJob[] = [];
+    const state = await runLoop(config({ rounds: 0, budget: 30 }), data(), { store: new MemoryStore(), deps: fakeDeps(jobs) });
+    expect(jobs.map((j) => [j.strategy, j.n])).toEqual([['generate', 30]]);
+    expect(state.rounds).toHaveLength(1);
+    expect(state.stop?.reason).toBe('rounds');
+  });
+
+  it('holds out a stratified validation split from the seeds when no validation file is given', async () => {
+    const d = data();
+    const seeds = [...d.seeds, ex('s5', 'fine thing', 'pos'), ex('s6', 'poor thing', 'neg'), ex('s7', 'nice one', 'pos'), ex('s8', 'dull one', 'neg')];
+    const store = new MemoryStore();
+    const jobs: SynthJob[] = [];
+    await runLoop(config({ rounds: 0, budget: 10 }), { seeds, test: d.test }, { store, deps: fakeDeps(jobs) });
+    const val = await store.listExamples('p', { split: 'val' });
+    const train = await store.listExamples('p', { split: 'train', source: 'seed' });
+    expect(val.map((e) => e.label).sort()).toEqual(['neg', 'pos']);
+    expect(train).toHaveLength(6);
+    // Validation texts are never few-shot examples for the teacher.
+    const valTexts = new Set(val.map((e) => e.text));
+    for (const j of jobs) for (const s of j.seeds) expect(valTexts.has(s.text)).toBe(false);
+  });
+
+  it('stops when validation macro-F1 has not improved for `patience` rounds', async () => {
+    // A student that never changes: round 1 cannot improve, so patience 1 stops after it.
+    const deps = fakeDeps();
+    const frozen: LoopDeps = { ...deps, train: (input, o) => deps.train({ ...input, train: input.train.filter((e) => e.weight === 1 && /^(good|great|bad|awful) (film|day)$/.test(e.text)) }, o) };
+    const state = await runLoop(config({ rounds: 5, budget: 100, patience: 1 }), data(), { store: new MemoryStore(), deps: frozen });
+    expect(state.stop).toEqual({ reason: 'patience', afterRound: 1 });
+    expect(state.rounds).toHaveLength(2);
+    expect(state.finalRound).toBe(1);
+  });
+
+  it('stops when the budget is spent', async () => {
+    const state = await runLoop(config({ rounds: 5, budget: 20, round0Fraction: 0.5, patience: 9 }), data(), { store: new MemoryStore(), deps: fakeDeps() });
+    expect(state.rounds.reduce((s, r) => s + r.addedTotal, 0)).toBeLessThanOrEqual(20);
+    expect(['budget', 'no-errors']).toContain(state.stop?.reason);
+  });
+
+  it('reports the same budget spent on plain generation when asked', async () => {
+    const state = await runLoop(config({ generationBaseline: true }), data(), { store: new MemoryStore(), deps: fakeDeps() });
+    const s = loopSummary(state);
+    expect(s.baseline.generationOnly?.added).toBe(40);
+    expect(s.baseline.generationOnly?.test).not.toBeNull();
+  });
+
+  it('resumes after being cut off at every step with the same final counts as an uninterrupted run', async () => {
+    const cfg = config({ generationBaseline: true, budget: 40 });
+    const reference = await runLoop(cfg, data(), { store: new MemoryStore(), deps: fakeDeps() });
+    const steps = reference.steps.length;
+    for (let cut = 1; cut < steps; cut++) {
+      const store = new MemoryStore();
+      const ac = new AbortController();
+      let seen = 0;
+      await expect(runLoop(cfg, data(), { store, deps: fakeDeps(), signal: ac.signal, onEvent: (e) => { if (e.type === 'step' && ++seen === cut) ac.abort(); } }))
+        .rejects.toSatisfy(isAbortError);
+      const run = await store.getRun('run');
+      expect((run!.state as unknown as LoopState).steps.length).toBeGreaterThanOrEqual(cut);
+      const resumed = await runLoop(cfg, data(), { store, deps: fakeDeps() });
+      expect(counts(resumed)).toEqual(counts(reference));
+      expect(loopSummary(resumed).teacher).toEqual(loopSummary(reference).teacher);
+      expect(loopSummary(resumed).baseline).toEqual(loopSummary(reference).baseline);
+    }
+  });
+
+  it('resumes a synthesis job killed between teacher requests without repeating or losing any', async () => {
+    const cfg = config({ budget: 40 });
+    const reference = await runLoop(cfg, data(), { store: new MemoryStore(), deps: fakeDeps() });
+    const requests = loopSummary(reference).teacher.requests;
+    expect(requests).toBeGreaterThan(4);
+    for (let after = 1; after < requests; after++) {
+      const store = new MemoryStore();
+      await expect(runLoop(cfg, data(), { store, deps: fakeDeps([], { failAfterRequests: after }) })).rejects.toSatisfy(isAbortError);
+      const resumed = await runLoop(cfg, data(), { store, deps: fakeDeps() });
+      expect(counts(resumed)).toEqual(counts(reference));
+      expect(loopSummary(resumed).teacher.requests).toBe(loopSummary(reference).teacher.requests);
+    }
+  });
+
+  it('refuses to resume a run with different settings instead of mixing them', async () => {
+    const store = new MemoryStore();
+    await runLoop(config({ rounds: 0, budget: 10 }), data(), { store, deps: fakeDeps() });
+    await expect(runLoop(config({ rounds: 0, budget: 20 }), data(), { store, deps: fakeDeps() })).rejects.toThrow(/different settings or files/);
+  });
+});
