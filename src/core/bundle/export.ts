@@ -1,0 +1,146 @@
+import type { Example } from '../dataset/example.js';
+import type { LongOpOptions } from '../progress.js';
+import { throwIfAborted } from '../errors.js';
+import type { Metrics } from '../student/metrics.js';
+import { toCsv, toJsonl } from './dataset-export.js';
+import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES, type InferenceSpec, type InputSpec } from './format.js';
+import { exampleSource, inferenceModuleSource } from './inference-module.js';
+import { buildManifest } from './manifest.js';
+import { renderModelCard } from './model-card.js';
+import { publicUrl, redactSecrets } from './secrets.js';
+import { zipFiles } from './zip.js';
+
+/** The trained model as tfjs ModelArtifacts parts (what `model.save(tf.io.withSaveHandler(…))` gives). */
+export interface ModelParts {
+  modelTopology: object;
+  weightSpecs: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }>;
+  weightData: ArrayBuffer;
+}
+
+/** Everything a bundle is made of. See index.ts for who builds it. */
+export interface BundleInput {
+  /** Shown as the model card's title. */
+  name?: string;
+  /** One sentence on what the classifier is for. */
+  task?: string;
+  labels: string[];
+  model: ModelParts;
+  /** How texts become the model input (the inference file implements exactly this). */
+  input: InputSpec;
+  /** What the last layer outputs. */
+  output: 'softmax' | 'logits';
+  /** For token-ids and word-vectors-mean inputs: line i of vocab.txt is row/id i. */
+  vocab?: string[];
+  /** For word-vectors-mean: int8 rows, `count*4` bytes of float32 scales then `count*dim` int8. */
+  vectors?: Uint8Array;
+  student: {
+    kind: string;
+    hyperparameters: Record<string, unknown>;
+    /** The core's serialisable StudentSpec, kept whole so the app can continue training. */
+    spec?: unknown;
+  };
+  /** The run's recorded metrics: the card and metrics.json are printed from these objects. */
+  metrics: { val?: Metrics; test?: Metrics; rounds?: unknown[] };
+  /** Seeds and synthetic examples with provenance (unlabeled ones are left out). */
+  examples: Example[];
+  teacher?: { model?: string; baseUrl?: string };
+  promptTemplates?: { id: string; description?: string }[];
+  /** ISO time; defaults to now. */
+  createdAt?: string;
+}
+
+const enc = new TextEncoder();
+const json = (v: unknown) => enc.encode(JSON.stringify(v, null, 2) + '\n');
+
+function sampleTexts(examples: Example[], labels: string[]): string[] {
+  const out: string[] = [];
+  for (const l of labels) {
+    const e = examples.find((x) => x.label === l && x.text.length < 200);
+    if (e) out.push(e.text);
+    if (out.length >= 3) break;
+  }
+  return out.length ? out : ['an example text'];
+}
+
+/** The bundle's files, by name, manifest included (before zipping). */
+export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions = {}): Promise<Record<string, Uint8Array>> {
+  const createdAt = input.createdAt ?? new Date().toISOString();
+  const labeled = input.examples.filter((e) => e.label !== null && e.split !== 'unlabeled');
+  const inference: InferenceSpec = {
+    format: BUNDLE_FORMAT_NAME,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    labels: input.labels,
+    input: input.input,
+    output: input.output,
+  };
+  const teacher = input.teacher ? { model: input.teacher.model, baseUrl: publicUrl(input.teacher.baseUrl) } : undefined;
+  const files: Record<string, Uint8Array> = {
+    [FILES.modelJson]: json({
+      format: 'layers-model',
+      generatedBy: 'distillery',
+      convertedBy: null,
+      modelTopology: input.model.modelTopology,
+      weightsManifest: [{ paths: [FILES.weights], weights: input.model.weightSpecs }],
+    }),
+    [FILES.weights]: new Uint8Array(input.model.weightData),
+    [FILES.inference]: json(inference),
+    [FILES.labels]: json(input.labels),
+    [FILES.student]: json(redactSecrets({
+      kind: input.student.kind,
+      hyperparameters: input.student.hyperparameters,
+      spec: input.student.spec ?? null,
+      teacher,
+      promptTemplates: input.promptTemplates ?? [],
+      createdAt,
+    })),
+    [FILES.metrics]: json(redactSecrets(input.metrics)),
+    [FILES.dataJsonl]: enc.encode(toJsonl(labeled)),
+    [FILES.dataCsv]: enc.encode(toCsv(labeled)),
+    [FILES.inferenceModule]: enc.encode(inferenceModuleSource()),
+    [FILES.example]: enc.encode(exampleSource(sampleTexts(labeled, input.labels))),
+    [FILES.packageJson]: json({
+      name: 'distillery-student',
+      private: true,
+      type: 'module',
+      main: FILES.inferenceModule,
+      dependencies: {
+        '@tensorflow/tfjs': '^4.22.0',
+        ...(input.input.kind === 'sentence-embedding' ? { '@huggingface/transformers': '^3.0.0 || ^4.0.0' } : {}),
+      },
+    }),
+    [FILES.card]: enc.encode(renderModelCard({
+      name: input.name ?? `Distillery student (${input.labels.join(' / ')})`,
+      task: input.task,
+      labels: input.labels,
+      metrics: input.metrics,
+      examples: labeled,
+      teacherModel: input.teacher?.model,
+      promptTemplates: input.promptTemplates,
+      studentKind: input.student.kind,
+      hyperparameters: redactSecrets(input.student.hyperparameters),
+      input: input.input,
+      createdAt,
+    })),
+  };
+  if (input.input.kind === 'token-ids' || input.input.kind === 'word-vectors-mean') {
+    if (!input.vocab) throw new Error(`writeBundle: a ${input.input.kind} bundle needs its vocabulary`);
+    files[input.input.vocabFile] = enc.encode(input.vocab.join('\n') + '\n');
+  }
+  if (input.input.kind === 'word-vectors-mean') {
+    if (!input.vectors) throw new Error('writeBundle: a word-vectors-mean bundle needs its vector table');
+    files[input.input.vectorsFile] = input.vectors;
+  }
+  throwIfAborted(opts.signal);
+  opts.onProgress?.({ phase: 'bundle', done: 1, total: 2 });
+  const manifest = await buildManifest(files, createdAt);
+  files[FILES.manifest] = json(manifest);
+  return files;
+}
+
+/** Builds the bundle and zips it: the bytes of `distillery-student.zip`. */
+export async function writeBundle(input: BundleInput, opts: LongOpOptions = {}): Promise<Uint8Array> {
+  const files = await buildBundleFiles(input, opts);
+  const zip = zipFiles(files);
+  opts.onProgress?.({ phase: 'bundle', done: 2, total: 2 });
+  return zip;
+}

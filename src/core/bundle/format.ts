@@ -1,0 +1,99 @@
+/**
+ * The bundle format: what a Distillery student .zip holds. Shared by export, import, the inference
+ * file and the CLI, so the one list of names lives here.
+ */
+
+/** Bumped whenever a reader of an older version could misread a newer bundle. */
+export const BUNDLE_FORMAT_VERSION = 1;
+export const BUNDLE_FORMAT_NAME = 'distillery-student-bundle';
+
+export const FILES = {
+  manifest: 'manifest.json',
+  modelJson: 'model.json',
+  weights: 'weights.bin',
+  inference: 'inference.json',
+  labels: 'labels.json',
+  student: 'student.json',
+  metrics: 'metrics.json',
+  vocab: 'vocab.txt',
+  vectors: 'vectors.bin',
+  card: 'README.md',
+  inferenceModule: 'distillery-student.mjs',
+  example: 'example.mjs',
+  packageJson: 'package.json',
+  dataJsonl: 'data/train.jsonl',
+  dataCsv: 'data/train.csv',
+} as const;
+
+/** Files every bundle must have; the rest depend on the encoder. */
+export const REQUIRED_FILES = [
+  FILES.modelJson,
+  FILES.weights,
+  FILES.inference,
+  FILES.labels,
+  FILES.card,
+  FILES.inferenceModule,
+] as const;
+
+/**
+ * How texts become the model's input tensor. This is everything the inference file needs besides
+ * the model itself, written as plain JSON so any language can reimplement it.
+ */
+export type InputSpec =
+  | {
+      /** Token ids → the model (an embedding layer inside the model, e.g. GloVe-initialised). */
+      kind: 'token-ids';
+      /** `vocab.txt`: line i is the token whose id is i. */
+      vocabFile: string;
+      vocabSize: number;
+      maxLen: number;
+      padId: number;
+      oovId: number;
+      /** Where padding and truncation happen. */
+      padding: 'pre' | 'post';
+      truncating: 'pre' | 'post';
+    }
+  | {
+      /** The mean of the known words' vectors (optionally L2-normalised) → the model. */
+      kind: 'word-vectors-mean';
+      vocabFile: string;
+      /** Float32 little-endian, row i is the vector of vocab line i. */
+      vectorsFile: string;
+      vocabSize: number;
+      dim: number;
+      normalize: boolean;
+    }
+  | {
+      /** A transformers.js feature-extraction model (mean pooling) → the model. */
+      kind: 'sentence-embedding';
+      model: string;
+      revision: string;
+      dim: number;
+      pooling: 'mean' | 'cls';
+      normalize: boolean;
+      /** Passed to transformers.js `pipeline(..., { dtype })` where set (e.g. 'fp32', 'q8'). */
+      dtype?: string;
+    };
+
+export interface InferenceSpec {
+  format: typeof BUNDLE_FORMAT_NAME;
+  formatVersion: number;
+  labels: string[];
+  input: InputSpec;
+  /** What the model's last layer outputs: probabilities already, or logits to softmax. */
+  output: 'softmax' | 'logits';
+}
+
+export interface ManifestEntry {
+  sha256: string;
+  bytes: number;
+}
+
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT_NAME;
+  formatVersion: number;
+  createdAt: string;
+  generator: string;
+  /** Every file of the bundle except manifest.json itself. */
+  files: Record<string, ManifestEntry>;
+}

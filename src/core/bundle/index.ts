@@ -1,0 +1,29 @@
+/**
+ * The student bundle: export, import and the data downloads.
+ *
+ * For train/run (CLI) and the app: build a `BundleInput` from the trained student and the run's
+ * record, then
+ *
+ *     const zip: Uint8Array = await writeBundle(input, { signal, onProgress });
+ *     await writeFile(join(outDir, 'distillery-student.zip'), zip);   // Node; the app downloads it
+ *
+ * `input` holds: `labels`; `model` (tfjs ModelArtifacts parts: modelTopology, weightSpecs,
+ * weightData — from `model.save(tf.io.withSaveHandler(async a => …))`); `input` (how texts become
+ * the model input: token ids over `vocab`, mean word vectors over `vocab` + `vectors`, or a
+ * sentence encoder's id and revision — see `InputSpec` in format.ts); `output` ('softmax' or
+ * 'logits'); `student` ({kind, hyperparameters, spec: the core StudentSpec}); `metrics` ({val,
+ * test} Metrics objects — the model card is printed from them); `examples` (seeds and synthetic,
+ * with provenance); `teacher` ({model, baseUrl} — never a key: anything key-like is removed);
+ * `promptTemplates`; `createdAt`.
+ *
+ * `readBundle(bytes)` opens and verifies one (distinct UserError codes per kind of damage), and
+ * `openPredictor(bundle)` classifies texts with it (predictor.ts; imports tfjs). `exportDataset`
+ * writes the data alone as JSONL, CSV or the Hugging Face layout.
+ */
+export { writeBundle, buildBundleFiles, type BundleInput, type ModelParts } from './export.js';
+export { readBundle, type Bundle } from './import.js';
+export { exportDataset, toCsv, toJsonl, toHfDataset, selectExamples, type DatasetFormat, type DatasetSelection } from './dataset-export.js';
+export { renderModelCard, formatMetric } from './model-card.js';
+export { zipFiles, unzipFiles } from './zip.js';
+export { sha256Hex } from './manifest.js';
+export { BUNDLE_FORMAT_VERSION, FILES, type InferenceSpec, type InputSpec, type BundleManifest } from './format.js';

@@ -1,0 +1,219 @@
+import { LOOKUP_JS, TOKENIZER_JS } from './runtime-source.generated.js';
+import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES } from './format.js';
+
+/**
+ * The bundle's own inference file, `distillery-student.mjs`: an ES module whose only imports are
+ * `@tensorflow/tfjs` and, for sentence-encoder bundles only, `@huggingface/transformers` (loaded
+ * lazily, so word-vector bundles never need it). It reads the bundle's files itself (node:fs in
+ * Node, fetch in browsers) and hands the model to `tf.loadLayersModel(tf.io.fromMemory(...))`,
+ * because stock tfjs has no file:// loader without tfjs-node. The tokenizer and vocabulary lookup
+ * are the core's own code, generated into runtime-source.generated.ts.
+ */
+
+const RUNTIME = String.raw`
+const FORMAT = __FORMAT__;
+const FORMAT_VERSION = __FORMAT_VERSION__;
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) && typeof window === 'undefined';
+
+function isFileBase(base) {
+  if (base instanceof URL) return base.protocol === 'file:';
+  return isNode && !/^[a-z][a-z0-9+.-]*:\/\//i.test(base) || /^file:/i.test(base);
+}
+
+/** Reads one bundle file from a folder (Node), a URL (browser or Node), or a {name: bytes} map. */
+async function readBundleFile(base, name) {
+  if (base && typeof base === 'object' && !(base instanceof URL)) {
+    const v = base[name];
+    if (v === undefined) throw new Error('distillery-student: the bundle has no ' + name);
+    return v instanceof Uint8Array ? v : new Uint8Array(v);
+  }
+  if (isNode && isFileBase(base)) {
+    // Names kept in variables so that browser bundlers leave these Node-only imports alone.
+    const fsName = 'node:fs/promises', pathName = 'node:path', urlName = 'node:url';
+    const fs = await import(/* @vite-ignore */ fsName);
+    const path = await import(/* @vite-ignore */ pathName);
+    const url = await import(/* @vite-ignore */ urlName);
+    const dir = base instanceof URL || /^file:/i.test(base) ? url.fileURLToPath(base) : base;
+    const buf = await fs.readFile(path.join(dir, name));
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  const root = String(base).endsWith('/') ? String(base) : String(base) + '/';
+  const href = typeof location !== 'undefined' ? new URL(name, new URL(root, location.href)) : new URL(name, root);
+  const res = await fetch(href);
+  if (!res.ok) throw new Error('distillery-student: could not fetch ' + href + ' (HTTP ' + res.status + ')');
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+const readText = async (base, name) => new TextDecoder().decode(await readBundleFile(base, name));
+const readJson = async (base, name) => JSON.parse(await readText(base, name));
+
+function vocabulary(text) {
+  const words = text.split('\n');
+  if (words.length && words[words.length - 1] === '') words.pop();
+  const index = new Map();
+  // Last row wins on a duplicate, as in the app's own table.
+  for (let i = 0; i < words.length; i++) index.set(words[i], i);
+  return { words, index };
+}
+
+/** Turns texts into the model's input tensor, exactly as the app does. */
+async function makeEncoder(spec, base, options) {
+  const input = spec.input;
+  if (input.kind === 'token-ids') {
+    const wv = vocabulary(await readText(base, input.vocabFile));
+    return (texts) => {
+      const data = new Int32Array(texts.length * input.maxLen).fill(input.padId);
+      texts.forEach((text, r) => {
+        let ids = lookupTokens(wv, tokenize(text)).map((i) => (i < 0 ? input.oovId : i));
+        if (ids.length > input.maxLen) ids = input.truncating === 'pre' ? ids.slice(ids.length - input.maxLen) : ids.slice(0, input.maxLen);
+        const offset = input.padding === 'pre' ? input.maxLen - ids.length : 0;
+        for (let j = 0; j < ids.length; j++) data[r * input.maxLen + offset + j] = ids[j];
+      });
+      return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
+    };
+  }
+  if (input.kind === 'word-vectors-mean') {
+    const wv = vocabulary(await readText(base, input.vocabFile));
+    const bin = await readBundleFile(base, input.vectorsFile);
+    const count = wv.words.length, dim = input.dim;
+    // int8 rows with one float32 scale each, the layout of the app's own word-vector table.
+    const scales = new Float32Array(bin.slice(0, count * 4).buffer);
+    const q = new Int8Array(bin.buffer, bin.byteOffset + count * 4, count * dim);
+    return (texts) => {
+      const out = new Float32Array(texts.length * dim);
+      texts.forEach((text, r) => {
+        const ids = lookupTokens(wv, tokenize(text)).filter((i) => i >= 0);
+        const acc = new Float64Array(dim);
+        for (const i of ids) { const s = scales[i]; for (let j = 0; j < dim; j++) acc[j] += Math.fround(q[i * dim + j] * s); }
+        let norm = 0;
+        for (let j = 0; j < dim; j++) { acc[j] = ids.length ? acc[j] / ids.length : 0; norm += acc[j] * acc[j]; }
+        const scale = input.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+        for (let j = 0; j < dim; j++) out[r * dim + j] = acc[j] * scale;
+      });
+      return tf.tensor2d(out, [texts.length, dim]);
+    };
+  }
+  if (input.kind === 'sentence-embedding') {
+    const name = '@huggingface/transformers';
+    const hf = options.transformers || await import(/* @vite-ignore */ name);
+    const extractor = await hf.pipeline('feature-extraction', options.encoderModel || input.model, {
+      revision: input.revision,
+      ...(input.dtype ? { dtype: input.dtype } : {}),
+      ...(options.encoderOptions || {}),
+    });
+    return async (texts) => {
+      const out = await extractor(texts, { pooling: input.pooling, normalize: input.normalize });
+      return tf.tensor2d(Float32Array.from(out.data), [texts.length, input.dim]);
+    };
+  }
+  throw new Error('distillery-student: unknown input kind ' + input.kind);
+}
+
+function concatBuffers(parts) {
+  const n = parts.reduce((s, p) => s + p.byteLength, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.byteLength; }
+  return out.buffer;
+}
+
+/**
+ * Loads a bundle: a folder path or file: URL (Node), an http(s) URL (browser or Node), or an
+ * object mapping file names to bytes (e.g. the entries of the unzipped .zip).
+ * options.encoderModel: a local path or hub id to use instead of the bundle's sentence encoder.
+ */
+export async function load(bundle, options = {}) {
+  const spec = await readJson(bundle, 'inference.json');
+  if (spec.format !== FORMAT || spec.formatVersion !== FORMAT_VERSION) {
+    throw new Error('distillery-student: this file reads ' + FORMAT + ' v' + FORMAT_VERSION + ', the bundle is ' + spec.format + ' v' + spec.formatVersion);
+  }
+  const modelJson = await readJson(bundle, 'model.json');
+  const weightSpecs = [];
+  const parts = [];
+  for (const group of modelJson.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) parts.push(await readBundleFile(bundle, p));
+  }
+  const model = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: modelJson.modelTopology,
+    weightSpecs,
+    weightData: concatBuffers(parts),
+  }));
+  const encode = await makeEncoder(spec, bundle, options);
+  const labels = spec.labels;
+  const batchSize = options.batchSize || 128;
+
+  /** Classifies texts: one {label, scores} per text, scores mapping every label to its probability. */
+  async function predict(texts) {
+    if (typeof texts === 'string') texts = [texts];
+    const results = [];
+    for (let start = 0; start < texts.length; start += batchSize) {
+      const batch = texts.slice(start, start + batchSize);
+      const x = await encode(batch);
+      const y = tf.tidy(() => {
+        const out = model.predict(x);
+        return spec.output === 'logits' ? tf.softmax(out) : out;
+      });
+      const probs = await y.array();
+      x.dispose();
+      y.dispose();
+      for (const row of probs) {
+        let best = 0;
+        const scores = {};
+        row.forEach((p, i) => { scores[labels[i]] = p; if (p > row[best]) best = i; });
+        results.push({ label: labels[best], scores });
+      }
+    }
+    return results;
+  }
+
+  return { labels, spec, model, predict, dispose: () => model.dispose() };
+}
+`;
+
+export function inferenceModuleSource(): string {
+  return [
+    '// distillery-student.mjs: runs a Distillery student bundle in browsers and Node.',
+    '// Dependencies: @tensorflow/tfjs; @huggingface/transformers only for sentence-encoder bundles.',
+    '//   const student = await load(\'./my-bundle/\');  const [r] = await student.predict([\'some text\']);',
+    "import * as tf from '@tensorflow/tfjs';",
+    '',
+    '// ---- The word tokenizer, generated from Distillery\'s src/core/encode/tokenize.ts ----',
+    TOKENIZER_JS,
+    '',
+    '// ---- Vocabulary lookup, generated from Distillery\'s src/core/encode/word-vectors.ts ----',
+    LOOKUP_JS,
+    '',
+    '// ---- Loading and prediction ----',
+    RUNTIME.replace('__FORMAT__', JSON.stringify(BUNDLE_FORMAT_NAME)).replace('__FORMAT_VERSION__', String(BUNDLE_FORMAT_VERSION)).trim(),
+    '',
+    'export { tokenize };',
+    '',
+  ].join('\n');
+}
+
+/** `example.mjs`: `node example.mjs "a text" …` or `node example.mjs --input texts.txt` (one per line). */
+export function exampleSource(sampleTexts: string[]): string {
+  return [
+    "// Usage: npm install @tensorflow/tfjs  (and @huggingface/transformers for a sentence-encoder bundle)",
+    '//        node example.mjs "a text to classify" ["another" …]',
+    '//        node example.mjs --input texts.txt        # one text per line',
+    "// Prints one JSON line per text: {\"text\", \"label\", \"scores\"}.",
+    `import { load } from './${FILES.inferenceModule}';`,
+    '',
+    `const SAMPLES = ${JSON.stringify(sampleTexts)};`,
+    '',
+    'const args = process.argv.slice(2);',
+    'let texts = args.length ? args : SAMPLES;',
+    "if (args[0] === '--input') {",
+    "  const { readFile } = await import('node:fs/promises');",
+    "  texts = (await readFile(args[1], 'utf8')).split(/\\r?\\n/).filter((t) => t.trim() !== '');",
+    '}',
+    '',
+    "const student = await load(new URL('.', import.meta.url));",
+    'const results = await student.predict(texts);',
+    'results.forEach((r, i) => console.log(JSON.stringify({ text: texts[i], label: r.label, scores: r.scores })));',
+    'student.dispose();',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs';
+import { tokenize } from '../encode/tokenize.js';
+import { lookupTokens } from '../encode/word-vectors.js';
+import { UserError } from '../errors.js';
+import type { Bundle } from './import.js';
+
+/**
+ * Predictions from an opened bundle inside Distillery (CLI `predict`, the app's "try it" box),
+ * through the core's own tokenizer and lookup — the same preprocessing the bundle's inference
+ * file carries as generated code.
+ */
+
+export interface Prediction {
+  label: string;
+  scores: Record<string, number>;
+}
+
+export interface BundlePredictor {
+  labels: string[];
+  predict(texts: string[]): Promise<Prediction[]>;
+  dispose(): void;
+}
+
+export interface PredictorOptions {
+  /** Turns texts into sentence embeddings, for sentence-encoder bundles (the core's encoder). */
+  embed?: (texts: string[], model: string, revision: string) => Promise<Float32Array[]>;
+  batchSize?: number;
+}
+
+function vocabIndex(words: string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < words.length; i++) index.set(words[i], i);
+  return index;
+}
+
+export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {}): Promise<BundlePredictor> {
+  const model = await tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts));
+  const input = bundle.inference.input;
+  const labels = bundle.labels;
+  let encode: (texts: string[]) => Promise<tf.Tensor>;
+  if (input.kind === 'token-ids') {
+    const wv = { index: vocabIndex(bundle.vocab ?? []) };
+    encode = async (texts) => {
+      const data = new Int32Array(texts.length * input.maxLen).fill(input.padId);
+      texts.forEach((text, r) => {
+        let ids = lookupTokens(wv, tokenize(text)).map((i) => (i < 0 ? input.oovId : i));
+        if (ids.length > input.maxLen) ids = input.truncating === 'pre' ? ids.slice(ids.length - input.maxLen) : ids.slice(0, input.maxLen);
+        const offset = input.padding === 'pre' ? input.maxLen - ids.length : 0;
+        for (let j = 0; j < ids.length; j++) data[r * input.maxLen + offset + j] = ids[j];
+      });
+      return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
+    };
+  } else if (input.kind === 'word-vectors-mean') {
+    const wv = { index: vocabIndex(bundle.vocab ?? []) };
+    const count = bundle.vocab?.length ?? 0;
+    const bin = bundle.vectors!;
+    const scales = new Float32Array(bin.slice(0, count * 4).buffer);
+    const q = new Int8Array(bin.buffer, bin.byteOffset + count * 4, count * input.dim);
+    encode = async (texts) => {
+      const dim = input.dim;
+      const out = new Float32Array(texts.length * dim);
+      texts.forEach((text, r) => {
+        const ids = lookupTokens(wv, tokenize(text)).filter((i) => i >= 0);
+        const acc = new Float64Array(dim);
+        for (const i of ids) for (let j = 0; j < dim; j++) acc[j] += Math.fround(q[i * dim + j] * scales[i]);
+        let norm = 0;
+        for (let j = 0; j < dim; j++) { acc[j] = ids.length ? acc[j] / ids.length : 0; norm += acc[j] * acc[j]; }
+        const s = input.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+        for (let j = 0; j < dim; j++) out[r * dim + j] = acc[j] * s;
+      });
+      return tf.tensor2d(out, [texts.length, dim]);
+    };
+  } else {
+    const embed = opts.embed;
+    if (!embed) {
+      model.dispose();
+      throw new UserError('bundle-needs-encoder', `This bundle needs the sentence encoder ${input.model} to make predictions, and it is not available here.`,
+        'Load the encoder first (Train step), or use the bundle\'s distillery-student.mjs where the hub is reachable.');
+    }
+    encode = async (texts) => {
+      const vecs = await embed(texts, input.model, input.revision);
+      const flat = new Float32Array(texts.length * input.dim);
+      vecs.forEach((v, i) => flat.set(v, i * input.dim));
+      return tf.tensor2d(flat, [texts.length, input.dim]);
+    };
+  }
+  const batchSize = opts.batchSize ?? 128;
+  return {
+    labels,
+    async predict(texts) {
+      const results: Prediction[] = [];
+      for (let start = 0; start < texts.length; start += batchSize) {
+        const x = await encode(texts.slice(start, start + batchSize));
+        const y = tf.tidy(() => {
+          const out = model.predict(x) as tf.Tensor;
+          return bundle.inference.output === 'logits' ? tf.softmax(out) : out;
+        });
+        const probs = (await y.array()) as number[][];
+        x.dispose();
+        y.dispose();
+        for (const row of probs) {
+          let best = 0;
+          const scores: Record<string, number> = {};
+          row.forEach((p, i) => { scores[labels[i]] = p; if (p > row[best]) best = i; });
+          results.push({ label: labels[best], scores });
+        }
+      }
+      return results;
+    },
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,60 @@
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { UserError } from '../errors.js';
+
+/**
+ * Zip read and write through fflate (synchronous: bundles are a few MB and the callers already
+ * run off the main thread, in the worker or the CLI).
+ */
+
+const MTIME = new Date('2020-01-01T00:00:00Z');
+
+/** Names sorted and a fixed mtime, so the same files always give the same bytes. */
+export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
+  const z: Zippable = {};
+  for (const name of Object.keys(files).sort()) {
+    // Weights and vectors are nearly incompressible floats: storing them saves time for ~5%.
+    const level = /\.(bin)$/.test(name) ? 0 : 6;
+    z[name] = [files[name], { level, mtime: MTIME }];
+  }
+  return zipSync(z);
+}
+
+const EOCD = [0x50, 0x4b, 0x05, 0x06];
+const LOCAL = [0x50, 0x4b, 0x03, 0x04];
+
+function startsWith(bytes: Uint8Array, sig: number[], at = 0): boolean {
+  return sig.every((b, i) => bytes[at + i] === b);
+}
+
+/** A zip ends with its central directory; without the end record the file was cut short. */
+function hasEndRecord(bytes: Uint8Array): boolean {
+  const from = Math.max(0, bytes.length - 22 - 0xffff);
+  for (let i = bytes.length - 22; i >= from; i--) if (startsWith(bytes, EOCD, i)) return true;
+  return false;
+}
+
+export function unzipFiles(bytes: Uint8Array, what = 'The file'): Record<string, Uint8Array> {
+  if (bytes.length < 22 || !(startsWith(bytes, LOCAL) || startsWith(bytes, EOCD))) {
+    throw new UserError('bundle-not-zip', `${what} is not a zip archive.`, 'Choose the .zip that Distillery exported.');
+  }
+  if (!hasEndRecord(bytes)) {
+    throw new UserError(
+      'bundle-truncated',
+      `${what} is a truncated zip: it ends before the zip's directory (${bytes.length} bytes), so the download or copy was cut short.`,
+      'Download or copy the bundle again.',
+    );
+  }
+  let out: Record<string, Uint8Array>;
+  try {
+    out = unzipSync(bytes);
+  } catch (e) {
+    throw new UserError(
+      'bundle-truncated',
+      `${what} is a damaged or truncated zip (${(e as Error).message}).`,
+      'Download or copy the bundle again.',
+    );
+  }
+  // Folders appear as empty entries ending in '/': they are not files.
+  for (const name of Object.keys(out)) if (name.endsWith('/')) delete out[name];
+  return out;
+}
