@@ -46,13 +46,13 @@ describe('setup validation', () => {
   });
 
   it('refuses a budget below one request, and a mix that leaves a strategy less than one request', () => {
-    const e = refusal(() => validateSetup(cfg({ budget: 5 }), { seeds }));
+    const e = refusal(() => validateSetup(cfg({ budget: 3 }), { seeds }));
     expect(e.code).toBe('budget-too-small');
-    expect(e.userMessage).toMatch(/budget of 5 .* below one teacher request \(10 examples\)/);
-    const m = refusal(() => validateSetup(cfg({ strategy: 'mix', budget: 30 }), { seeds }));
-    expect(m.userMessage).toMatch(/generate 8, rationale 7 examples in round 0/);
-    expect(m.userMessage).toMatch(/at least 40/);
-    expect(() => validateSetup(cfg({ strategy: 'mix', budget: 40 }), { seeds })).not.toThrow();
+    expect(e.userMessage).toMatch(/budget of 3 examples is below one teacher request \(5 examples\)/);
+    const m = refusal(() => validateSetup(cfg({ strategy: 'mix', budget: 15 }), { seeds }));
+    expect(m.userMessage).toMatch(/generate 4, rationale 4 examples in round 0/);
+    expect(m.userMessage).toMatch(/at least 20/);
+    expect(() => validateSetup(cfg({ strategy: 'mix', budget: 20 }), { seeds })).not.toThrow();
   });
 
   it('refuses annotation without unlabeled texts, and a single class', () => {

@@ -53,19 +53,20 @@ function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: number } = {
       log.push(structuredClone(job));
       const done = new Set((await store.listRequests(job.projectId, job.jobId)).map((r) => r.key));
       const per = 5;
-      for (let q = 0; q * per < job.n; q++) {
+      const total = job.strategy === 'extrapolate' ? job.errors!.length * job.n : job.n;
+      for (let q = 0; q * per < total; q++) {
         const key = `${job.strategy}:${q}`;
         if (done.has(key)) continue;
         if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
         if (opts.failAfterRequests !== undefined && requestsMade >= opts.failAfterRequests) throw Object.assign(new Error('killed'), { name: 'AbortError' });
         requestsMade++;
         const made: Example[] = [];
-        for (let i = q * per; i < Math.min(job.n, (q + 1) * per); i++) {
+        for (let i = q * per; i < Math.min(total, (q + 1) * per); i++) {
           let text: string; let label: string;
           if (job.strategy === 'extrapolate') {
-            const e = job.errors![i % job.errors!.length];
+            const e = job.errors![Math.floor(i / job.n)];
             label = e.label;
-            text = `${e.text.split(' ')[0]} variant ${job.round}-${i}`;
+            text = `${e.text.split(' ')[0]} variant ${job.jobId}-${i}`;
           } else if (job.strategy === 'annotate') {
             const u = job.unlabeled![i % job.unlabeled!.length];
             label = WORDS.pos.includes(u.text.split(' ')[0]) ? 'pos' : 'neg';
@@ -114,7 +115,11 @@ describe('distillation loop', () => {
     // Round 1 extrapolates from exactly the errors round 0's student made on validation.
     const r1 = jobs.find((j) => j.round === 1)!;
     expect(r1.strategy).toBe('extrapolate');
-    expect(r1.errors!.map((e) => e.id)).toEqual(state.rounds[0].errors!.map((e) => e.id).slice(0, r1.n));
+    expect(r1.errors!.map((e) => e.id)).toEqual(state.rounds[0].errors!.map((e) => e.id));
+    // Round 1's share (half of the 20 left for S3) split over the errors: n each, the most confident errors one more.
+    const extra = jobs.filter((j) => j.round === 1 && j.jobId.endsWith('extrapolate-extra'));
+    expect(r1.n * r1.errors!.length + (extra[0]?.errors!.length ?? 0)).toBe(10);
+    expect(state.rounds[1].addedTotal).toBe(10);
     expect(state.rounds[0].errors!.length).toBeGreaterThan(0);
     for (const e of r1.errors!) expect(e.id.startsWith('val:')).toBe(true);
     // Extrapolating from the errors fixes them: validation improves over round 0.
@@ -122,8 +127,8 @@ describe('distillation loop', () => {
     expect(last.val!.accuracy).toBeGreaterThan(state.rounds[0].val!.accuracy);
     // Teacher use comes from the journal: 5 examples per request, 150 tokens each.
     const s = loopSummary(state);
-    expect(s.teacher.requests).toBe(total / 5);
-    expect(s.teacher.tokens).toBe(150 * total / 5);
+    expect(s.teacher.requests).toBe(jobs.reduce((n, j) => n + Math.ceil((j.strategy === 'extrapolate' ? j.errors!.length * j.n : j.n) / 5), 0));
+    expect(s.teacher.tokens).toBe(150 * s.teacher.requests);
     expect(s.baseline.seedsOnly.test).not.toBeNull();
     expect(state.steps.at(-1)).toBe('done');
   });

@@ -49,7 +49,7 @@ export const LOOP_DEFAULTS = {
   seedWeight: 1,
   valFraction: 0.25,
   seed: 1,
-  examplesPerRequest: 10,
+  examplesPerRequest: 5,
   generationBaseline: false,
   price: { input: 0, output: 0 },
 };

@@ -23,7 +23,10 @@ export interface SynthJob {
   jobId: string;
   strategy: Strategy;
   round: number;
-  /** How many accepted examples this job may add at most. */
+  /**
+   * Examples wanted: generate/rationale/annotate: in all (annotate: the first n unlabeled texts);
+   * extrapolate: per error case (the teacher's convention).
+   */
   n: number;
   labels: string[];
   /** Labeled seeds shown to the teacher as few-shot examples (never val or test). */

@@ -16,7 +16,8 @@ import { evaluate } from '../student/metrics.js';
 import { planBudget, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
 import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './deps.js';
 import type { LoopEvent } from './events.js';
-import { asSplit, dataFingerprint, holdOutValidation } from './prepare.js';
+import { asSplit, dataFingerprint } from './prepare.js';
+import { stratifiedSplit } from '../dataset/split.js';
 import { Checkpoint, type BaselineRecord, type LoopState, type MetricsSummary, type RoundRecord, type TeacherUse } from './state.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
 
@@ -73,7 +74,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
 
   // ---- prepare: the data and its roles ----------------------------------------------------------
   if (!cp.done('prepare')) {
-    const split = data.val ? { train: data.seeds, val: data.val } : holdOutValidation(data.seeds, config.valFraction, config.seed);
+    const split = data.val ? { train: data.seeds, val: data.val } : stratifiedSplit(data.seeds, { valFraction: config.valFraction, seed: config.seed });
     const now = new Date().toISOString();
     await store.putProject({ id: config.projectId, name: config.runId, createdAt: now, updatedAt: now, labels, settings: { loop: config.runId } });
     await store.putExamples(config.projectId, [
@@ -160,12 +161,13 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     return rec;
   };
 
-  const synthStep = async (round: number, strategy: Strategy, n: number, errors?: LoopError[]) => {
-    const id = `r${round}.synth.${strategy}`;
+  /** One synthesis job, named `name` within its round (the job id and the checkpoint step). */
+  const synthStep = async (round: number, name: string, strategy: Strategy, n: number, errors?: LoopError[]) => {
+    const id = `r${round}.synth.${name}`;
     if (cp.done(id)) return;
     throwIfAborted(signal);
     await deps.synthesize({
-      projectId: config.projectId, jobId: synthJobId(config.runId, round, strategy), strategy, round, n, labels,
+      projectId: config.projectId, jobId: synthJobId(config.runId, round, name), strategy, round, n, labels,
       seeds, unlabeled: strategy === 'annotate' ? unlabeled : undefined, errors, avoidTexts,
     }, { store, signal, onProgress: options.onProgress });
     await cp.complete(id);
@@ -173,14 +175,14 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
   };
 
   /** After a round's synthesis: what it added (deduplicated against earlier rounds) and what it cost. */
-  const closeSynthesis = async (round: number, strategies: Strategy[]) => {
+  const closeSynthesis = async (round: number, jobNames: string[]) => {
     const id = `r${round}.synth`;
     if (cp.done(id)) return;
     const before = round > 0 ? (await synthetic(config.projectId, round - 1)).length : 0;
     const now = await synthetic(config.projectId, round);
     const fresh = now.filter((e) => e.provenance.round === round);
     const stored = (await store.listExamples(config.projectId, { split: 'train', round })).filter((e) => e.provenance.source !== 'seed');
-    const { use, rejected } = await teacherUse(config.projectId, strategies.map((s) => synthJobId(config.runId, round, s)));
+    const { use, rejected } = await teacherUse(config.projectId, jobNames.map((s) => synthJobId(config.runId, round, s)));
     const dropped = stored.length - fresh.length;
     if (dropped > 0) rejected['duplicate-of-earlier'] = (rejected['duplicate-of-earlier'] ?? 0) + dropped;
     await cp.complete(id, () => {
@@ -262,7 +264,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
 
   // ---- round 0 ----------------------------------------------------------------------------------
   const r0 = Object.entries(plan.round0).filter(([, n]) => (n ?? 0) > 0) as [Round0Strategy, number][];
-  for (const [strategy, n] of r0) await synthStep(0, strategy, n);
+  for (const [strategy, n] of r0) await synthStep(0, strategy, strategy, n);
   await closeSynthesis(0, r0.map(([s]) => s));
   await trainAndEvaluate(0);
 
@@ -271,13 +273,24 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const prev = roundRecord(round - 1);
     const spent = state.rounds.filter((r) => r.round >= 1).reduce((sum, r) => sum + r.addedTotal, 0);
     const n = Math.min(roundBudget(plan, config.rounds, round, spent), config.budget - state.rounds.reduce((s, r) => s + r.addedTotal, 0));
-    const drivers = (prev.errors ?? []).slice(0, Math.max(1, n));
     if (!cp.done(`r${round}.plan`)) {
-      await cp.complete(`r${round}.plan`, () => { roundRecord(round).drivenBy = drivers; });
+      // The teacher makes `perError` examples like each error; when the round's budget does not
+      // divide evenly, the most confident mistakes get one more (a second, smaller job).
+      const errors = prev.errors ?? [];
+      const drivers = errors.slice(0, Math.min(errors.length, n));
+      const perError = drivers.length ? Math.floor(n / drivers.length) : 0;
+      const extra = n - perError * drivers.length;
+      await cp.complete(`r${round}.plan`, () => { Object.assign(roundRecord(round), { drivenBy: drivers, perError, extra }); });
       step(`r${round}.plan`, round);
     }
-    await synthStep(round, 'extrapolate', n, roundRecord(round).drivenBy);
-    await closeSynthesis(round, ['extrapolate']);
+    const rec = roundRecord(round);
+    const jobs = ['extrapolate'];
+    await synthStep(round, 'extrapolate', 'extrapolate', rec.perError!, rec.drivenBy);
+    if (rec.extra) {
+      jobs.push('extrapolate-extra');
+      await synthStep(round, 'extrapolate-extra', 'extrapolate', 1, rec.drivenBy.slice(0, rec.extra));
+    }
+    await closeSynthesis(round, jobs);
     await trainAndEvaluate(round);
   }
   student?.dispose();

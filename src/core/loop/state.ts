@@ -35,6 +35,9 @@ export interface RoundRecord {
   teacher: TeacherUse;
   /** The validation errors this round's synthesis extrapolated from (rounds ≥ 1). */
   drivenBy: LoopError[];
+  /** Extrapolation plan: examples asked per error, and how many top errors get one more. */
+  perError?: number;
+  extra?: number;
   trainSize?: number;
   modelId?: string;
   val?: MetricsSummary;
