@@ -29,9 +29,9 @@ export interface BundleInput {
   input: InputSpec;
   /** What the last layer outputs. */
   output: 'softmax' | 'logits';
-  /** For token-ids and word-vectors-mean inputs: line i of vocab.txt is row/id i. */
+  /** For token-ids and word-vectors-pool inputs: line i of vocab.txt is row/id i. */
   vocab?: string[];
-  /** For word-vectors-mean: int8 rows, `count*4` bytes of float32 scales then `count*dim` int8. */
+  /** For word-vectors-pool: int8 rows, `count*4` bytes of float32 scales then `count*dim` int8. */
   vectors?: Uint8Array;
   student: {
     kind: string;
@@ -122,12 +122,12 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       createdAt,
     })),
   };
-  if (input.input.kind === 'token-ids' || input.input.kind === 'word-vectors-mean') {
+  if (input.input.kind === 'token-ids' || input.input.kind === 'word-vectors-pool') {
     if (!input.vocab) throw new Error(`writeBundle: a ${input.input.kind} bundle needs its vocabulary`);
     files[input.input.vocabFile] = enc.encode(input.vocab.join('\n') + '\n');
   }
-  if (input.input.kind === 'word-vectors-mean') {
-    if (!input.vectors) throw new Error('writeBundle: a word-vectors-mean bundle needs its vector table');
+  if (input.input.kind === 'word-vectors-pool') {
+    if (!input.vectors) throw new Error('writeBundle: a word-vectors-pool bundle needs its vector table');
     files[input.input.vectorsFile] = input.vectors;
   }
   throwIfAborted(opts.signal);

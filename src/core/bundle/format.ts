@@ -54,14 +54,19 @@ export type InputSpec =
       truncating: 'pre' | 'post';
     }
   | {
-      /** The mean of the known words' vectors (optionally L2-normalised) → the model. */
-      kind: 'word-vectors-mean';
+      /**
+       * Pooled word vectors of the known tokens → the model, as the core's GloveEncoder does:
+       * `mean` (dim d) or `mean-max` (2d: the mean, then the per-dimension max); zeros when no
+       * token is known.
+       */
+      kind: 'word-vectors-pool';
       vocabFile: string;
-      /** Float32 little-endian, row i is the vector of vocab line i. */
+      /** The core's int8-row table: count*4 bytes of float32 row scales, then count*dim int8. */
       vectorsFile: string;
       vocabSize: number;
+      /** Word-vector dimension (the model input is dim or 2*dim). */
       dim: number;
-      normalize: boolean;
+      pooling: 'mean' | 'mean-max';
     }
   | {
       /** A transformers.js feature-extraction model (mean pooling) → the model. */

@@ -77,7 +77,7 @@ export async function readBundle(bytes: Uint8Array, what = 'The bundle'): Promis
     student: files[FILES.student] ? parseJsonFile(files, FILES.student) : null,
     metrics: files[FILES.metrics] ? parseJsonFile(files, FILES.metrics) : null,
     vocab,
-    vectors: input.kind === 'word-vectors-mean' ? files[input.vectorsFile] : undefined,
+    vectors: input.kind === 'word-vectors-pool' ? files[input.vectorsFile] : undefined,
     examples,
     files,
   };

@@ -72,25 +72,34 @@ async function makeEncoder(spec, base, options) {
       return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
     };
   }
-  if (input.kind === 'word-vectors-mean') {
+  if (input.kind === 'word-vectors-pool') {
     const wv = vocabulary(await readText(base, input.vocabFile));
     const bin = await readBundleFile(base, input.vectorsFile);
     const count = wv.words.length, dim = input.dim;
-    // int8 rows with one float32 scale each, the layout of the app's own word-vector table.
+    // int8 rows with one float32 scale each: the layout of the app's own word-vector table.
     const scales = new Float32Array(bin.slice(0, count * 4).buffer);
     const q = new Int8Array(bin.buffer, bin.byteOffset + count * 4, count * dim);
+    const vectors = new Float32Array(count * dim);
+    for (let r = 0; r < count; r++) { const s = scales[r]; for (let j = 0; j < dim; j++) vectors[r * dim + j] = q[r * dim + j] * s; }
+    const width = input.pooling === 'mean-max' ? 2 * dim : dim;
+    // Float32 accumulation in token order, as the app's GloveEncoder does, so sums round alike.
+    const embed = (text) => {
+      const out = new Float32Array(width);
+      const ids = lookupTokens(wv, tokenize(text)).filter((i) => i >= 0);
+      if (ids.length === 0) return out;
+      const max = input.pooling === 'mean-max' ? new Float32Array(dim).fill(-Infinity) : undefined;
+      for (const id of ids) {
+        const o = id * dim;
+        for (let j = 0; j < dim; j++) { const v = vectors[o + j]; out[j] += v; if (max && v > max[j]) max[j] = v; }
+      }
+      for (let j = 0; j < dim; j++) out[j] /= ids.length;
+      if (max) out.set(max, dim);
+      return out;
+    };
     return (texts) => {
-      const out = new Float32Array(texts.length * dim);
-      texts.forEach((text, r) => {
-        const ids = lookupTokens(wv, tokenize(text)).filter((i) => i >= 0);
-        const acc = new Float64Array(dim);
-        for (const i of ids) { const s = scales[i]; for (let j = 0; j < dim; j++) acc[j] += Math.fround(q[i * dim + j] * s); }
-        let norm = 0;
-        for (let j = 0; j < dim; j++) { acc[j] = ids.length ? acc[j] / ids.length : 0; norm += acc[j] * acc[j]; }
-        const scale = input.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
-        for (let j = 0; j < dim; j++) out[r * dim + j] = acc[j] * scale;
-      });
-      return tf.tensor2d(out, [texts.length, dim]);
+      const flat = new Float32Array(texts.length * width);
+      texts.forEach((t, r) => flat.set(embed(t), r * width));
+      return tf.tensor2d(flat, [texts.length, width]);
     };
   }
   if (input.kind === 'sentence-embedding') {

@@ -42,8 +42,8 @@ function encoderLine(input: InputSpec): string {
   switch (input.kind) {
     case 'token-ids':
       return `word tokens (Distillery tokenizer) → ${input.vocabSize.toLocaleString('en-US')}-word vocabulary → ids, ${input.maxLen} tokens (${input.padding}-padded), embedding trained inside the model`;
-    case 'word-vectors-mean':
-      return `mean of ${input.dim}-d word vectors over a ${input.vocabSize.toLocaleString('en-US')}-word table (included)${input.normalize ? ', L2-normalised' : ''}`;
+    case 'word-vectors-pool':
+      return `${input.pooling} pooling of ${input.dim}-d word vectors (Distillery tokenizer) over a ${input.vocabSize.toLocaleString('en-US')}-word table, included as vocab.txt + vectors.bin`;
     case 'sentence-embedding':
       return `sentence encoder \`${input.model}\` (revision \`${input.revision}\`), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d; downloaded by transformers.js at load time`;
   }

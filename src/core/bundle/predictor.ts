@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokenize } from '../encode/tokenize.js';
-import { lookupTokens } from '../encode/word-vectors.js';
+import { decodeWordVectors, lookupTokens, VECTORS_FORMAT, VECTORS_VERSION } from '../encode/word-vectors.js';
+import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
 import type { Bundle } from './import.js';
 
@@ -50,25 +51,17 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
       });
       return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
     };
-  } else if (input.kind === 'word-vectors-mean') {
-    const wv = { index: vocabIndex(bundle.vocab ?? []) };
-    const count = bundle.vocab?.length ?? 0;
-    const bin = bundle.vectors!;
-    const scales = new Float32Array(bin.slice(0, count * 4).buffer);
-    const q = new Int8Array(bin.buffer, bin.byteOffset + count * 4, count * input.dim);
+  } else if (input.kind === 'word-vectors-pool') {
+    // The core's own encoder over the bundle's table, so the app predicts exactly as it trained.
+    const wv = decodeWordVectors(
+      { format: VECTORS_FORMAT, version: VECTORS_VERSION, source: 'bundle', dim: input.dim, count: input.vocabSize, quantization: 'int8-row', files: { vocab: input.vocabFile, bin: input.vectorsFile }, sha256: { vocab: '', bin: bundle.manifest.files[input.vectorsFile]?.sha256 ?? '' } },
+      bundle.files[input.vocabFile], bundle.vectors!, 'the bundle',
+    );
+    const enc = new GloveEncoder(wv, { pooling: input.pooling });
     encode = async (texts) => {
-      const dim = input.dim;
-      const out = new Float32Array(texts.length * dim);
-      texts.forEach((text, r) => {
-        const ids = lookupTokens(wv, tokenize(text)).filter((i) => i >= 0);
-        const acc = new Float64Array(dim);
-        for (const i of ids) for (let j = 0; j < dim; j++) acc[j] += Math.fround(q[i * dim + j] * scales[i]);
-        let norm = 0;
-        for (let j = 0; j < dim; j++) { acc[j] = ids.length ? acc[j] / ids.length : 0; norm += acc[j] * acc[j]; }
-        const s = input.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
-        for (let j = 0; j < dim; j++) out[r * dim + j] = acc[j] * s;
-      });
-      return tf.tensor2d(out, [texts.length, dim]);
+      const flat = new Float32Array(texts.length * enc.dim);
+      texts.forEach((t, r) => flat.set(enc.embed(t), r * enc.dim));
+      return tf.tensor2d(flat, [texts.length, enc.dim]);
     };
   } else {
     const embed = opts.embed;
