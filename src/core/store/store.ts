@@ -37,6 +37,8 @@ export interface RequestRecord {
   rejected: Record<string, number>;
   promptTokens: number;
   completionTokens: number;
+  /** Attempts sent for this request, retries included (for request budgets across resumes). */
+  attempts?: number;
   error?: string;
   finishedAt: string;
 }

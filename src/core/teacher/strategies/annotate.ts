@@ -1,0 +1,86 @@
+/**
+ * Annotation (Y|X), Kaddour & Liu 2023: the teacher labels the user's unlabeled texts in batches,
+ * few-shot with the seeds. Self-consistency: `samples` independent answers per batch, majority
+ * vote, the agreement kept as the example's confidence; items below `minAgreement` are dropped.
+ */
+import { textHash } from '../../dataset/hash.js';
+import { annotationsSchema } from '../schema.js';
+import { exampleBlock, renderTemplate, textBlock, type PromptTemplate } from '../prompts.js';
+import type { SynthesisJob } from '../job.js';
+import { labelList, pickShots, taskLine, type Candidate, type Planner, type PlanState, type Unit } from './unit.js';
+
+export class AnnotatePlanner implements Planner {
+  readonly total: number;
+  private readonly batches: string[][];
+
+  /** `texts`: the unlabeled texts still to label (the leakage guard already ran). */
+  constructor(private readonly job: SynthesisJob, private readonly template: PromptTemplate, texts: string[]) {
+    const size = Math.max(1, job.options?.annotateBatch ?? 10);
+    const wanted = texts.slice(0, job.n);
+    this.total = wanted.length;
+    this.batches = [];
+    for (let i = 0; i < wanted.length; i += size) this.batches.push(wanted.slice(i, i + size));
+  }
+
+  /** The batch's texts are part of its key: a changed file never resumes into the wrong batch. */
+  private key(i: number): string {
+    return `annotate:r${this.job.round}:${i}:${textHash(this.batches[i].join('\u0000'))}`;
+  }
+
+  next(state: PlanState): Unit | undefined {
+    for (let i = 0; i < this.batches.length; i++) {
+      const key = this.key(i);
+      if (state.done.has(key) || state.inFlight.has(key) || state.failed.has(key)) continue;
+      return this.unit(i, key);
+    }
+    return undefined;
+  }
+
+  private unit(index: number, key: string): Unit {
+    const job = this.job;
+    const batch = this.batches[index];
+    const samples = Math.max(1, job.options?.samples ?? 1);
+    const minAgreement = job.options?.minAgreement ?? 0.5;
+    const vars = {
+      task: taskLine(job), labels: labelList(job.labels),
+      examples: exampleBlock(pickShots(job.seeds, job.labels, job.options?.shots ?? 8, index)),
+      texts: textBlock(batch.map((text, i) => ({ id: i + 1, text }))),
+    };
+    const request = {
+      messages: [{ role: 'system' as const, content: renderTemplate(this.template.system, vars) }, { role: 'user' as const, content: renderTemplate(this.template.user, vars) }],
+      schema: annotationsSchema(job.labels, batch.length),
+      // One sample wants the most likely label; several need variety for the vote to mean anything.
+      temperature: samples > 1 ? (job.options?.temperature ?? 0.7) : 0,
+    };
+    return {
+      key, templateId: this.template.id, source: 'annotated', expected: batch.length, field: 'labels', dedup: false,
+      requests: Array.from({ length: samples }, () => request),
+      read: (arrays) => {
+        const rejected: Record<string, number> = {};
+        const bump = (r: string, n = 1) => { rejected[r] = (rejected[r] ?? 0) + n; };
+        const votes: Map<string, number>[] = batch.map(() => new Map());
+        for (const items of arrays) {
+          const seen = new Set<number>();
+          for (const it of items) {
+            const o = it as Record<string, unknown> | null;
+            const id = Number(o?.id);
+            const label = o && (typeof o.label === 'string' || typeof o.label === 'number') ? String(o.label) : undefined;
+            if (!Number.isInteger(id) || id < 1 || id > batch.length || seen.has(id) || label === undefined) { bump('malformed'); continue; }
+            seen.add(id);
+            if (!job.labels.includes(label)) { bump('off-label'); continue; }
+            votes[id - 1].set(label, (votes[id - 1].get(label) ?? 0) + 1);
+          }
+        }
+        const items: Candidate[] = [];
+        batch.forEach((text, i) => {
+          const ranked = [...votes[i]].sort((a, b) => b[1] - a[1]);
+          if (ranked.length === 0) { bump('missing'); return; }
+          const agreement = ranked[0][1] / arrays.length;
+          if (samples > 1 && agreement < minAgreement) { bump('low-agreement'); return; }
+          items.push({ text, label: ranked[0][0], ...(samples > 1 ? { confidence: agreement } : {}) });
+        });
+        return { items, rejected };
+      },
+    };
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The synthesis runner: plans units with a strategy, sends them with a concurrency limit, filters
+ * the answers, and writes each accepted example to the store the moment its answer is parsed,
+ * then journals the request. Order matters for resume: examples first, then the journal entry; a
+ * crash between the two leaves examples of an unjournaled request, which the next run deletes
+ * before redoing that request (their ids are deterministic, so nothing is doubled either way).
+ */
+import { AbortError, UserError } from '../errors.js';
+import type { LongOpOptions } from '../progress.js';
+import type { Example } from '../dataset/example.js';
+import type { RequestRecord, Store } from '../store/store.js';
+import { Budget } from './budget.js';
+import { StopRequested, TeacherError, type FailureKind, type TeacherClient } from './client.js';
+import { ExampleFilter, lengthLimits } from './filters.js';
+import type { SynthesisJob, SynthesisSummary } from './job.js';
+import { resolveTemplates } from './prompts.js';
+import { arrayField, parseJsonObject } from './schema.js';
+import { AnnotatePlanner } from './strategies/annotate.js';
+import { ExtrapolatePlanner } from './strategies/extrapolate.js';
+import { generatePlanner } from './strategies/generate.js';
+import { RationalePlanner } from './strategies/rationale.js';
+import type { PlanContext, Planner, PlanState, Unit } from './strategies/unit.js';
+
+export interface SynthesizeOptions extends LongOpOptions {
+  client: TeacherClient;
+  store: Store;
+  /** Called after each example batch is stored (the UI can show them as they arrive). */
+  onExamples?: (examples: Example[]) => void;
+}
+
+const SOURCE_OF = { annotate: 'annotated', generate: 'generated', rationale: 'generated', extrapolate: 'extrapolated' } as const;
+
+function validateJob(job: SynthesisJob): void {
+  const labels = new Set(job.labels);
+  if (labels.size < 2) throw new UserError('labels', `A classifier needs at least two labels; this job has ${labels.size}.`, 'Add seed examples of another label.');
+  if (labels.size !== job.labels.length) throw new UserError('labels', 'The label list has duplicates.', 'List each label once.');
+  if (!Number.isInteger(job.n) || job.n < 1) throw new UserError('bad-n', `n must be a whole number of at least 1, not ${job.n}.`);
+  if (job.strategy === 'annotate' && !(job.unlabeled?.length)) throw new UserError('no-unlabeled', 'Annotation needs unlabeled texts.', 'Give an unlabeled file, or use the generate strategy.');
+  if (job.strategy === 'extrapolate' && !(job.errors?.length)) throw new UserError('no-errors', 'Error extrapolation needs misclassified examples.', 'Train and evaluate a student first.');
+  if (job.strategy !== 'annotate' && job.strategy !== 'extrapolate' && job.seeds.length === 0) {
+    throw new UserError('no-seeds', 'Generation needs a few labeled seed examples.', 'Give a seeds file with a few examples per label.');
+  }
+}
+
+/**
+ * Runs (or resumes) one synthesis job and returns its summary. Throws AbortError when the signal
+ * fires, after the requests in flight have settled and what they produced is stored.
+ */
+export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Promise<SynthesisSummary> {
+  validateJob(job);
+  const { client, store, signal, onProgress } = opts;
+  const started = Date.now();
+  const templates = resolveTemplates(job.templates);
+  const o = job.options ?? {};
+  const limits = lengthLimits(job.seeds.map((s) => s.text));
+  const filter = new ExampleFilter(
+    { labels: job.labels, minChars: o.minChars ?? limits.minChars, maxChars: o.maxChars ?? limits.maxChars, nearDuplicateThreshold: o.nearDuplicateThreshold },
+    job.seeds.map((s) => s.text), job.avoidTexts ?? []);
+  const ctx: PlanContext = { job, store, templates, model: client.model };
+  const idPrefix = `${job.jobId}:`;
+
+  // What an earlier run of this job finished.
+  const journal = await store.listRequests(job.projectId, job.jobId);
+  const doneKeys = new Set(journal.filter((r) => r.status === 'done').map((r) => r.key));
+  const mine = (await store.listExamples(job.projectId, { source: SOURCE_OF[job.strategy] })).filter((e) => e.id.startsWith(idPrefix));
+  const orphans = mine.filter((e) => !doneKeys.has(e.id.slice(idPrefix.length, e.id.lastIndexOf(':'))));
+  if (orphans.length) await store.deleteExamples(job.projectId, orphans.map((e) => e.id));
+  const kept = mine.filter((e) => !orphans.includes(e));
+
+  const budget = new Budget(job.budget);
+  for (const r of journal) {
+    budget.addUsage(r);
+    budget.requests += r.attempts ?? 1;
+  }
+  const skipped = doneKeys.size;
+  const state: PlanState = { done: new Set(doneKeys), failed: new Set(), inFlight: new Set(), acceptedByLabel: new Map(), pendingByLabel: new Map() };
+  for (const e of kept) {
+    if (e.label !== null) state.acceptedByLabel.set(e.label, (state.acceptedByLabel.get(e.label) ?? 0) + 1);
+    filter.remember(e.text);
+  }
+
+  let planner: Planner;
+  const rejected: Record<string, number> = {};
+  const bump = (reason: string, n = 1) => { if (n > 0) rejected[reason] = (rejected[reason] ?? 0) + n; };
+  if (job.strategy === 'generate') planner = generatePlanner(job, templates.generate);
+  else if (job.strategy === 'rationale') planner = new RationalePlanner(job, templates['rationale-attributes'], templates['rationale-generate']);
+  else if (job.strategy === 'extrapolate') planner = new ExtrapolatePlanner(job, templates.extrapolate);
+  else {
+    // The leakage guard runs before the teacher sees anything: a val/test text is never sent.
+    const texts: string[] = [];
+    let leaks = 0;
+    for (const t of job.unlabeled ?? []) {
+      if (filter.check(t, job.labels[0], false) === 'leak') leaks++;
+      else texts.push(t);
+    }
+    if (journal.length === 0) bump('leak', leaks);
+    planner = new AnnotatePlanner(job, templates.annotate, texts);
+  }
+  await planner.init?.(ctx);
+
+  const failed: Partial<Record<FailureKind, number>> = {};
+  let requestsNow = 0, tokensNow = 0, estimated = false, acceptedNow = 0;
+  let consecutiveFailures = 0, lastError: string | undefined, stopReason: string | undefined;
+  const maxConsecutive = o.maxConsecutiveFailures ?? 10;
+  const acceptedTotal = () => [...state.acceptedByLabel.values()].reduce((a, b) => a + b, 0);
+  const report = () => onProgress?.({
+    phase: 'synthesize', done: acceptedTotal(), total: planner.total,
+    detail: { rejected: { ...rejected }, failedRequests: { ...failed }, requests: requestsNow, tokens: tokensNow, skippedRequests: skipped },
+  });
+
+  // One listener on the caller's signal fans out to a controller per unit: with many requests in
+  // flight, listeners on a shared signal would pile up (and Node warns past ten).
+  const unitControllers = new Set<AbortController>();
+  const onAbort = () => { for (const c of unitControllers) c.abort(); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  async function runUnit(unit: Unit): Promise<void> {
+    const ctl = new AbortController();
+    unitControllers.add(ctl);
+    if (signal?.aborted) ctl.abort();
+    try {
+      await sendUnit(unit, ctl.signal);
+    } finally {
+      unitControllers.delete(ctl);
+    }
+  }
+
+  async function sendUnit(unit: Unit, unitSignal: AbortSignal): Promise<void> {
+    let prompt = 0, completion = 0, attempts = 0, responseId: string | undefined;
+    const arrays: unknown[][] = [];
+    try {
+      for (const req of unit.requests) {
+        const r = await client.complete(req, (answer) => arrayField(parseJsonObject(answer), unit.field), {
+          signal: unitSignal,
+          beforeAttempt: () => {
+            const reason = budget.exceeded();
+            if (reason) return reason;
+            budget.addRequest(); requestsNow++; attempts++;
+            return undefined;
+          },
+          onUsage: (u) => {
+            budget.addUsage(u); prompt += u.promptTokens; completion += u.completionTokens;
+            tokensNow += u.promptTokens + u.completionTokens; estimated ||= u.estimated;
+          },
+          onFailure: (e) => { failed[e.kind] = (failed[e.kind] ?? 0) + 1; lastError = e.message; report(); },
+        });
+        arrays.push(r.value);
+        responseId ??= r.answer.responseId;
+      }
+    } catch (e) {
+      if (e instanceof StopRequested) { stopReason ??= e.reason; return; }
+      if (e instanceof TeacherError) {
+        state.failed.add(unit.key);
+        consecutiveFailures++;
+        await store.putRequest(record(unit, 'failed', [], {}, prompt, completion, attempts, responseId, e.message));
+        if (consecutiveFailures >= maxConsecutive) stopReason ??= 'teacher-failing';
+        return;
+      }
+      throw e;
+    }
+    consecutiveFailures = 0;
+    const out = unit.read(arrays);
+    const unitRejected: Record<string, number> = { ...out.rejected };
+    const rej = (r: string) => { unitRejected[r] = (unitRejected[r] ?? 0) + 1; };
+    if (unit.field === 'attributes' && unit.label !== undefined) {
+      if (out.attributes?.length) await planner.saveAttributes?.(unit.label, out.attributes, ctx);
+      else rej('malformed');
+    }
+    const examples: Example[] = [];
+    const now = new Date().toISOString();
+    const requestId = idPrefix + unit.key;
+    for (const item of out.items) {
+      if (unit.label !== undefined && unit.field === 'examples' && item.label !== unit.label) { rej('off-label'); continue; }
+      const reason = filter.check(item.text, item.label, unit.dedup);
+      if (reason) { rej(reason); continue; }
+      if (examples.length >= unit.expected) { rej('surplus'); continue; }
+      examples.push({
+        id: `${requestId}:${examples.length}`, text: item.text.trim(), label: item.label, split: 'train',
+        provenance: {
+          source: unit.source, round: job.round, teacherModel: client.model, strategy: job.strategy,
+          promptTemplate: unit.templateId, requestId, createdAt: now,
+          ...(item.confidence !== undefined ? { confidence: item.confidence } : {}),
+        },
+      });
+    }
+    if (examples.length) await store.putExamples(job.projectId, examples);
+    await store.putRequest(record(unit, 'done', examples.map((e) => e.id), unitRejected, prompt, completion, attempts, responseId));
+    state.done.add(unit.key);
+    for (const e of examples) state.acceptedByLabel.set(e.label!, (state.acceptedByLabel.get(e.label!) ?? 0) + 1);
+    for (const [r, n] of Object.entries(unitRejected)) bump(r, n);
+    acceptedNow += examples.length;
+    if (examples.length) opts.onExamples?.(examples);
+    report();
+  }
+
+  function record(unit: Unit, status: 'done' | 'failed', acceptedIds: string[], rej: Record<string, number>,
+    promptTokens: number, completionTokens: number, attempts: number, requestId?: string, error?: string): RequestRecord {
+    return {
+      projectId: job.projectId, jobId: job.jobId, key: unit.key, status, acceptedIds, rejected: rej,
+      promptTokens, completionTokens, attempts, finishedAt: new Date().toISOString(),
+      ...(requestId ? { requestId } : {}), ...(error ? { error } : {}),
+    };
+  }
+
+  const concurrency = Math.max(1, o.concurrency ?? 4);
+  const running = new Map<string, Promise<void>>();
+  let fatal: unknown;
+  report();
+  while (!fatal) {
+    while (running.size < concurrency && !stopReason && !signal?.aborted && !fatal) {
+      const unit = planner.next(state);
+      if (!unit) break;
+      state.inFlight.add(unit.key);
+      if (unit.label !== undefined && unit.field === 'examples') state.pendingByLabel.set(unit.label, (state.pendingByLabel.get(unit.label) ?? 0) + unit.expected);
+      const p = runUnit(unit).catch((e) => { fatal ??= e; }).finally(() => {
+        state.inFlight.delete(unit.key);
+        if (unit.label !== undefined && unit.field === 'examples') state.pendingByLabel.set(unit.label, (state.pendingByLabel.get(unit.label) ?? 0) - unit.expected);
+        running.delete(unit.key);
+      });
+      running.set(unit.key, p);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  await Promise.allSettled(running.values());
+  signal?.removeEventListener('abort', onAbort);
+  if (signal?.aborted || (fatal instanceof AbortError)) throw new AbortError();
+  if (fatal) throw fatal;
+
+  const accepted = acceptedTotal();
+  if (!stopReason) {
+    const makesTexts = job.strategy === 'generate' || job.strategy === 'rationale';
+    // Generation replaces a failed request by another; annotation and extrapolation cannot.
+    if (makesTexts) stopReason = accepted >= planner.total ? 'done' : state.failed.size > 0 ? 'incomplete' : 'exhausted';
+    else stopReason = state.failed.size > 0 ? 'incomplete' : 'done';
+  }
+  report();
+  return {
+    jobId: job.jobId, accepted, acceptedNow, rejected, requests: requestsNow, skippedRequests: skipped,
+    failedRequests: failed, tokens: tokensNow, tokensEstimated: estimated, cost: budget.cost,
+    seconds: Math.round((Date.now() - started) / 10) / 100, stopReason,
+    ...(stopReason !== 'done' && lastError ? { lastError } : {}),
+  };
+}
