@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import { parseDataset, DEFAULT_MAX_BYTES, type DatasetReport } from '../../core/dataset/parse.js';
 import { reportSummary } from '../../core/dataset/report.js';
+import { tooBig } from '../../core/dataset/decode.js';
 import { parseCommandArgs, printSummary } from '../args.js';
 
 export const usage = `Usage: distillery inspect FILE [--text-col C] [--label-col C] [--unlabeled] [--header | --no-header]
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // Refuse before reading a huge file into memory; gzip is checked again after inflating.
   if (size > DEFAULT_MAX_BYTES && !file.endsWith('.gz')) {
-    parseDataset(new Uint8Array(DEFAULT_MAX_BYTES + 1), file); // throws the same too-large message as the app
+    throw tooBig(file, size, DEFAULT_MAX_BYTES);
   }
   const bytes = new Uint8Array(await readFile(file));
   const report = parseDataset(bytes, file, {

@@ -47,9 +47,19 @@ export function columnStats(table: Table, sampleSize = 5000): ColumnStats[] {
  * outside a few-valued column, a stub in a long-text column) votes for a header.
  */
 export function applyHeader(table: Table, hasHeader?: boolean): void {
-  if (table.format !== 'csv' && table.format !== 'tsv') return;
   const first = table.rows[0];
   if (!first || first.malformed) return;
+  if (table.format === 'lines') {
+    // A one-column file: only a known name (e.g. `text`) on line 1 makes it a header.
+    if (hasHeader ?? TEXT_NAMES.includes(norm(first.cells[0]))) {
+      table.names = [first.cells[0].trim() || 'text'];
+      table.named = true;
+      table.rows = table.rows.slice(1);
+      table.header = { present: true, reason: hasHeader ? 'as requested' : 'line 1 is a column name' };
+    }
+    return;
+  }
+  if (table.format !== 'csv' && table.format !== 'tsv') return;
   let present: boolean;
   let reason: string;
   if (hasHeader !== undefined) {

@@ -95,7 +95,8 @@ export function decodeBytes(input: Uint8Array, fileName: string, maxBytes = DEFA
   return { text, encoding, compressed, bytes: bytes.length };
 }
 
-function tooBig(fileName: string, size: number, maxBytes: number, compressed: boolean): UserError {
+/** The too-large error, also for callers that can see a file's size before reading it (the CLI). */
+export function tooBig(fileName: string, size: number, maxBytes: number, compressed = false): UserError {
   return new UserError('too-large',
     `${fileName} is ${MB(size)}${compressed ? ' uncompressed' : ''}, over the ${MB(maxBytes)} limit.`,
     'Upload a sample of it (a few thousand rows is plenty for seeds and an unlabeled pool), or split it into smaller files.');

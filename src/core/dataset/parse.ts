@@ -48,9 +48,11 @@ export function parseDataset(bytes: Uint8Array, fileName: string, options: Parse
     throw new UserError('empty-file', `${fileName} has no text in it (only blank lines or spaces).`, 'Choose a file with one example per row.');
   }
   onProgress?.({ phase: 'read', done: 0, total: 1 });
+  // One line-ending convention everywhere: texts from CRLF and LF files compare equal.
+  const text = decoded.text.replace(/\r\n?/g, '\n');
   let table: Table;
   try {
-    table = readTable(decoded.text, fileName);
+    table = readTable(text, fileName);
   } catch (e) {
     if (e instanceof JsonFileError) {
       throw new UserError('bad-json', `${fileName} is not valid JSON: ${e.message}.`,

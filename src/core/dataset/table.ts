@@ -42,7 +42,9 @@ export function sniffDelimiter(text: string, preferred?: string): string | undef
   let best: { d: string; score: number; fields: number } | undefined;
   for (const d of DELIMS) {
     const res = Papa.parse<string[]>(sample, { delimiter: d, preview: 300, skipEmptyLines: 'greedy' });
-    const rows = res.data;
+    // A row with an unterminated quote swallows the rest of the sample; it is judged later, not here.
+    const bad = new Set(res.errors.filter((x) => x.type === 'Quotes').map((x) => x.row));
+    const rows = res.data.filter((_, i) => !bad.has(i));
     if (rows.length > 1 && !sample.includes('\n', sample.length - 1) && text.length > sample.length) rows.pop();
     if (rows.length === 0) continue;
     const counts = new Map<number, number>();
@@ -68,7 +70,8 @@ function looksLabelSpace(lines: string[]): boolean {
     const m = LABEL_SPACE.exec(l);
     if (m) { ok++; firsts.add(m[1]); }
   }
-  return ok / lines.length >= 0.95 && firsts.size <= Math.max(2, Math.min(50, lines.length / 5));
+  // Labels repeat: fewer distinct first tokens than lines, and few of them overall.
+  return ok / lines.length >= 0.95 && firsts.size < lines.length && firsts.size <= Math.max(2, Math.min(50, lines.length / 5));
 }
 
 export function readTable(text: string, fileName: string): Table {
@@ -76,15 +79,26 @@ export function readTable(text: string, fileName: string): Table {
   const trimmed = text.replace(/^\uFEFF/, '');
   const head = trimmed.slice(0, 4096).trimStart();
   if (e === 'jsonl' || e === 'ndjson') return readJsonl(trimmed);
-  if (e === 'json' || head.startsWith('[')) {
-    if (head.startsWith('{')) return readJsonl(trimmed);
-    return readJsonArray(trimmed);
+  if (head.startsWith('[') || head.startsWith('{') || e === 'json') {
+    let whole: unknown;
+    let ok = false;
+    // JSONL fails JSON.parse at its second line, so this try is cheap for big JSONL files.
+    try { whole = JSON.parse(trimmed); ok = true; } catch (err) {
+      if (!head.startsWith('{')) throw new JsonFileError((err as Error).message);
+    }
+    if (!ok || (whole && typeof whole === 'object' && !Array.isArray(whole) && !Object.values(whole).some(Array.isArray))) {
+      return readJsonl(trimmed);
+    }
+    return readJsonValue(whole);
   }
-  if (head.startsWith('{')) return readJsonl(trimmed);
   const sampleLines = trimmed.slice(0, 64 * 1024).split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 200);
   if (sampleLines.length > 0 && sampleLines.filter((l) => l.startsWith('__label__')).length / sampleLines.length >= 0.9) {
     return readLabelLines(trimmed, 'fasttext');
   }
+  const delimitedExt = e === 'csv' || e === 'tsv' || e === 'tab';
+  // SST-style `0 a sentence , with commas .` lines can pass for two-column CSV; unless the
+  // extension says CSV/TSV, the line format is tried first.
+  if (!delimitedExt && looksLabelSpace(sampleLines)) return readLabelLines(trimmed, 'label-space');
   const delimiter = sniffDelimiter(trimmed, e === 'tsv' || e === 'tab' ? '\t' : e === 'csv' ? ',' : undefined);
   if (delimiter) return readDelimited(trimmed, delimiter);
   if (looksLabelSpace(sampleLines)) return readLabelLines(trimmed, 'label-space');
@@ -234,14 +248,8 @@ function readJsonl(text: string): Table {
   return fromItems(items, 'jsonl', blankLines);
 }
 
-function readJsonArray(text: string): Table {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    // A whole-file syntax error has no row to blame; the caller turns this into one UserError.
-    throw new JsonFileError((e as Error).message);
-  }
+/** A whole JSON document: a list of examples, or an object holding one (e.g. {"data": [...]}). */
+function readJsonValue(data: unknown): Table {
   if (!Array.isArray(data)) {
     const obj = data as Record<string, unknown> | null;
     const inner = obj && typeof obj === 'object' ? Object.entries(obj).find(([, v]) => Array.isArray(v)) : undefined;
@@ -251,4 +259,5 @@ function readJsonArray(text: string): Table {
   return fromItems((data as unknown[]).map((value, i) => ({ row: i + 1, value })), 'json', 0);
 }
 
+/** A whole-file JSON syntax error has no row to blame; parse.ts turns it into one UserError. */
 export class JsonFileError extends Error {}
