@@ -3,9 +3,11 @@
  * and teacher calls never run on the main thread. Each concept adds its own namespace here.
  */
 import * as Comlink from 'comlink';
+import { encodeApi } from './encode.js';
 
 const api = {
   ping: () => 'pong' as const,
+  encode: encodeApi,
 };
 
 export type WorkerApi = typeof api;

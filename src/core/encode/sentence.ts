@@ -100,6 +100,9 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
   if (opts.wasmBase && env.backends.onnx.wasm) {
     const base = opts.wasmBase.endsWith('/') ? opts.wasmBase : opts.wasmBase + '/';
     env.backends.onnx.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
+    // The wasm cache re-imports the factory from a blob: URL, which the app's CSP (script-src
+    // 'self') refuses; the files come from the app's own origin, so the HTTP cache serves offline.
+    env.useWasmCache = false;
   }
   env.fetch = globalThis.fetch.bind(globalThis);
   switch (source.kind) {

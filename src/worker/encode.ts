@@ -1,0 +1,61 @@
+/**
+ * The worker's `encode` namespace: loads and runs the sentence encoder off the main thread. The
+ * wasm runtime is the app's own copy at `<base>ort/` (scripts/vite-ort-wasm.ts), addressed by
+ * absolute URL because the worker may run from a blob: URL (see app/flow/csp.ts).
+ */
+import { SentenceEncoder, type Dtype, type ModelSource, type PickedFile, type SentenceDevice } from '../core/encode/sentence.js';
+import { isUserError } from '../core/errors.js';
+
+export type SentenceSourceRequest =
+  | { kind: 'hub'; model?: string; revision?: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'files'; files: PickedFile[] };
+
+export interface LoadSentenceRequest {
+  source: SentenceSourceRequest;
+  device?: SentenceDevice;
+  dtype?: Dtype;
+}
+
+export interface LoadedEncoder { id: string; dim: number; device: string }
+
+/** What crosses the Comlink boundary for a failure the user can act on. */
+export interface EncodeFailure { error: string; hint?: string; code: string }
+
+let sentence: SentenceEncoder | undefined;
+
+function appBase(): string {
+  return new URL(import.meta.env.BASE_URL, self.location.origin).href;
+}
+
+function toSource(r: SentenceSourceRequest): ModelSource {
+  if (r.kind === 'hub') return { kind: 'hub', model: r.model ?? 'Xenova/all-MiniLM-L6-v2', revision: r.revision };
+  return r;
+}
+
+export const encodeApi = {
+  /** Loads (replacing any loaded one) and reports the device that actually ran. */
+  async loadSentence(req: LoadSentenceRequest): Promise<LoadedEncoder | EncodeFailure> {
+    await sentence?.dispose();
+    sentence = undefined;
+    try {
+      sentence = await SentenceEncoder.load({
+        source: toSource(req.source), device: req.device, dtype: req.dtype, wasmBase: new URL('ort/', appBase()).href,
+      });
+      return { id: sentence.id, dim: sentence.dim, device: sentence.device };
+    } catch (e) {
+      if (isUserError(e)) return { error: e.message, hint: e.hint, code: e.code };
+      throw e;
+    }
+  },
+
+  async embedSentences(texts: string[]): Promise<Float32Array[]> {
+    if (!sentence) throw new Error('embedSentences before loadSentence');
+    return sentence.encode(texts);
+  },
+
+  async disposeSentence(): Promise<void> {
+    await sentence?.dispose();
+    sentence = undefined;
+  },
+};
