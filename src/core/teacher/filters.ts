@@ -3,8 +3,8 @@
  * off-label, malformed, too-short, too-long, duplicate (exact or near, among the new examples and
  * against the seeds) and leak (a copy or near copy of a validation or test text).
  *
- * Near duplicates: word shingles (bigrams, plus unigrams for very short texts) of the normalized
- * text, compared by Jaccard similarity. An inverted index over shingles finds the candidates, so
+ * Near duplicates: word shingles (unigrams and bigrams, so one inserted word in a short sentence
+ * still reads as the same sentence) of the normalized text, compared by Jaccard similarity. An inverted index over shingles finds the candidates, so
  * each check costs about the number of texts that share a word pair, not the whole set.
  */
 import { textHash } from '../dataset/hash.js';
@@ -28,7 +28,7 @@ export function normalizeText(text: string): string {
 function shingles(norm: string): Set<string> {
   const words = norm.split(' ').filter(Boolean);
   const out = new Set<string>();
-  if (words.length < 4) for (const w of words) out.add(w);
+  for (const w of words) out.add(w);
   for (let i = 0; i + 1 < words.length; i++) out.add(words[i] + ' ' + words[i + 1]);
   return out;
 }

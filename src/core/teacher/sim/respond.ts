@@ -16,6 +16,8 @@ import { Pool, rng, type PoolItem } from './pool.js';
 export interface SimOptions {
   pool: PoolItem[];
   faults?: FaultRates;
+  /** Faults for the first chat requests, in order (null: none); the rates apply after. For tests. */
+  faultSchedule?: (FaultKind | null)[];
   /** Rate at which an annotation answer gets a wrong label. */
   noise?: number;
   seed?: number;
@@ -66,7 +68,8 @@ export class TeacherSimCore {
     const req = body as { messages?: { role: string; content: unknown }[]; response_format?: { type?: string; json_schema?: { name?: string; schema?: unknown } }; stream?: boolean; stream_options?: { include_usage?: boolean } } | null;
     if (!req || !Array.isArray(req.messages) || req.messages.length === 0) return error(400, 'messages is required');
     const prompt = req.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-    const fault = drawFault(this.opts.faults ?? {}, this.random);
+    const scheduled = this.opts.faultSchedule?.[this.stats.requests - 1];
+    const fault = scheduled !== undefined ? scheduled ?? undefined : drawFault(this.opts.faults ?? {}, this.random);
     if (fault) this.stats.faults[fault] = (this.stats.faults[fault] ?? 0) + 1;
     if (fault === '429') {
       const ms = this.opts.retryAfterMs ?? 1000;
