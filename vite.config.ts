@@ -1,9 +1,10 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { cspPlugin } from './src/app/flow/csp-plugin';
 import { ortWasmPlugin } from './scripts/vite-ort-wasm';
 
 export default defineConfig({
-  plugins: [svelte(), ortWasmPlugin()],
+  plugins: [svelte(), cspPlugin(), ortWasmPlugin()],
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },

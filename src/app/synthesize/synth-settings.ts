@@ -1,0 +1,80 @@
+/**
+ * What the Synthesize step asks for and shows: the run settings the user picks, the live counters
+ * of a running job, and the words for rejection reasons.
+ */
+import type { Round0Strategy } from '../../core/loop/config.js';
+import type { Progress } from '../../core/progress.js';
+
+export interface SynthSettings {
+  /** Relative weights of the round-0 strategies (0 = not used). */
+  mix: Record<Round0Strategy, number>;
+  /** Teacher-made examples the run may add, all rounds together. */
+  budget: number;
+  /** S3 error-extrapolation rounds after round 0. */
+  rounds: number;
+  /** Dollars per million prompt / completion tokens (0 = not priced). */
+  price: { input: number; output: number };
+}
+
+export type SynthStatus = 'idle' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+/** The counters a synthesis progress event may carry in `detail`; all optional. */
+export interface SynthDetail {
+  accepted?: number;
+  rejected?: Record<string, number>;
+  promptTokens?: number;
+  completionTokens?: number;
+  cost?: number;
+  round?: number;
+  strategy?: string;
+  /** Failed teacher attempts by kind (rate_limited, timeout…). */
+  failed?: Record<string, number>;
+}
+
+export function synthDetail(p: Progress | null): SynthDetail {
+  return (p?.detail ?? {}) as SynthDetail;
+}
+
+export function defaultSynthSettings(hasUnlabeled: boolean): SynthSettings {
+  return { mix: { annotate: hasUnlabeled ? 1 : 0, generate: 1, rationale: 1 }, budget: 200, rounds: 2, price: { input: 0, output: 0 } };
+}
+
+export const STRATEGY_TEXT: Record<Round0Strategy, { name: string; what: string }> = {
+  generate: { name: 'Write new examples', what: 'The teacher writes new texts for each label, shown a few of your examples.' },
+  rationale: { name: 'Reason first, then write', what: 'The teacher first lists what makes each label different, then writes examples that cover those traits (S3).' },
+  annotate: { name: 'Label your unlabeled texts', what: 'The teacher labels texts you uploaded without labels.' },
+};
+
+const REASONS: Record<string, string> = {
+  'off-label': 'label not in your list',
+  malformed: 'answer was not valid JSON',
+  'too-short': 'too short',
+  'too-long': 'too long',
+  duplicate: 'duplicate',
+  leak: 'copies a validation or test text',
+  'low-agreement': 'teacher disagreed with itself',
+  missing: 'answer left items out',
+};
+
+export function reasonText(key: string): string {
+  return REASONS[key] ?? key.replace(/[-_]/g, ' ');
+}
+
+/** Problems with the settings that would stop a run, each saying what to change. */
+export function settingsProblems(s: SynthSettings, hasUnlabeled: boolean): string[] {
+  const out: string[] = [];
+  const used = Object.values(s.mix).filter((w) => w > 0).length;
+  if (!used) out.push('Give at least one strategy a weight above 0.');
+  if (s.mix.annotate > 0 && !hasUnlabeled) out.push('Labeling unlabeled texts needs unlabeled texts: add them in the Data step, or set that weight to 0.');
+  if (!Number.isInteger(s.budget) || s.budget < 10) out.push('Set the budget to at least 10 examples.');
+  if (!Number.isInteger(s.rounds) || s.rounds < 0 || s.rounds > 10) out.push('Rounds must be a whole number from 0 to 10.');
+  if (!(s.price.input >= 0) || !(s.price.output >= 0)) out.push('Prices cannot be negative; use 0 for a free local server.');
+  return out;
+}
+
+/** Dollars, with cents below $10 and more digits for the tiny sums a local or cheap model costs. */
+export function formatCost(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd < 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(2)}`;
+}

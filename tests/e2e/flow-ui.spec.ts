@@ -1,0 +1,301 @@
+/**
+ * The Teacher, Synthesize, Review and Evaluate steps rendered with fixture data (no worker, no
+ * teacher): what a user sees and can do with each, plus the page's Content-Security-Policy. The
+ * harness (tests/e2e/flow-ui-harness/) is built with the app's own Vite plugins and served on its
+ * own port; screenshots of each step go to tests/e2e/screenshots/.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { build, preview, type PreviewServer } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { cspPlugin } from '../../src/app/flow/csp-plugin';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = `${HERE}flow-ui-harness`;
+const OUT = `${HERE}../../test-results/flow-ui-harness`;
+const SHOTS = `${HERE}screenshots`;
+const PORT = 4175;
+const BASE = `http://127.0.0.1:${PORT}`;
+// Same server, different origin: what the CSP must block unless it is the chosen teacher.
+const OTHER = `http://localhost:${PORT}`;
+
+let server: PreviewServer;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  mkdirSync(SHOTS, { recursive: true });
+  const config = {
+    root: ROOT,
+    configFile: false as const,
+    logLevel: 'warn' as const,
+    plugins: [svelte({ configFile: false }), cspPlugin()],
+    worker: { format: 'es' as const },
+    build: { outDir: OUT, emptyOutDir: true, target: 'es2022' },
+    preview: { host: '127.0.0.1', port: PORT, strictPort: true },
+  };
+  await build(config);
+  server = await preview(config);
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+test.use({ viewport: { width: 1366, height: 768 } });
+
+/** Fails the test on any CSP violation or page error, so a component cannot quietly need a looser policy. */
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  return problems;
+}
+
+async function calls(page: Page): Promise<unknown[][]> {
+  return page.evaluate(() => window.calls);
+}
+
+test.describe('Teacher step', () => {
+  test('loads models, tests the connection and shows the answer as text, never HTML', async ({ page }) => {
+    const problems = watch(page);
+    await page.goto(`${BASE}/?view=teacher`);
+    await page.getByLabel('API key').fill('sk-test-123');
+    await page.getByRole('button', { name: 'Load models from server' }).click();
+    const model = page.getByLabel('Model');
+    await expect(model).toHaveValue('gpt-4.1-nano'); // sorted list, first chosen
+    await model.selectOption('gpt-4o-mini');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const answer = page.locator('blockquote');
+    await expect(answer).toContainText('<img src=x onerror="window.pwned=1"> I can label texts');
+    expect(await answer.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    const test = (await calls(page)).find((c) => c[0] === 'test');
+    expect(test?.[1]).toMatchObject({ baseURL: 'https://api.openai.com/v1', model: 'gpt-4o-mini', apiKey: 'sk-test-123' });
+    // The key is never saved with the settings.
+    expect(await page.evaluate(() => localStorage.getItem('distillery.teacher'))).not.toContain('sk-test');
+    await expect(page.getByRole('heading', { name: 'What leaves this device' })).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/flow-ui-teacher.png`, fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  test('a failing teacher shows what happened next to the button', async ({ page }) => {
+    await page.goto(`${BASE}/?view=teacher&fail=1`);
+    await page.getByLabel('API key').fill('sk-test');
+    await page.getByLabel('Model').fill('gpt-4o-mini');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect(page.getByRole('alert')).toContainText('HTTP 429');
+    await expect(page.getByRole('alert')).toContainText('CORS');
+  });
+
+  test('a new server needs a reload, and is stored for the next load\'s policy', async ({ page }) => {
+    await page.goto(`${BASE}/?view=teacher`);
+    await page.getByLabel('Server type').selectOption('ollama');
+    await expect(page.getByLabel('Server address (base URL)')).toHaveValue('http://127.0.0.1:11434/v1');
+    await expect(page.getByLabel('API key')).toBeDisabled();
+    await page.getByRole('button', { name: 'Use this server' }).click();
+    expect((await calls(page)).some((c) => c[0] === 'reload')).toBe(true);
+    expect(await page.evaluate(() => localStorage.getItem('distillery.teacherOrigin'))).toBe('http://127.0.0.1:11434');
+    await page.getByLabel('Server address (base URL)').fill('ftp://x');
+    await expect(page.getByRole('alert')).toContainText('http:// or https://');
+  });
+
+  test('remembering the key asks first, then keeps it in IndexedDB across reloads', async ({ page }) => {
+    await page.goto(`${BASE}/?view=teacher`);
+    await page.getByLabel('API key').fill('sk-remember-me');
+    await page.getByLabel('API key').blur();
+    // Ticking the box only asks; it stays unticked until the user agrees.
+    await page.getByLabel('Remember on this device').click();
+    await expect(page.getByRole('alertdialog')).toContainText('Anyone who uses this browser profile');
+    await expect(page.getByLabel('Remember on this device')).not.toBeChecked();
+    await page.getByRole('button', { name: 'Store it' }).click();
+    await expect(page.getByLabel('Remember on this device')).toBeChecked();
+    await page.reload();
+    await expect(page.getByLabel('API key')).toHaveValue('sk-remember-me');
+    // Not remembered: gone after a reload.
+    await page.getByLabel('Remember on this device').uncheck();
+    await page.reload();
+    await expect(page.getByLabel('API key')).toHaveValue('');
+  });
+});
+
+test.describe('Content-Security-Policy', () => {
+  test('page and worker may reach only the app and the chosen teacher origin', async ({ page }) => {
+    await page.goto(`${BASE}/?view=none`);
+    expect(await page.evaluate((u) => window.probe(u), `${BASE}/index.html`)).toBe('allowed');
+    expect(await page.evaluate((u) => window.probe(u), `${OTHER}/index.html`)).toBe('blocked');
+    expect(await page.evaluate((u) => window.probeInWorker(u), `${BASE}/index.html`)).toBe('allowed');
+    expect(await page.evaluate((u) => window.probeInWorker(u), `${OTHER}/index.html`)).toBe('blocked');
+
+    await page.evaluate((o) => localStorage.setItem('distillery.teacherOrigin', o), OTHER);
+    await page.reload();
+    expect(await page.evaluate((u) => window.probe(u), `${OTHER}/index.html`)).toBe('allowed');
+    expect(await page.evaluate((u) => window.probeInWorker(u), `${OTHER}/index.html`)).toBe('allowed');
+    expect(await page.evaluate(() => window.probe('http://127.0.0.2:9/x'))).toBe('blocked');
+    expect(await page.evaluate(() => window.probeInWorker('http://127.0.0.2:9/x'))).toBe('blocked');
+  });
+});
+
+test.describe('Synthesize step', () => {
+  test('shows live counts by reason, tokens, cost and ETA, and pauses, resumes and cancels', async ({ page }) => {
+    const problems = watch(page);
+    await page.goto(`${BASE}/?view=synthesize&status=running`);
+    await expect(page.getByText('Running', { exact: true })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Rejected examples, by reason' })).toContainText('duplicate');
+    await expect(page.getByRole('table', { name: 'Rejected examples, by reason' })).toContainText('answer was not valid JSON');
+    await expect(page.locator('dd').nth(0)).toHaveText('84');
+    await expect(page.locator('dd').nth(1)).toHaveText('15');
+    await expect(page.locator('dd').nth(2)).toHaveText('59,242');
+    await expect(page.locator('dd').nth(3)).toHaveText('$0.02'); // 41230*0.15e-6 + 18012*0.6e-6
+    await expect(page.getByText('2 rate limited')).toBeVisible();
+    // Settings are locked while running.
+    await expect(page.getByLabel('Budget (examples to add)')).toBeDisabled();
+    // Progress over time gives an ETA.
+    for (let i = 1; i <= 3; i++) {
+      await page.waitForTimeout(300);
+      await page.evaluate((done) => window.push({ phase: 'synthesize', done, total: 200, detail: { accepted: done } }), 84 + i * 10);
+    }
+    await expect(page.getByText(/about .* left/)).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/flow-ui-synthesize.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect(page.getByRole('button', { name: 'Resume' })).toBeFocused({ timeout: 1000 }).catch(() => {});
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await calls(page)).map((c) => c[0])).toEqual(['pause', 'resume', 'cancel']);
+    await expect(page.getByRole('button', { name: 'Start again' })).toBeEnabled();
+    expect(problems).toEqual([]);
+  });
+
+  test('settings explain what is wrong and block a start until fixed', async ({ page }) => {
+    await page.goto(`${BASE}/?view=synthesize`);
+    // No unlabeled texts: annotation is off and says why.
+    await expect(page.getByLabel('Label your unlabeled texts')).toBeDisabled();
+    await expect(page.getByText('Needs unlabeled texts')).toBeVisible();
+    await page.getByLabel('Budget (examples to add)').fill('5');
+    await expect(page.getByText('Set the budget to at least 10 examples.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+    await page.getByLabel('Budget (examples to add)').fill('120');
+    // Sliders work from the keyboard.
+    await page.getByLabel('Write new examples').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('output[for="mix-generate"]')).toHaveText('67%');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const start = (await calls(page)).find((c) => c[0] === 'start');
+    expect(start?.[1]).toMatchObject({ budget: 120, rounds: 2, mix: { generate: 2, rationale: 1, annotate: 0 } });
+    await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+  });
+
+  test('an error is shown where the run is, with what to do', async ({ page }) => {
+    await page.goto(`${BASE}/?view=synthesize&status=failed&error=${encodeURIComponent('The teacher kept answering HTTP 429. Wait a minute, then press Start again: finished requests are kept.')}`);
+    await expect(page.getByRole('alert')).toContainText('press Start again');
+  });
+});
+
+test.describe('Review step', () => {
+  test('5000 examples scroll smoothly: only the visible rows are in the page', async ({ page }) => {
+    const problems = watch(page);
+    await page.goto(`${BASE}/?view=review&n=5000`);
+    await expect(page.getByText('5,000 of 5,000 shown')).toBeVisible();
+    const rows = page.locator('#review-scroll [role="row"]');
+    expect(await rows.count()).toBeLessThan(40);
+    await expect(page.locator('[role="table"]')).toHaveAttribute('aria-rowcount', '5001');
+    await page.screenshot({ path: `${SHOTS}/flow-ui-review.png` });
+    await page.locator('#review-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await expect(page.getByText('Example 4999:', { exact: false })).toBeVisible();
+    expect(await rows.count()).toBeLessThan(40);
+    expect(problems).toEqual([]);
+  });
+
+  test('filters by label, source and round, and searches', async ({ page }) => {
+    await page.goto(`${BASE}/?view=review&n=400`);
+    const filters = page.getByRole('search', { name: 'Filter examples' });
+    await filters.getByLabel('Label').selectOption('praise');
+    await expect(page.getByText('100 of 400 shown')).toBeVisible();
+    await filters.getByLabel('Source').selectOption('seed');
+    await expect(page.getByText('8 of 400 shown')).toBeVisible();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await filters.getByLabel('Round').selectOption('2');
+    const n = Number((await page.locator('.count').textContent())!.split(' ')[0]);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(400);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Search').fill('Example 123:');
+    await expect(page.getByText('1 of 400 shown')).toBeVisible();
+  });
+
+  test('edits a label inline and a text in a dialog; deletes with undo; moves to validation', async ({ page }) => {
+    await page.goto(`${BASE}/?view=review&n=200`);
+    await page.getByLabel('Search').fill('Example 40:');
+    const row = page.locator('#review-scroll [role="row"]').first();
+    await row.getByLabel('Label').selectOption('praise');
+    await row.getByRole('button', { name: 'Edit text' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit example' });
+    await expect(dialog).toBeVisible();
+    await dialog.getByLabel('Text').fill('');
+    await expect(dialog.getByText('The text cannot be empty')).toBeVisible();
+    await dialog.getByLabel('Text').fill('Example 40: corrected text');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(row).toContainText('corrected text');
+    // Escape leaves the text as it was.
+    await row.getByRole('button', { name: 'Edit text' }).click();
+    await dialog.getByLabel('Text').fill('thrown away');
+    await page.keyboard.press('Escape');
+    await expect(row).toContainText('corrected text');
+
+    await row.getByLabel('Select').check();
+    await page.getByRole('button', { name: 'Move to validation' }).click();
+    await expect(row).toContainText('validation');
+
+    await page.getByLabel('Search').fill('');
+    await page.getByRole('checkbox', { name: /Select all/ }).check();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(page.getByText('0 of 0 shown')).toBeVisible();
+    await page.getByRole('button', { name: 'Undo delete' }).click();
+    await expect(page.getByText('200 of 200 shown')).toBeVisible();
+
+    const log = await calls(page);
+    expect(log.find((c) => c[0] === 'edit' && (c[2] as { label?: string }).label)).toEqual(['edit', 'ex-40', { label: 'praise' }]);
+    expect(log.find((c) => c[0] === 'edit' && (c[2] as { text?: string }).text)).toEqual(['edit', 'ex-40', { text: 'Example 40: corrected text' }]);
+    expect(log.filter((c) => c[0] === 'edit')).toHaveLength(2);
+    expect(log.find((c) => c[0] === 'move')).toEqual(['move', ['ex-40']]);
+    expect((log.find((c) => c[0] === 'delete')?.[1] as string[]).length).toBe(200);
+  });
+});
+
+test.describe('Evaluate step', () => {
+  test('shows the per-round chart, an accessible confusion matrix, per-class F1 and the mistakes', async ({ page }) => {
+    const problems = watch(page);
+    await page.goto(`${BASE}/?view=evaluate`);
+    await expect(page.getByRole('img', { name: 'Scores per round' })).toBeVisible();
+    await expect(page.locator('.legend')).toContainText('Test macro-F1');
+    const matrix = page.getByRole('table', { name: 'Confusion matrix' });
+    await expect(matrix.getByRole('columnheader', { name: 'feature request' })).toBeVisible();
+    await expect(matrix.getByRole('rowheader', { name: 'billing' })).toBeVisible();
+    // Each cell says what it counts, not only by its colour.
+    await expect(matrix.locator('td[aria-label*="billing predicted as billing"]')).toHaveCount(1);
+    await expect(page.getByRole('table', { name: 'Per class' }).getByRole('row')).toHaveCount(5);
+    // Mistakes: most confident first, and shown as text.
+    const firstScore = await page.locator('.mis tbody tr').first().locator('.scores').textContent();
+    expect(firstScore).toMatch(/%/);
+    await expect(page.locator('.mis tbody b')).toHaveCount(0);
+    await page.screenshot({ path: `${SHOTS}/flow-ui-evaluate.png`, fullPage: true });
+    // Round picker changes the details.
+    const acc = await page.locator('.stats dd').first().textContent();
+    await page.getByLabel('Round', { exact: true }).selectOption('0');
+    await expect(page.locator('.stats dd').first()).not.toHaveText(acc!);
+    // The chart's data are available as a table.
+    await page.getByText('Show as table').click();
+    await expect(page.locator('details table')).toContainText('Round 2');
+    expect(problems).toEqual([]);
+  });
+
+  test('before any training it says what to do', async ({ page }) => {
+    await page.goto(`${BASE}/?view=evaluate&empty=1`);
+    await expect(page.getByText('No results yet. Train a model first')).toBeVisible();
+  });
+});
