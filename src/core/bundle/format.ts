@@ -76,6 +76,8 @@ export type InputSpec =
       dim: number;
       pooling: 'mean' | 'cls';
       normalize: boolean;
+      /** Inputs are truncated to this many tokens, as the app's SentenceEncoder does. */
+      maxTokens: number;
       /** Passed to transformers.js `pipeline(..., { dtype })` where set (e.g. 'fp32', 'q8'). */
       dtype?: string;
     };

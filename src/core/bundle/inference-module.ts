@@ -110,6 +110,9 @@ async function makeEncoder(spec, base, options) {
       ...(input.dtype ? { dtype: input.dtype } : {}),
       ...(options.encoderOptions || {}),
     });
+    // Truncate as the app's SentenceEncoder does (sentence-transformers' max_seq_length).
+    const cfg = extractor.tokenizer && extractor.tokenizer._tokenizerConfig;
+    if (cfg) cfg.model_max_length = Math.min(cfg.model_max_length ?? Infinity, input.maxTokens);
     return async (texts) => {
       const out = await extractor(texts, { pooling: input.pooling, normalize: input.normalize });
       return tf.tensor2d(Float32Array.from(out.data), [texts.length, input.dim]);

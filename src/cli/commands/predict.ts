@@ -1,0 +1,67 @@
+import { readFile, stat } from 'node:fs/promises';
+import { UserError } from '../../core/errors.js';
+import { parseDataset } from '../../core/dataset/parse.js';
+import { readBundle } from '../../core/bundle/import.js';
+import { openPredictor } from '../../core/bundle/predictor.js';
+import { parseCommandArgs, requireOption } from '../args.js';
+
+export const usage = `Usage: distillery predict --bundle FILE.zip (--text T [--text T2 …] | --input FILE) [--text-col C]
+
+Classifies texts with an exported student bundle and prints one JSON line per text:
+{"text", "label", "scores": {label: probability, …}}, in input order.
+
+  --bundle FILE   a .zip exported by Distillery (checked against its manifest first)
+  --text T        a text to classify; repeat for several
+  --input FILE    texts to classify: a .txt file (one text per line) or a data file
+                  (CSV, TSV, JSONL, JSON; .gz too) read as unlabeled texts
+  --text-col C    the column holding the text in --input (name or 1-based number)
+  --batch N       texts per model call (default 128)`;
+
+async function readBytes(file: string, what: string): Promise<Uint8Array> {
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new UserError('not-a-file', `${file} is not a file.`, `Give the path of ${what}.`);
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError('no-file', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path.');
+  }
+}
+
+/** Plain text files are one text per line; anything else goes through the app's own parser. */
+export function textsFromFile(bytes: Uint8Array, file: string, textColumn?: string): string[] {
+  if (/\.txt(\.gz)?$/i.test(file) && !textColumn) {
+    const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+    return text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  }
+  return parseDataset(bytes, file, { requireLabels: false, textColumn }).examples.map((e) => e.text);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    bundle: { type: 'string' },
+    text: { type: 'string', multiple: true },
+    input: { type: 'string' },
+    'text-col': { type: 'string' },
+    batch: { type: 'string' },
+  }, usage);
+  const bundleFile = requireOption(values.bundle, '--bundle', usage);
+  if (!values.text?.length && !values.input) throw new UserError('bad-arguments', 'Give --text T or --input FILE.', `\n${usage}`);
+  if (values.text?.length && values.input) throw new UserError('bad-arguments', 'Give --text or --input, not both.', `\n${usage}`);
+  const texts = values.input ? textsFromFile(await readBytes(values.input, 'a text file'), values.input, values['text-col']) : values.text!;
+  if (!texts.length) throw new UserError('no-texts', `${values.input} has no texts in it.`, 'Give a file with one text per line.');
+
+  const bundle = await readBundle(await readBytes(bundleFile, 'a bundle .zip'), bundleFile);
+  const tf = await import('@tensorflow/tfjs');
+  await tf.setBackend('cpu');
+  const predictor = await openPredictor(bundle, { batchSize: values.batch ? Math.max(1, Number(values.batch) || 128) : undefined });
+  try {
+    const results = await predictor.predict(texts);
+    let out = '';
+    results.forEach((r, i) => { out += JSON.stringify({ text: texts[i], label: r.label, scores: r.scores }) + '\n'; });
+    process.stdout.write(out);
+  } finally {
+    predictor.dispose();
+  }
+  return 0;
+}
