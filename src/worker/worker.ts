@@ -3,10 +3,12 @@
  * and teacher calls never run on the main thread. Each concept adds its own namespace here.
  */
 import * as Comlink from 'comlink';
+import { bundleApi } from './bundle.js';
 import { encodeApi } from './encode.js';
 
 const api = {
   ping: () => 'pong' as const,
+  bundle: bundleApi,
   encode: encodeApi,
 };
 
