@@ -16,7 +16,8 @@ import { writeBundle, type BundleInput } from '../../src/core/bundle/export.js';
 import { readBundle } from '../../src/core/bundle/import.js';
 import { openPredictor, type Prediction } from '../../src/core/bundle/predictor.js';
 import { unzipFiles } from '../../src/core/bundle/zip.js';
-import { fixtureExamples, trainTinyStudent } from './bundle-fixture.js';
+import { fixtureExamples, trainTinyPooledStudent, trainTinyStudent } from './bundle-fixture.js';
+import type { GloveEncoder } from '../../src/core/encode/glove.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -123,4 +124,32 @@ describe('a token-id student bundle in a clean folder', () => {
       server.close();
     }
   });
+});
+
+describe('a word-vector (GloVe path) student bundle in a clean folder', () => {
+  let input: BundleInput;
+  let model: tf.LayersModel;
+  let encoder: GloveEncoder;
+  let dir: string;
+
+  beforeAll(async () => {
+    ({ input, model, encoder } = await trainTinyPooledStudent(fixtureExamples()));
+    dir = await cleanInstall(await writeBundle(input));
+    dirs.push(dir);
+  }, 60_000);
+  afterAll(() => model.dispose());
+
+  it('carries the word-vector table and pools exactly like the core encoder', async () => {
+    const texts = TEST_TEXTS.filter((t) => t !== '');
+    const vecs = await encoder.encode(texts);
+    const flat = new Float32Array(vecs.length * encoder.dim);
+    vecs.forEach((v, i) => flat.set(v, i * encoder.dim));
+    const want = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(flat, [vecs.length, encoder.dim])) as tf.Tensor).arraySync() as number[][]);
+    const got = await runExample(dir, texts);
+    expectSame(got, want, input.labels);
+    expect(new Set(got.map((g) => g.label)).size).toBe(2);
+    const predictor = await openPredictor(await readBundle(await writeBundle(input)));
+    expectSame(await predictor.predict(texts), want, input.labels);
+    predictor.dispose();
+  }, 120_000);
 });

@@ -84,7 +84,13 @@ export function createBundleService(
         id: `${id}-model`,
         projectId: id,
         createdAt: bundle.manifest.createdAt,
-        meta: { spec: bundle.student?.spec ?? null, metrics: bundle.metrics, importedFrom: fileName },
+        meta: {
+          spec: bundle.student?.spec ?? null,
+          // What export needs to write this student again without knowing its spec's shape.
+          bundle: { inference: bundle.inference, vocab: bundle.inference.input.kind === 'token-ids' ? bundle.vocab : undefined, student: bundle.student },
+          metrics: bundle.metrics,
+          importedFrom: fileName,
+        },
         modelJson: { modelTopology: bundle.model.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: bundle.model.weightSpecs }] },
         weights: bundle.model.weightData,
       });

@@ -1,7 +1,7 @@
 import { DEFAULT_VECTORS, loadWordVectors, type VectorSource } from '../encode/word-vectors.js';
 import { UserError } from '../errors.js';
 import type { BundleInput } from './export.js';
-import type { InputSpec } from './format.js';
+import type { InferenceSpec, InputSpec } from './format.js';
 
 /**
  * Translates the core's StudentSpec (kept in ModelRecord.meta.spec by the student module) into
@@ -29,7 +29,29 @@ async function wordTable(vectors: VectorSource | undefined, name: string): Promi
   return { vocab: wv.words, bin: await vectors.read(wv.header.files.bin), dim: wv.dim };
 }
 
+/** A student imported from a bundle: its inference spec is kept as it came. */
+async function fromImported(b: Rec, vectors?: VectorSource): Promise<DescribedStudent> {
+  const inference = b.inference as InferenceSpec;
+  const st = rec(b.student);
+  const described: DescribedStudent = {
+    labels: inference.labels,
+    input: inference.input,
+    output: inference.output,
+    student: { kind: str(st.kind) ?? 'unknown', hyperparameters: rec(st.hyperparameters), spec: st.spec ?? null },
+  };
+  if (inference.input.kind === 'token-ids') described.vocab = b.vocab as string[];
+  if (inference.input.kind === 'word-vectors-pool') {
+    const table = await wordTable(vectors, DEFAULT_VECTORS);
+    if (table.vocab.length !== inference.input.vocabSize || table.dim !== inference.input.dim) {
+      throw new UserError('bundle-other-vectors', 'This student was trained with a different word-vector table than the one this app has.', 'Export it from the Distillery that trained it.');
+    }
+    Object.assign(described, { vocab: table.vocab, vectors: table.bin });
+  }
+  return described;
+}
+
 export async function studentInput(meta: Rec, vectors?: VectorSource): Promise<DescribedStudent> {
+  if (meta.bundle) return fromImported(rec(meta.bundle), vectors);
   const spec = rec(meta.spec ?? meta);
   const encoder = rec(spec.encoder);
   const student = rec(spec.student);
