@@ -1,0 +1,86 @@
+import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { writeBundle, type BundleInput } from '../../src/core/bundle/export.js';
+import { createBundleService } from '../../src/core/bundle/service.js';
+import { readBundle } from '../../src/core/bundle/import.js';
+import { NodeStore } from '../../src/core/store/node.js';
+import { fixtureExamples, trainTinyStudent } from './bundle-fixture.js';
+
+let input: BundleInput;
+let dir: string;
+let zipPath: string;
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  const l = vi.spyOn(console, 'log').mockImplementation((s) => { out += String(s) + '\n'; });
+  const e = vi.spyOn(console, 'error').mockImplementation((s) => { err += String(s) + '\n'; });
+  const ew = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    w.mockRestore(); l.mockRestore(); e.mockRestore(); ew.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const t = await trainTinyStudent(fixtureExamples());
+  input = t.input;
+  t.model.dispose();
+  dir = await mkdtemp(join(tmpdir(), 'distillery-cli-'));
+  zipPath = join(dir, 'b.zip');
+  await writeFile(zipPath, await writeBundle(input));
+}, 60_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('distillery predict', () => {
+  it('prints one JSON line per --text, in order', async () => {
+    const r = await cli(['predict', '--bundle', zipPath, '--text', 'a wonderful film', '--text', 'boring awful mess']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.label)).toEqual(['pos', 'neg']);
+    expect(lines[0].text).toBe('a wonderful film');
+    expect(lines[0].scores.pos + lines[0].scores.neg).toBeCloseTo(1, 5);
+  });
+
+  it('reads --input as one text per line', async () => {
+    await writeFile(join(dir, 'texts.txt'), 'great movie\n\nwhat a waste of time\n');
+    const r = await cli(['predict', '--bundle', zipPath, '--input', join(dir, 'texts.txt')]);
+    expect(r.out.trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['great movie', 'what a waste of time']);
+  });
+
+  it('refuses a damaged bundle with the reason', async () => {
+    const bytes = await readFile(zipPath);
+    await writeFile(join(dir, 'cut.zip'), bytes.subarray(0, bytes.length - 30));
+    const r = await cli(['predict', '--bundle', join(dir, 'cut.zip'), '--text', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/truncated zip/);
+  });
+});
+
+describe('distillery export', () => {
+  it('makes a bundle from a run folder\'s store', async () => {
+    const run = join(dir, 'run');
+    const store = await NodeStore.open(join(run, 'store'));
+    await createBundleService(async () => store).importProject(await readFile(zipPath), 'b.zip');
+    await store.close();
+    const out = join(dir, 'again.zip');
+    const r = await cli(['export', '--run', run, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ bundle: out, labels: ['neg', 'pos'] });
+    const b = await readBundle(new Uint8Array(await readFile(out)));
+    expect(b.examples).toHaveLength(input.examples.length);
+  });
+
+  it('says when the folder is not a run folder', async () => {
+    const r = await cli(['export', '--run', join(dir, 'nothing'), '--out', join(dir, 'x.zip')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not a Distillery run folder/);
+  });
+});
