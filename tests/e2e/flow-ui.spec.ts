@@ -155,7 +155,7 @@ test.describe('Synthesize step', () => {
     // Progress over time gives an ETA.
     for (let i = 1; i <= 3; i++) {
       await page.waitForTimeout(300);
-      await page.evaluate((done) => window.push({ phase: 'synthesize', done, total: 200, detail: { accepted: done } }), 84 + i * 10);
+      await page.evaluate((done) => window.push({ phase: 'synthesize', done, total: 200, detail: { round: 0, strategy: 'generate', accepted: done, rejected: { duplicate: 9 + done - 84, 'too-short': 3, 'off-label': 2, malformed: 1 }, promptTokens: 41230 + done * 100, completionTokens: 18012 + done * 50, failed: { rate_limited: 2 } } }), 84 + i * 10);
     }
     await expect(page.getByText(/about .* left/)).toBeVisible();
     await page.screenshot({ path: `${SHOTS}/flow-ui-synthesize.png`, fullPage: true });

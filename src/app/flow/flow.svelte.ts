@@ -4,33 +4,7 @@
  * once, before IndexedDB has answered; the project's data itself lives in the store.
  */
 import { STEPS, type StepId } from '../steps';
-
-const KEY = 'distillery.flow';
-
-export interface FlowSnapshot {
-  projectId: string | null;
-  step: StepId;
-}
-
-const DEFAULTS: FlowSnapshot = { projectId: null, step: 'data' };
-
-function isStep(x: unknown): x is StepId {
-  return STEPS.some((s) => s.id === x);
-}
-
-/** Reads a saved snapshot; anything malformed (an old version, a hand edit) falls back to the start. */
-export function parseSnapshot(raw: string | null): FlowSnapshot {
-  if (!raw) return { ...DEFAULTS };
-  try {
-    const v = JSON.parse(raw) as Partial<FlowSnapshot>;
-    return {
-      projectId: typeof v.projectId === 'string' ? v.projectId : null,
-      step: isStep(v.step) ? v.step : DEFAULTS.step,
-    };
-  } catch {
-    return { ...DEFAULTS };
-  }
-}
+import { FLOW_KEY, parseSnapshot, type FlowSnapshot } from './snapshot';
 
 function storage(): Storage | null {
   try {
@@ -45,7 +19,7 @@ class Flow {
   step = $state<StepId>('data');
 
   constructor() {
-    const s = parseSnapshot(storage()?.getItem(KEY) ?? null);
+    const s = parseSnapshot(storage()?.getItem(FLOW_KEY) ?? null);
     this.projectId = s.projectId;
     this.step = s.step;
   }
@@ -73,7 +47,7 @@ class Flow {
 
   private save(): void {
     try {
-      storage()?.setItem(KEY, JSON.stringify({ projectId: this.projectId, step: this.step } satisfies FlowSnapshot));
+      storage()?.setItem(FLOW_KEY, JSON.stringify({ projectId: this.projectId, step: this.step } satisfies FlowSnapshot));
     } catch {
       // Quota full: the step is still shown; only the return-after-reload is lost.
     }

@@ -4,7 +4,8 @@
  */
 /** The visible slice of a list of fixed-height rows, with some rows to spare on each side. */
 export function visibleRange(scrollTop: number, viewport: number, rowHeight: number, count: number, overscan = 6): { start: number; end: number } {
-  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  // Clamped: after a filter shrinks the list the old scroll offset may lie past its end.
+  const first = Math.min(count, Math.floor(Math.max(0, scrollTop) / rowHeight));
   const start = Math.max(0, first - overscan);
   const end = Math.min(count, first + Math.ceil(viewport / rowHeight) + overscan);
   return { start, end: Math.max(start, end) };

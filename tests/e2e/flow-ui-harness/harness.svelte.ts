@@ -5,6 +5,7 @@
 import '../../../src/app/flow/csp-apply';
 import { mount } from 'svelte';
 import '../../../src/app/global.css';
+import './harness.css';
 import TeacherStep from '../../../src/app/teacher/TeacherStep.svelte';
 import SynthesizeStep from '../../../src/app/synthesize/SynthesizeStep.svelte';
 import ReviewStep from '../../../src/app/review/ReviewStep.svelte';

@@ -1,0 +1,149 @@
+/** The pure logic behind the flow's steps: ETA, filters, windowing, chart scales, CSP text, saved state. */
+import { describe, expect, it } from 'vitest';
+import { Eta, formatDuration } from '../../src/app/synthesize/eta';
+import { settingsProblems, defaultSynthSettings, formatCost } from '../../src/app/synthesize/synth-settings';
+import { filterExamples, facets, NO_FILTER, UNLABELED } from '../../src/app/review/filter';
+import { visibleRange } from '../../src/app/review/window';
+import { niceTicks, extent } from '../../src/app/charts/scale';
+import { connectPolicy, staticPolicy, teacherOrigin, storedTeacherOrigin } from '../../src/app/flow/csp';
+import { parseSnapshot } from '../../src/app/flow/snapshot';
+import { baseUrlProblem, loadTeacherSettings } from '../../src/app/teacher/teacher-settings';
+import { roundSeries, rowShares, worstFirst } from '../../src/app/evaluate/evaluation';
+import type { Example } from '../../src/core/dataset/example';
+
+const ex = (id: string, text: string, label: string | null, source: Example['provenance']['source'], round: number, split: Example['split'] = 'train'): Example =>
+  ({ id, text, label, split, provenance: { source, round, createdAt: '2026-01-01T00:00:00Z' } });
+
+describe('Eta', () => {
+  it('estimates from the recent rate and knows nothing from one reading', () => {
+    const eta = new Eta();
+    eta.push(0, 0);
+    expect(eta.remaining(100)).toBeNull();
+    eta.push(10, 1000);
+    expect(eta.remaining(100)).toBeCloseTo(9000);
+  });
+  it('follows a slowdown instead of averaging the whole run', () => {
+    const eta = new Eta(5000);
+    for (let t = 0; t <= 10_000; t += 1000) eta.push(t / 100, t); // 10 per second
+    for (let t = 11_000; t <= 30_000; t += 1000) eta.push(100 + (t - 10_000) / 1000, t); // 1 per second
+    expect(eta.remaining(200)).toBeCloseTo(80_000, -3);
+  });
+  it('restarts when a new phase counts from zero, and has no rate while stalled', () => {
+    const eta = new Eta();
+    eta.push(50, 0);
+    eta.push(60, 1000);
+    eta.push(0, 2000);
+    expect(eta.remaining(10)).toBeNull();
+    eta.push(0, 3000);
+    expect(eta.remaining(10)).toBeNull();
+  });
+  it('formats coarsely', () => {
+    expect(formatDuration(12_000)).toBe('about 10 s');
+    expect(formatDuration(185_000)).toBe('about 3 min');
+    expect(formatDuration(3_900_000)).toBe('about 1 h 5 min');
+  });
+});
+
+describe('synthesis settings', () => {
+  it('refuse annotation without unlabeled texts, tiny budgets and no strategy, each with what to do', () => {
+    const s = defaultSynthSettings(false);
+    expect(settingsProblems(s, false)).toEqual([]);
+    expect(settingsProblems({ ...s, mix: { annotate: 1, generate: 0, rationale: 0 } }, false)[0]).toMatch(/Data step/);
+    expect(settingsProblems({ ...s, budget: 3 }, false)[0]).toMatch(/at least 10/);
+    expect(settingsProblems({ ...s, mix: { annotate: 0, generate: 0, rationale: 0 } }, true)[0]).toMatch(/at least one strategy/);
+  });
+  it('prints small costs with enough digits', () => {
+    expect(formatCost(0)).toBe('$0');
+    expect(formatCost(0.00123)).toBe('$0.0012');
+    expect(formatCost(1.5)).toBe('$1.50');
+  });
+});
+
+describe('review filter', () => {
+  const xs = [
+    ex('a', 'Refund my invoice', 'billing', 'seed', 0),
+    ex('b', 'App crashes on start', 'bug', 'generated', 0),
+    ex('c', 'crash when exporting invoices', 'bug', 'extrapolated', 1, 'val'),
+    ex('d', 'no idea', null, 'seed', 0, 'unlabeled'),
+  ];
+  it('combines filters and matches every search word in any order, ignoring case', () => {
+    expect(filterExamples(xs, { ...NO_FILTER, label: 'bug' }).map((e) => e.id)).toEqual(['b', 'c']);
+    expect(filterExamples(xs, { ...NO_FILTER, label: 'bug', round: 1 }).map((e) => e.id)).toEqual(['c']);
+    expect(filterExamples(xs, { ...NO_FILTER, query: 'INVOICE crash' }).map((e) => e.id)).toEqual(['c']);
+    expect(filterExamples(xs, { ...NO_FILTER, label: UNLABELED }).map((e) => e.id)).toEqual(['d']);
+    expect(filterExamples(xs, { ...NO_FILTER, source: 'seed', split: 'train' }).map((e) => e.id)).toEqual(['a']);
+  });
+  it('offers only values that occur', () => {
+    expect(facets(xs)).toEqual({ sources: ['extrapolated', 'generated', 'seed'], rounds: [0, 1], splits: ['train', 'unlabeled', 'val'] });
+  });
+});
+
+describe('visibleRange', () => {
+  it('covers the viewport plus overscan and stays inside the list', () => {
+    expect(visibleRange(0, 400, 40, 5000, 5)).toEqual({ start: 0, end: 15 });
+    expect(visibleRange(4000, 400, 40, 5000, 5)).toEqual({ start: 95, end: 115 });
+    expect(visibleRange(1e9, 400, 40, 50, 5)).toEqual({ start: 45, end: 50 }); // scrolled past a list a filter shrank
+    expect(visibleRange(0, 400, 40, 3, 5)).toEqual({ start: 0, end: 3 });
+  });
+});
+
+describe('chart scale', () => {
+  it('picks round ticks that cover the data', () => {
+    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.13, 2.71, 5)).toEqual([0, 1, 2, 3]);
+    expect(niceTicks(0.13, 2.71, 10)).toEqual([0, 0.5, 1, 1.5, 2, 2.5, 3]);
+    const flat = niceTicks(0.5, 0.5);
+    expect(flat[0]).toBeLessThan(0.5);
+    expect(flat[flat.length - 1]).toBeGreaterThan(0.5);
+  });
+  it('ignores gaps', () => {
+    expect(extent([null, 2, NaN, -1, undefined])).toEqual([-1, 2]);
+    expect(extent([null])).toBeNull();
+  });
+});
+
+describe('CSP', () => {
+  it('admits only the teacher origin, never its path, and no default-src the teacher would fall back to', () => {
+    expect(teacherOrigin('https://api.openai.com/v1')).toBe('https://api.openai.com');
+    expect(teacherOrigin('http://127.0.0.1:11434/v1/')).toBe('http://127.0.0.1:11434');
+    expect(teacherOrigin('javascript:alert(1)')).toBeNull();
+    expect(connectPolicy('https://api.openai.com', [])).toBe("connect-src 'self' https://api.openai.com");
+    expect(connectPolicy(null, [])).toBe("connect-src 'self'");
+    expect(staticPolicy('build')).not.toMatch(/default-src|connect-src|'unsafe-inline'|'unsafe-eval'/);
+    expect(staticPolicy('build')).toMatch(/object-src 'none'/);
+  });
+  it('reads a stored origin back, refusing junk', () => {
+    expect(storedTeacherOrigin({ getItem: () => 'http://localhost:8000' })).toBe('http://localhost:8000');
+    expect(storedTeacherOrigin({ getItem: () => 'data:text/html,x' })).toBeNull();
+    expect(storedTeacherOrigin({ getItem: () => null })).toBeNull();
+  });
+});
+
+describe('saved state', () => {
+  it('falls back to the first step on a malformed or stale snapshot', () => {
+    expect(parseSnapshot('{"projectId":"p1","step":"review"}')).toEqual({ projectId: 'p1', step: 'review' });
+    expect(parseSnapshot('{"step":"nonsense"}')).toEqual({ projectId: null, step: 'data' });
+    expect(parseSnapshot('not json')).toEqual({ projectId: null, step: 'data' });
+  });
+  it('teacher settings never carry a key and reject unusable addresses with a hint', () => {
+    const s = loadTeacherSettings({ getItem: () => JSON.stringify({ presetId: 'ollama', baseURL: 'http://x:1/v1', model: 'm', apiKey: 'sk' }) });
+    expect(s).toEqual({ presetId: 'ollama', baseURL: 'http://x:1/v1', model: 'm' });
+    expect(baseUrlProblem('')).toMatch(/Enter the server address/);
+    expect(baseUrlProblem('localhost:11434')).toMatch(/http:\/\/ or https:\/\//);
+    expect(baseUrlProblem('https://user:sk@api.x/v1')).toMatch(/API key field/);
+    expect(baseUrlProblem('https://api.openai.com/v1')).toBeNull();
+  });
+});
+
+describe('evaluation view', () => {
+  it('drops series with no data, normalises rows and puts confident mistakes first', () => {
+    const m = (a: number) => ({ accuracy: a, macroF1: a - 0.1, confusion: [], perClass: [], n: 10 });
+    const { xLabels, series } = roundSeries([{ round: 1, val: m(0.8) }, { round: 0, val: m(0.6) }]);
+    expect(xLabels).toEqual(['Round 0', 'Round 1']);
+    expect(series.map((s) => s.name)).toEqual(['Validation macro-F1', 'Validation accuracy']);
+    expect(series[1].values).toEqual([0.6, 0.8]);
+    expect(rowShares([[3, 1], [0, 0]])).toEqual([[0.75, 0.25], [0, 0]]);
+    const w = worstFirst([{ id: 'a', text: '', label: 'x', predicted: 'y', confidence: 0.4 }, { id: 'b', text: '', label: 'x', predicted: 'y', confidence: 0.9 }]);
+    expect(w.map((x) => x.id)).toEqual(['b', 'a']);
+  });
+});
