@@ -45,6 +45,7 @@ export class DedupIndex {
 
   /** 'exact', 'near' or undefined. */
   match(text: string): 'exact' | 'near' | undefined {
+    if (this.sets.length === 0) return undefined;
     const norm = normalizeText(text);
     if (this.exact.has(textHash(norm))) return 'exact';
     const sh = shingles(norm);

@@ -12,6 +12,9 @@ import { labelList, pickShots, taskLine, type Candidate, type Planner, type Plan
 export class AnnotatePlanner implements Planner {
   readonly total: number;
   private readonly batches: string[][];
+  private readonly keys: string[];
+  /** Batches before this one are all started or done: next() need not scan them again. */
+  private cursor = 0;
 
   /** `texts`: the unlabeled texts still to label (the leakage guard already ran). */
   constructor(private readonly job: SynthesisJob, private readonly template: PromptTemplate, texts: string[]) {
@@ -20,18 +23,16 @@ export class AnnotatePlanner implements Planner {
     this.total = wanted.length;
     this.batches = [];
     for (let i = 0; i < wanted.length; i += size) this.batches.push(wanted.slice(i, i + size));
-  }
-
-  /** The batch's texts are part of its key: a changed file never resumes into the wrong batch. */
-  private key(i: number): string {
-    return `annotate:r${this.job.round}:${i}:${textHash(this.batches[i].join('\u0000'))}`;
+    // The batch's texts are part of its key: a changed file never resumes into the wrong batch.
+    this.keys = this.batches.map((b, i) => `annotate:r${job.round}:${i}:${textHash(b.join('\u0000'))}`);
   }
 
   next(state: PlanState): Unit | undefined {
-    for (let i = 0; i < this.batches.length; i++) {
-      const key = this.key(i);
+    // Each batch is handed out at most once per run, so a cursor is enough.
+    for (; this.cursor < this.batches.length; this.cursor++) {
+      const key = this.keys[this.cursor];
       if (state.done.has(key) || state.inFlight.has(key) || state.failed.has(key)) continue;
-      return this.unit(i, key);
+      return this.unit(this.cursor++, key);
     }
     return undefined;
   }
