@@ -18,32 +18,42 @@ import { openPredictor, type Prediction } from '../../src/core/bundle/predictor.
 import { unzipFiles } from '../../src/core/bundle/zip.js';
 import { fixtureExamples, trainTinyPooledStudent, trainTinyStudent } from './bundle-fixture.js';
 import type { GloveEncoder } from '../../src/core/encode/glove.js';
+import { SentenceEncoder } from '../../src/core/encode/sentence.js';
+import { localModelSource } from '../../src/core/encode/sentence-node.js';
+import type { ModelParts } from '../../src/core/bundle/export.js';
+import { LABELS } from './bundle-fixture.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
 
 /** @tensorflow/tfjs and what it needs at run time (type-only packages left out). */
-async function tfjsClosure(): Promise<string[]> {
+async function tfjsClosure(roots = ['@tensorflow/tfjs']): Promise<string[]> {
   const seen = new Set<string>();
-  const queue = ['@tensorflow/tfjs'];
+  const queue = [...roots];
   while (queue.length) {
     const name = queue.pop()!;
     if (seen.has(name) || name.startsWith('@types/')) continue;
+    let pkg;
+    try {
+      pkg = JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+    } catch {
+      continue; // an optional dependency for another platform, not installed
+    }
     seen.add(name);
-    const pkg = JSON.parse(await readFile(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
-    queue.push(...Object.keys(pkg.dependencies ?? {}));
+    // Optional ones too: sharp's native binary is one.
+    queue.push(...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {}));
   }
   return [...seen];
 }
 
 /** A clean folder: the unzipped bundle and a node_modules holding only tfjs's closure. */
-async function cleanInstall(zip: Uint8Array): Promise<string> {
+async function cleanInstall(zip: Uint8Array, roots = ['@tensorflow/tfjs']): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'distillery-bundle-'));
   for (const [name, bytes] of Object.entries(unzipFiles(zip))) {
     await mkdir(dirname(join(dir, name)), { recursive: true });
     await writeFile(join(dir, name), bytes);
   }
-  for (const name of await tfjsClosure()) {
+  for (const name of await tfjsClosure(roots)) {
     await mkdir(dirname(join(dir, 'node_modules', name)), { recursive: true });
     await symlink(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
   }
@@ -151,5 +161,66 @@ describe('a word-vector (GloVe path) student bundle in a clean folder', () => {
     const predictor = await openPredictor(await readBundle(await writeBundle(input)));
     expectSame(await predictor.predict(texts), want, input.labels);
     predictor.dispose();
+  }, 120_000);
+});
+
+describe('a sentence-encoder student bundle in a clean folder (tfjs + transformers.js only)', () => {
+  const TINY = resolve(ROOT, 'tests/fixtures/tiny-minilm');
+  let encoder: SentenceEncoder;
+  let model: tf.LayersModel;
+  let input: BundleInput;
+  let dir: string;
+
+  beforeAll(async () => {
+    encoder = await SentenceEncoder.load({ source: (await localModelSource(TINY)).source });
+    const examples = fixtureExamples();
+    const embed = async (texts: string[]) => {
+      const v = await encoder.encode(texts);
+      const flat = new Float32Array(v.length * encoder.dim);
+      v.forEach((row, i) => flat.set(row, i * encoder.dim));
+      return tf.tensor2d(flat, [v.length, encoder.dim]);
+    };
+    model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [encoder.dim], units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })] });
+    model.compile({ optimizer: tf.train.adam(0.1), loss: 'sparseCategoricalCrossentropy' });
+    const x = await embed(examples.map((e) => e.text));
+    const y = tf.tensor1d(examples.map((e) => LABELS.indexOf(e.label!)));
+    await model.fit(x, y, { epochs: 30, verbose: 0, shuffle: false });
+    tf.dispose([x, y]);
+    let parts: ModelParts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      parts = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs as ModelParts['weightSpecs'], weightData: a.weightData as ArrayBuffer };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    input = {
+      labels: LABELS, model: parts!, output: 'softmax', metrics: {}, examples, student: { kind: 'mlp', hyperparameters: {} },
+      input: { kind: 'sentence-embedding', model: 'Xenova/all-MiniLM-L6-v2', revision: 'main', dim: encoder.dim, pooling: 'mean', normalize: true, maxTokens: 256, dtype: 'fp32' },
+    };
+    dir = await cleanInstall(await writeBundle(input), ['@tensorflow/tfjs', '@huggingface/transformers']);
+    dirs.push(dir);
+    // The hub is out of reach here, so the driver points the bundle at the local copy of the encoder.
+    await writeFile(join(dir, 'run-local.mjs'), [
+      "import * as hf from '@huggingface/transformers';",
+      "import { readFile } from 'node:fs/promises';",
+      "import { load } from './distillery-student.mjs';",
+      'hf.env.allowRemoteModels = false;',
+      'hf.env.allowLocalModels = true;',
+      `hf.env.localModelPath = ${JSON.stringify(dirname(TINY) + '/')};`,
+      "const texts = (await readFile('texts.txt', 'utf8')).split('\\n').filter((t) => t !== '');",
+      "const s = await load(new URL('.', import.meta.url), { transformers: hf, encoderModel: 'tiny-minilm' });",
+      'for (const [i, r] of (await s.predict(texts)).entries()) console.log(JSON.stringify({ text: texts[i], ...r }));',
+    ].join('\n'));
+  }, 120_000);
+  afterAll(async () => { model?.dispose(); await encoder?.dispose(); });
+
+  it('imports only tfjs and transformers.js, and matches the core encoder + model', async () => {
+    const texts = TEST_TEXTS.filter((t) => t !== '');
+    const v = await encoder.encode(texts);
+    const flat = new Float32Array(v.length * encoder.dim);
+    v.forEach((row, i) => flat.set(row, i * encoder.dim));
+    const want = tf.tidy(() => (model.predict(tf.tensor2d(flat, [v.length, encoder.dim])) as tf.Tensor).arraySync() as number[][]);
+    await writeFile(join(dir, 'texts.txt'), texts.join('\n') + '\n');
+    const { stdout } = await run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', 'run-local.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, maxBuffer: 1 << 24 });
+    const got = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expectSame(got, want, input.labels);
   }, 120_000);
 });
