@@ -12,6 +12,8 @@ import { AutoTokenizer } from '@huggingface/transformers';
 import { SentenceEncoder } from '../../src/core/encode/sentence.js';
 import { localModelSource } from '../../src/core/encode/sentence-node.js';
 import { isUserError } from '../../src/core/errors.js';
+import { buildTinyBert } from '../../scripts/make-tiny-onnx.js';
+import { readFileSync } from 'node:fs';
 
 const FIXTURE = resolve('tests/fixtures/tiny-minilm');
 const REAL_TOKENIZER = resolve('../shared/models/all-MiniLM-L6-v2-tokenizer');
@@ -100,6 +102,14 @@ describe.each(variants)('SentenceEncoder, local folder, %s', (_name, folderOf) =
     const seen: number[] = [];
     await enc.encode(TEXTS, { onProgress: (p) => seen.push(p.done) });
     expect(seen).toEqual([2, 4, 5]);
+  });
+});
+
+describe('tiny-minilm fixture', () => {
+  it('is what scripts/make-tiny-onnx.ts writes (deterministic, regenerable) and stays small', () => {
+    const committed = readFileSync(join(FIXTURE, 'onnx', 'model.onnx'));
+    expect(Buffer.from(buildTinyBert()).equals(committed)).toBe(true);
+    expect(committed.byteLength).toBeLessThan(300_000);
   });
 });
 
