@@ -87,6 +87,16 @@ describe('teacher client against teacher-sim', () => {
     expect(answer.usage.completionTokens).toBeGreaterThan(0);
   });
 
+  it('falls back to JSON in the text when the server refuses response_format', async () => {
+    const client = await setup({ noResponseFormat: true });
+    const r = await completeCounting(client);
+    expect(r.failures).toEqual(['client_error']);
+    expect(client.currentJsonMode).toBe('text');
+    expect(r.value).toHaveLength(3);
+    // Later requests go straight to text mode.
+    expect((await completeCounting(client)).failures).toEqual([]);
+  });
+
   it('cancels through an AbortSignal, also while waiting out a hang', async () => {
     const client = await setup({ faultSchedule: ['hang'] }, { timeoutMs: 10_000 });
     const ctl = new AbortController();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DedupIndex, ExampleFilter, normalizeText } from '../../src/core/teacher/filters.js';
 import { DEFAULT_TEMPLATES, exampleBlock, quoteText, renderTemplate, resolveTemplates, textBlock } from '../../src/core/teacher/prompts.js';
-import { parseJsonObject, readExampleItems } from '../../src/core/teacher/schema.js';
+import { parseJsonObject, readExampleItems, salvageExampleItems } from '../../src/core/teacher/schema.js';
 import { TeacherError } from '../../src/core/teacher/client.js';
 import { Budget } from '../../src/core/teacher/budget.js';
 import { parseFaultSpec, drawFault } from '../../src/core/teacher/sim/faults.js';
@@ -74,6 +74,11 @@ describe('teacher answers', () => {
     expect(kind('{"examples": [{"text": "cut')).toBe('truncated');
     expect(kind('I cannot help with that.')).toBe('malformed');
     expect(kind('[1, 2]')).toBe('malformed');
+  });
+
+  it('salvages the complete items of a cut-off answer', () => {
+    const cut = '{"examples": [{"text": "one \\"quoted\\" text", "label": "a"}, {"text": "two", "label": "b"}, {"text": "thr';
+    expect(salvageExampleItems(cut)).toEqual([{ text: 'one "quoted" text', label: 'a' }, { text: 'two', label: 'b' }]);
   });
 
   it('counts items of the wrong shape as malformed instead of trusting them', () => {

@@ -63,6 +63,19 @@ describe('synthesize', () => {
     expect(new Set((await store.listExamples('p')).map((e) => e.text)).size).toBe(12);
   });
 
+  it('keeps the complete items of an answer cut off at the length limit and still reaches n', async () => {
+    const client = await setup({ faultSchedule: ['truncated'] });
+    const store = new MemoryStore();
+    const s = await synthesize(job({ n: 12, options: { concurrency: 1, perRequest: 4 } }), { client, store });
+    expect(s.rejected.truncated).toBe(1);
+    expect(s.failedRequests.truncated).toBeUndefined();
+    expect(s.accepted).toBe(12);
+    const first = (await store.listExamples('p')).filter((e) => e.provenance.requestId === 'j1:generate:r0:0');
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(4);
+    for (const e of first) expect(pool.find((p) => p.text === e.text)?.label).toBe(e.label);
+  });
+
   it('never copies a validation/test text (the leakage guard)', async () => {
     const client = await setup();
     const store = new MemoryStore();

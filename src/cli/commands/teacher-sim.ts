@@ -27,13 +27,14 @@ Options:
   --seed S              seed of the random choices (default 1)
   --retry-after-ms MS   Retry-After sent with 429s (default 1000)
   --model NAME          model id to report (default teacher-sim)
-  --no-usage            leave usage out of answers (clients must estimate tokens)`;
+  --no-usage            leave usage out of answers (clients must estimate tokens)
+  --no-response-format  answer 400 to response_format json_schema (clients must fall back)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, {
     pool: { type: 'string' }, port: { type: 'string' }, 'latency-ms': { type: 'string' }, faults: { type: 'string' },
     noise: { type: 'string' }, seed: { type: 'string' }, 'retry-after-ms': { type: 'string' }, model: { type: 'string' },
-    'no-usage': { type: 'boolean' },
+    'no-usage': { type: 'boolean' }, 'no-response-format': { type: 'boolean' },
   }, usage);
   const poolFile = requireOption(v.pool, '--pool', usage);
   const port = intOption(requireOption(v.port, '--port', usage), '--port', 0);
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     sim = await startTeacherSim({
       pool, port, faults, noise, latencyMs: intOption(v['latency-ms'], '--latency-ms', 0),
       seed: intOption(v.seed, '--seed', 1), retryAfterMs: intOption(v['retry-after-ms'], '--retry-after-ms', 1000),
-      model: v.model, omitUsage: v['no-usage'] === true,
+      model: v.model, omitUsage: v['no-usage'] === true, noResponseFormat: v['no-response-format'] === true,
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

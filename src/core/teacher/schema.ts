@@ -109,3 +109,16 @@ export function readExampleItems(items: unknown[]): { items: RawItem[]; malforme
   }
   return { items: out, malformed };
 }
+
+/**
+ * The complete `{"text": …, "label": …}` objects at the start of an answer that was cut off (long
+ * texts hit a server's output limit): keeping them beats asking again for the same long answer.
+ */
+export function salvageExampleItems(text: string): { text: string; label: string }[] {
+  const out: { text: string; label: string }[] = [];
+  const re = /\{\s*"text"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"label"\s*:\s*("(?:[^"\\]|\\.)*")\s*\}/g;
+  for (const m of text.matchAll(re)) {
+    try { out.push({ text: JSON.parse(m[1]), label: JSON.parse(m[2]) }); } catch { /* a broken escape: skip the item */ }
+  }
+  return out;
+}

@@ -14,7 +14,7 @@ import { StopRequested, TeacherError, type FailureKind, type TeacherClient } fro
 import { ExampleFilter, lengthLimits } from './filters.js';
 import type { SynthesisJob, SynthesisSummary } from './job.js';
 import { resolveTemplates } from './prompts.js';
-import { arrayField, parseJsonObject } from './schema.js';
+import { arrayField, parseJsonObject, salvageExampleItems } from './schema.js';
 import { AnnotatePlanner } from './strategies/annotate.js';
 import { ExtrapolatePlanner } from './strategies/extrapolate.js';
 import { generatePlanner } from './strategies/generate.js';
@@ -126,11 +126,21 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   }
 
   async function sendUnit(unit: Unit, unitSignal: AbortSignal): Promise<void> {
-    let prompt = 0, completion = 0, attempts = 0, responseId: string | undefined;
+    let prompt = 0, completion = 0, attempts = 0, truncatedKept = 0, responseId: string | undefined;
     const arrays: unknown[][] = [];
     try {
       for (const req of unit.requests) {
-        const r = await client.complete(req, (answer) => arrayField(parseJsonObject(answer), unit.field), {
+        const r = await client.complete(req, (answer) => {
+          try {
+            return arrayField(parseJsonObject(answer), unit.field);
+          } catch (e) {
+            if (!(e instanceof TeacherError) || e.kind !== 'truncated' || unit.field !== 'examples') throw e;
+            const items = salvageExampleItems(answer.text);
+            if (items.length === 0) throw e;
+            truncatedKept++;
+            return items;
+          }
+        }, {
           signal: unitSignal,
           beforeAttempt: () => {
             const reason = budget.exceeded();
@@ -161,6 +171,8 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
     consecutiveFailures = 0;
     const out = unit.read(arrays);
     const unitRejected: Record<string, number> = { ...out.rejected };
+    // Answers cut off at the length limit whose complete items were kept (the rest is lost).
+    if (truncatedKept) unitRejected.truncated = truncatedKept;
     const rej = (r: string) => { unitRejected[r] = (unitRejected[r] ?? 0) + 1; };
     if (unit.field === 'attributes' && unit.label !== undefined) {
       if (out.attributes?.length) await planner.saveAttributes?.(unit.label, out.attributes, ctx);

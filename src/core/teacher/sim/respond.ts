@@ -26,6 +26,8 @@ export interface SimOptions {
   /** Leave `usage` out of answers (some servers do), to exercise token estimates. */
   omitUsage?: boolean;
   model?: string;
+  /** Answer 400 to `response_format: json_schema`, like servers without structured outputs. */
+  noResponseFormat?: boolean;
 }
 
 export type SimReply =
@@ -67,6 +69,9 @@ export class TeacherSimCore {
     this.stats.requests++;
     const req = body as { messages?: { role: string; content: unknown }[]; response_format?: { type?: string; json_schema?: { name?: string; schema?: unknown } }; stream?: boolean; stream_options?: { include_usage?: boolean } } | null;
     if (!req || !Array.isArray(req.messages) || req.messages.length === 0) return error(400, 'messages is required');
+    if (this.opts.noResponseFormat && req.response_format?.type === 'json_schema') {
+      return error(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.");
+    }
     const prompt = req.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
     const scheduled = this.opts.faultSchedule?.[this.stats.requests - 1];
     const fault = scheduled !== undefined ? scheduled ?? undefined : drawFault(this.opts.faults ?? {}, this.random);
@@ -160,7 +165,8 @@ export class TeacherSimCore {
 }
 
 function error(status: number, message: string): SimReply & { kind: 'json' } {
-  return { kind: 'json', status, body: { error: { message, type: status === 429 ? 'rate_limit_error' : 'server_error', code: null } } };
+  const type = status === 429 ? 'rate_limit_error' : status < 500 ? 'invalid_request_error' : 'server_error';
+  return { kind: 'json', status, body: { error: { message, type, code: null } } };
 }
 
 /** The task of a request, from `response_format` or the prompt's <json_schema> block. */
