@@ -6,16 +6,33 @@
 import { createBundleService } from '../core/bundle/service.js';
 import { urlSource } from '../core/encode/word-vectors.js';
 import { isUserError } from '../core/errors.js';
+import { SentenceEncoder } from '../core/encode/sentence.js';
 import { IdbStore } from '../core/store/idb.js';
 
 export interface BundleFailure { error: string; hint?: string; code: string }
 export type BundleResult<T> = { ok: true; value: T } | ({ ok: false } & BundleFailure);
 
 let store: Promise<IdbStore> | undefined;
+let sentence: { key: string; encoder: Promise<SentenceEncoder> } | undefined;
+
+const appBase = () => new URL(import.meta.env.BASE_URL, self.location.origin).href;
+
+/** A sentence-encoder bundle's encoder, from the hub (or the browser's cache of it), loaded once. */
+async function embed(texts: string[], model: string, revision: string): Promise<Float32Array[]> {
+  const key = `${model}@${revision}`;
+  if (sentence?.key !== key) {
+    const old = sentence;
+    sentence = { key, encoder: SentenceEncoder.load({ source: { kind: 'hub', model, revision }, wasmBase: new URL('ort/', appBase()).href }) };
+    void old?.encoder.then((e) => e.dispose()).catch(() => undefined);
+    // A failed load (offline, no cache) is retried on the next text rather than remembered.
+    sentence.encoder.catch(() => { if (sentence?.key === key) sentence = undefined; });
+  }
+  return (await sentence.encoder).encode(texts);
+}
 
 const service = createBundleService(
   () => (store ??= IdbStore.open()),
-  { vectors: urlSource(new URL(`${import.meta.env.BASE_URL}vectors/`, self.location.origin).href) },
+  { vectors: urlSource(new URL('vectors/', appBase()).href), embed },
 );
 
 async function result<T>(f: () => Promise<T>): Promise<BundleResult<T>> {
