@@ -1,9 +1,7 @@
-import { stat, writeFile, rename } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { bundleInputFromStore } from '../../core/bundle/from-store.js';
-import { writeBundle } from '../../core/bundle/export.js';
-import { diskSource, DEFAULT_VECTORS_DIR } from '../../core/encode/word-vectors-node.js';
+import { writeRunBundle } from '../../core/bundle/write-node.js';
 import { NodeStore } from '../../core/store/node.js';
 import { parseCommandArgs, printSummary, requireOption } from '../args.js';
 
@@ -38,16 +36,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const projects = await store.listProjects();
     if (!projects.length) throw new UserError('no-run', `The run folder ${dir} has no project in it.`, 'Give the --out folder of a finished run.');
-    const input = await bundleInputFromStore(store, projects[projects.length - 1].id, {
-      modelId: values.model,
-      vectors: diskSource(values.vectors ?? DEFAULT_VECTORS_DIR),
-    });
-    const zip = await writeBundle(input);
-    // Write then rename, so an interrupted export never leaves a half bundle under the final name.
-    await writeFile(out + '.partial', zip);
-    await rename(out + '.partial', out);
-    process.stderr.write(`wrote ${out} (${(zip.byteLength / 1024 / 1024).toFixed(2)} MB)\n`);
-    printSummary({ bundle: out, bytes: zip.byteLength, labels: input.labels, student: input.student.kind, examples: input.examples.length });
+    const { bytes, input } = await writeRunBundle(store, projects[projects.length - 1].id, out, { modelId: values.model, vectorsDir: values.vectors });
+    process.stderr.write(`wrote ${out} (${(bytes / 1024 / 1024).toFixed(2)} MB)\n`);
+    printSummary({ bundle: out, bytes, labels: input.labels, student: input.student.kind, examples: input.examples.length });
   } finally {
     await store.close();
   }

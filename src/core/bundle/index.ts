@@ -1,8 +1,17 @@
 /**
  * The student bundle: export, import and the data downloads.
  *
- * For train/run (CLI) and the app: build a `BundleInput` from the trained student and the run's
- * record, then
+ * For `train` / `run` (CLI), once the kept student is in the run's store (`<out>/store`):
+ *
+ *     import { writeRunBundle, BUNDLE_FILE_NAME } from '../../core/bundle/write-node.js';
+ *     await writeRunBundle(store, projectId, join(out, BUNDLE_FILE_NAME));
+ *
+ * It picks the loop's kept round (RunRecord.state.rounds[finalRound].modelId), else the newest
+ * ModelRecord; its metrics come from that round's record (else ModelRecord.meta.metrics = {val,
+ * test}); the student's input is read from ModelRecord.meta.spec (the StudentSpec: see
+ * student-input.ts, the one place that maps it to the bundle's InputSpec).
+ *
+ * Anywhere else: build a `BundleInput` from the trained student and the run's record, then
  *
  *     const zip: Uint8Array = await writeBundle(input, { signal, onProgress });
  *     await writeFile(join(outDir, 'distillery-student.zip'), zip);   // Node; the app downloads it
