@@ -105,6 +105,34 @@ describe.each(variants)('SentenceEncoder, local folder, %s', (_name, folderOf) =
   });
 });
 
+describe('SentenceEncoder, folder served at a URL', () => {
+  it('loads over HTTP from the given folder URL and matches the local-folder vectors', async () => {
+    const { createServer } = await import('node:http');
+    const requested: string[] = [];
+    const server = createServer((req, res) => {
+      requested.push(req.url!);
+      const rel = decodeURIComponent(req.url!.split('?')[0]!).replace(/^\/models\/tiny-minilm\//, '');
+      try { res.end(readFileSync(join(FIXTURE, rel))); } catch { res.statusCode = 404; res.end(); }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const enc = await SentenceEncoder.load({ source: { kind: 'url', url: `http://127.0.0.1:${port}/models/tiny-minilm/` }, dtype: 'fp32' });
+      expect(enc.id).toBe(`st:url:http://127.0.0.1:${port}/models/tiny-minilm:fp32`);
+      const [v] = await enc.encode([TEXTS[0]!]);
+      await enc.dispose();
+      const { source } = await localModelSource(FIXTURE);
+      const local = await SentenceEncoder.load({ source });
+      const [w] = await local.encode([TEXTS[0]!]);
+      await local.dispose();
+      v!.forEach((x, j) => expect(x).toBeCloseTo(w![j]!, 5));
+      expect(requested).toContain('/models/tiny-minilm/onnx/model.onnx');
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('tiny-minilm fixture', () => {
   it('is what scripts/make-tiny-onnx.ts writes (deterministic, regenerable) and stays small', () => {
     const committed = readFileSync(join(FIXTURE, 'onnx', 'model.onnx'));
@@ -120,6 +148,19 @@ describe('SentenceEncoder errors a user can cause', () => {
     const err = await localModelSource(dir).catch((e: unknown) => e);
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(/tokenizer\.json.*onnx\/model\.onnx/);
+  });
+
+  it('the hub path without a network is a UserError pointing to a local folder or GloVe', async () => {
+    const offline = vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('fetch failed'));
+    try {
+      const err = await SentenceEncoder.load({ source: { kind: 'hub', model: 'Xenova/all-MiniLM-L6-v2' } }).catch((e: unknown) => e);
+      expect(isUserError(err)).toBe(true);
+      expect((err as { userMessage: string }).userMessage).toMatch(/GloVe/);
+      expect(offline).toHaveBeenCalled();
+      expect(String(offline.mock.calls[0]![0])).toContain('huggingface.co/Xenova/all-MiniLM-L6-v2');
+    } finally {
+      offline.mockRestore();
+    }
   });
 
   it('a folder that does not exist is a UserError', async () => {
