@@ -171,6 +171,11 @@ describe('bad bundles are refused, each with its own message', () => {
     expect(e.message).toMatch(/labels\.json/);
   });
 
+  it('a zip that would unpack to far more than any bundle', async () => {
+    const big = zipSync({ 'a.bin': [new Uint8Array(4 * 1024 * 1024), { level: 9 }] });
+    expect(() => unzipFiles(big, 'The file', 1024 * 1024)).toThrow(/would unpack to more than 1 MB/);
+  });
+
   it('gives six distinct messages for the six kinds of damage', async () => {
     const zip = await writeBundle(input);
     const cases = [

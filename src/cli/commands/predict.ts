@@ -3,6 +3,8 @@ import { UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
 import { readBundle } from '../../core/bundle/import.js';
 import { openPredictor } from '../../core/bundle/predictor.js';
+import { SentenceEncoder } from '../../core/encode/sentence.js';
+import { localModelSource } from '../../core/encode/sentence-node.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 
 export const usage = `Usage: distillery predict --bundle FILE.zip (--text T [--text T2 …] | --input FILE) [--text-col C]
@@ -15,7 +17,9 @@ Classifies texts with an exported student bundle and prints one JSON line per te
   --input FILE    texts to classify: a .txt file (one text per line) or a data file
                   (CSV, TSV, JSONL, JSON; .gz too) read as unlabeled texts
   --text-col C    the column holding the text in --input (name or 1-based number)
-  --batch N       texts per model call (default 128)`;
+  --batch N       texts per model call (default 128)
+  --encoder-dir D for sentence-encoder bundles: a local copy of the encoder (a folder with
+                  config.json, tokenizer files and onnx/) instead of the hub id in the bundle`;
 
 async function readBytes(file: string, what: string): Promise<Uint8Array> {
   try {
@@ -44,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     input: { type: 'string' },
     'text-col': { type: 'string' },
     batch: { type: 'string' },
+    'encoder-dir': { type: 'string' },
   }, usage);
   const bundleFile = requireOption(values.bundle, '--bundle', usage);
   if (!values.text?.length && !values.input) throw new UserError('bad-arguments', 'Give --text T or --input FILE.', `\n${usage}`);
@@ -54,7 +59,14 @@ export async function run(argv: string[]): Promise<number> {
   const bundle = await readBundle(await readBytes(bundleFile, 'a bundle .zip'), bundleFile);
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
-  const predictor = await openPredictor(bundle, { batchSize: values.batch ? Math.max(1, Number(values.batch) || 128) : undefined });
+  let encoder: SentenceEncoder | undefined;
+  const embed = async (batch: string[], model: string, revision: string) => {
+    encoder ??= await SentenceEncoder.load({
+      source: values['encoder-dir'] ? (await localModelSource(values['encoder-dir'])).source : { kind: 'hub', model, revision },
+    });
+    return encoder.encode(batch);
+  };
+  const predictor = await openPredictor(bundle, { embed, batchSize: values.batch ? Math.max(1, Number(values.batch) || 128) : undefined });
   try {
     const results = await predictor.predict(texts);
     let out = '';
@@ -62,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(out);
   } finally {
     predictor.dispose();
+    await encoder?.dispose();
   }
   return 0;
 }

@@ -33,7 +33,10 @@ function hasEndRecord(bytes: Uint8Array): boolean {
   return false;
 }
 
-export function unzipFiles(bytes: Uint8Array, what = 'The file'): Record<string, Uint8Array> {
+/** Far above any real bundle (the GloVe table is ~11 MB); refuses zip bombs before inflating. */
+export const MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024;
+
+export function unzipFiles(bytes: Uint8Array, what = 'The file', maxUnzipped = MAX_UNZIPPED_BYTES): Record<string, Uint8Array> {
   if (bytes.length < 22 || !(startsWith(bytes, LOCAL) || startsWith(bytes, EOCD))) {
     throw new UserError('bundle-not-zip', `${what} is not a zip archive.`, 'Choose the .zip that Distillery exported.');
   }
@@ -45,9 +48,19 @@ export function unzipFiles(bytes: Uint8Array, what = 'The file'): Record<string,
     );
   }
   let out: Record<string, Uint8Array>;
+  let total = 0;
   try {
-    out = unzipSync(bytes);
+    out = unzipSync(bytes, {
+      filter: (f) => {
+        total += f.originalSize;
+        if (total > maxUnzipped) throw new TooLarge();
+        return true;
+      },
+    });
   } catch (e) {
+    if (e instanceof TooLarge) {
+      throw new UserError('bundle-too-large', `${what} would unpack to more than ${Math.round(maxUnzipped / 1024 / 1024)} MB, far more than any student bundle.`, 'Choose the .zip that Distillery exported.');
+    }
     throw new UserError(
       'bundle-truncated',
       `${what} is a damaged or truncated zip (${(e as Error).message}).`,
@@ -58,3 +71,5 @@ export function unzipFiles(bytes: Uint8Array, what = 'The file'): Record<string,
   for (const name of Object.keys(out)) if (name.endsWith('/')) delete out[name];
   return out;
 }
+
+class TooLarge extends Error {}
