@@ -88,7 +88,8 @@ describe('distillery synth / teacher-sim', () => {
     const storedBefore = readJsonl<Example>(join(out, 'store/examples/synth.jsonl'));
     const keptIds = new Set(before.flatMap((r) => r.acceptedIds));
 
-    const second = await cli(args).done;
+    // A different concurrency is the same job: it resumes.
+    const second = await cli(args.map((a) => (a === '2' ? '3' : a))).done;
     expect(second.code).toBe(0);
     const summary = lastJson(second.stdout);
     expect(summary.accepted).toBe(45);

@@ -108,10 +108,10 @@ describe('teacher client against teacher-sim', () => {
   });
 
   it('turns an unreachable server into a UserError that names the URL', async () => {
-    const client = new TeacherClient({ baseURL: 'http://127.0.0.1:9/v1', model: 'x', maxAttempts: 1 });
+    const client = new TeacherClient({ baseURL: 'http://127.0.0.1:59999/v1', model: 'x', maxAttempts: 1 });
     const err = await client.listModels().catch((e) => e);
     expect(isUserError(err)).toBe(true);
-    expect((err as Error).message).toContain('127.0.0.1:9');
+    expect((err as Error).message).toContain('127.0.0.1:59999');
   });
 
   it('stops before an attempt when the budget hook says so', async () => {

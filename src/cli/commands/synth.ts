@@ -100,7 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   const round = intOption(v.round, '--round', 0);
   // Same inputs, same job id: rerunning the command resumes instead of starting a new job.
-  const identity = JSON.stringify({ strategy, n, model, round, task: v.task ?? '', options, labels,
+  // Concurrency and budgets are left out: changing them must not start a new job.
+  const identity = JSON.stringify({ strategy, n, model, round, task: v.task ?? '', perRequest: options.perRequest, samples: options.samples, labels,
     seeds: textHash(seeds.map((s) => s.label + '\t' + s.text).join('\n')), unlabeled: unlabeled ? textHash(unlabeled.join('\n')) : null });
   const job: SynthesisJob = {
     projectId: 'synth', jobId: `${strategy}-${textHash(identity)}`, strategy, round, n, labels, seeds, unlabeled, avoidTexts,
@@ -111,6 +112,16 @@ export async function run(argv: string[]): Promise<number> {
     timeoutMs: intOption(v['timeout-ms'], '--timeout-ms', 60_000, 1), maxAttempts: intOption(v['max-attempts'], '--max-attempts', 6, 1),
   });
 
+  const probe = await client.probe();
+  if (!probe.reachable) {
+    throw new UserError('teacher-unreachable', `Cannot reach the teacher at ${baseURL}: ${probe.error}`, 'Start the server, or check --teacher-url (it usually ends in /v1).');
+  }
+  if (probe.status === 401 || probe.status === 403) {
+    throw new UserError('teacher-auth', `The teacher at ${baseURL} refused the API key (HTTP ${probe.status}).`, 'Check the key in the variable named by --api-key-env.');
+  }
+  if (probe.models && probe.models.length > 0 && !probe.models.includes(model)) {
+    console.error(`synth: warning: '${model}' is not in the server's model list (${probe.models.slice(0, 10).join(', ')}${probe.models.length > 10 ? ', …' : ''}).`);
+  }
   const store = await NodeStore.open(join(out, 'store'));
   const controller = new AbortController();
   const onSignal = () => { console.error('synth: stopping after the requests in flight; run the same command again to resume.'); controller.abort(); };

@@ -131,6 +131,23 @@ export class TeacherClient {
   }
 
   /**
+   * A quick check before a job: can the server be reached at all, and which models does it list?
+   * A server without `/models` is still reachable (`models` undefined); only a network failure or
+   * an auth error is a problem to report before any work starts.
+   */
+  async probe(signal?: AbortSignal): Promise<{ reachable: boolean; models?: string[]; error?: string; status?: number }> {
+    try {
+      const ids: string[] = [];
+      for await (const m of this.sdk.models.list({ signal })) ids.push(String(m.id));
+      return { reachable: true, models: ids.sort() };
+    } catch (e) {
+      const err = classify(e, signal);
+      if (err.kind === 'network' || err.kind === 'timeout') return { reachable: false, error: err.message };
+      return { reachable: true, error: err.message, status: err.status };
+    }
+  }
+
+  /**
    * One request, tried up to `maxAttempts` times. `parse` turns the answer text into a value and
    * throws a `TeacherError('malformed' | 'truncated')` when it cannot; that attempt is retried.
    */
@@ -236,7 +253,7 @@ export function classify(e: unknown, signal?: AbortSignal): TeacherError {
   if (e instanceof TeacherError) return e;
   if (e instanceof OpenAI.APIUserAbortError) throw new AbortError();
   if (e instanceof OpenAI.APIConnectionTimeoutError) return new TeacherError('timeout', 'The teacher did not answer in time.');
-  if (e instanceof OpenAI.APIConnectionError) return new TeacherError('network', `Network error: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+  if (e instanceof OpenAI.APIConnectionError) return new TeacherError('network', `Network error (${rootCause(e)}).`);
   if (e instanceof OpenAI.APIError) {
     const status = e.status ?? 0;
     const retryAfter = parseRetryAfter(e.headers as Headers | undefined);
@@ -249,6 +266,13 @@ export function classify(e: unknown, signal?: AbortSignal): TeacherError {
   const msg = (e as Error)?.message ?? String(e);
   if (e instanceof SyntaxError || /JSON/i.test(msg)) return new TeacherError('malformed', `The answer was not valid JSON: ${msg}`);
   return new TeacherError('network', msg);
+}
+
+/** The innermost cause: fetch hides ECONNREFUSED and friends two levels down. */
+function rootCause(e: unknown): string {
+  let cur = e as { cause?: unknown; code?: string; message?: string } | undefined;
+  for (let i = 0; i < 5 && cur && typeof cur.cause === 'object' && cur.cause !== null; i++) cur = cur.cause as typeof cur;
+  return cur?.code ?? cur?.message ?? String(e);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
