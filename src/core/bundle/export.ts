@@ -14,7 +14,16 @@ import { zipFiles } from './zip.js';
 export interface ModelParts {
   modelTopology: object;
   weightSpecs: Array<{ name: string; shape: number[]; dtype: string; quantization?: unknown }>;
-  weightData: ArrayBuffer;
+  /** One buffer, or several (tfjs's composite WeightData), concatenated in order. */
+  weightData: ArrayBuffer | ArrayBuffer[];
+}
+
+function weightBytes(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
+  if (!Array.isArray(data)) return new Uint8Array(data);
+  const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
+  let o = 0;
+  for (const b of data) { out.set(new Uint8Array(b), o); o += b.byteLength; }
+  return out;
 }
 
 /** Everything a bundle is made of. See index.ts for who builds it. */
@@ -82,7 +91,7 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       modelTopology: input.model.modelTopology,
       weightsManifest: [{ paths: [FILES.weights], weights: input.model.weightSpecs }],
     }),
-    [FILES.weights]: new Uint8Array(input.model.weightData),
+    [FILES.weights]: weightBytes(input.model.weightData),
     [FILES.inference]: json(inference),
     [FILES.labels]: json(input.labels),
     [FILES.student]: json(redactSecrets({

@@ -10,7 +10,8 @@ export interface Bundle {
   manifest: BundleManifest;
   inference: InferenceSpec;
   labels: string[];
-  model: ModelParts;
+  /** weightData is always one ArrayBuffer here. */
+  model: ModelParts & { weightData: ArrayBuffer };
   /** student.json: kind, hyperparameters, the core StudentSpec, teacher model, prompt templates. */
   student: { kind: string; hyperparameters: Record<string, unknown>; spec: unknown; teacher?: { model?: string }; promptTemplates?: unknown[] } | null;
   metrics: Record<string, unknown> | null;
