@@ -208,6 +208,17 @@ describe('synthesize', () => {
     expect(sim!.core.stats.requests).toBe(3 + 3);
   });
 
+  it('steers generation requests through the given topics, one per request, quoted', async () => {
+    const client = await setup();
+    const store = new MemoryStore();
+    const prompts: string[] = [];
+    const spy = Object.create(client) as TeacherClient;
+    spy.complete = (req, parse, hooks) => { prompts.push(req.messages[1].content); return client.complete(req, parse, hooks); };
+    await synthesize(job({ n: 6, options: { concurrency: 1, perRequest: 1, topics: ['at the beach', 'in winter'] } }), { client: spy, store });
+    expect(prompts.filter((p) => p.includes('"at the beach"'))).toHaveLength(3);
+    expect(prompts.filter((p) => p.includes('"in winter"'))).toHaveLength(3);
+  });
+
   it('refuses a job with one label', async () => {
     const client = await setup();
     await expect(synthesize(job({ labels: ['food'] }), { client, store: new MemoryStore() })).rejects.toThrow(/at least two labels/);

@@ -32,6 +32,7 @@ Options:
   --task TEXT           one sentence on what is classified, e.g. "sentiment of movie reviews"
   --avoid FILE          validation/test texts the output must not copy (repeatable)
   --per-request K       examples per generation request (default 5)
+  --topics LIST         generate: comma-separated topics to rotate through, one per request
   --samples M           annotate: answers per batch for a majority vote (default 1)
   --json-mode MODE      schema (response_format json_schema, default) or text (JSON in the prompt)
   --stream              use server-sent events
@@ -53,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs(argv, {
     seeds: { type: 'string' }, unlabeled: { type: 'string' }, 'teacher-url': { type: 'string' }, 'teacher-model': { type: 'string' },
     'api-key-env': { type: 'string' }, strategy: { type: 'string' }, n: { type: 'string' }, concurrency: { type: 'string' },
-    out: { type: 'string' }, task: { type: 'string' }, avoid: { type: 'string', multiple: true }, 'per-request': { type: 'string' },
+    out: { type: 'string' }, task: { type: 'string' }, avoid: { type: 'string', multiple: true }, 'per-request': { type: 'string' }, topics: { type: 'string' },
     samples: { type: 'string' }, 'json-mode': { type: 'string' }, stream: { type: 'boolean' }, 'timeout-ms': { type: 'string' },
     'max-attempts': { type: 'string' }, 'max-requests': { type: 'string' }, 'max-tokens': { type: 'string' },
     'max-cost': { type: 'string' }, 'price-in': { type: 'string' }, 'price-out': { type: 'string' }, round: { type: 'string' },
@@ -90,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     concurrency: intOption(v.concurrency, '--concurrency', 4, 1),
     perRequest: intOption(v['per-request'], '--per-request', 5, 1),
     samples: intOption(v.samples, '--samples', 1, 1),
+    topics: v.topics ? v.topics.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
   };
   const budget = {
     maxRequests: v['max-requests'] ? intOption(v['max-requests'], '--max-requests', 0, 1) : undefined,
@@ -101,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   const round = intOption(v.round, '--round', 0);
   // Same inputs, same job id: rerunning the command resumes instead of starting a new job.
   // Concurrency and budgets are left out: changing them must not start a new job.
-  const identity = JSON.stringify({ strategy, n, model, round, task: v.task ?? '', perRequest: options.perRequest, samples: options.samples, labels,
+  const identity = JSON.stringify({ strategy, n, model, round, task: v.task ?? '', perRequest: options.perRequest, samples: options.samples, topics: options.topics ?? null, labels,
     seeds: textHash(seeds.map((s) => s.label + '\t' + s.text).join('\n')), unlabeled: unlabeled ? textHash(unlabeled.join('\n')) : null });
   const job: SynthesisJob = {
     projectId: 'synth', jobId: `${strategy}-${textHash(identity)}`, strategy, round, n, labels, seeds, unlabeled, avoidTexts,

@@ -50,6 +50,8 @@ export interface SynthesisOptions {
   minAgreement?: number;
   /** Seeds shown per prompt; rotated so prompts differ. Default 8. */
   shots?: number;
+  /** Generate: topics or situations to rotate through, one per request (a diversity control). */
+  topics?: string[];
   /** Rationale-first: attributes asked per label (K) and used per example request (k). */
   attributesPerLabel?: number;
   attributesPerRequest?: number;

@@ -4,7 +4,7 @@
  * attributes mixed into each request (see rationale.ts).
  */
 import { examplesSchema, readExampleItems, SCHEMA_NAMES } from '../schema.js';
-import { exampleBlock, renderTemplate, type PromptTemplate } from '../prompts.js';
+import { exampleBlock, quoteText, renderTemplate, type PromptTemplate } from '../prompts.js';
 import type { SynthesisJob } from '../job.js';
 import { labelList, pickShots, quotas, taskLine, type Planner, type PlanState, type Unit } from './unit.js';
 
@@ -68,5 +68,10 @@ export class GeneratePlanner implements Planner {
 }
 
 export function generatePlanner(job: SynthesisJob, template: PromptTemplate): Planner {
-  return new GeneratePlanner(job, { keyPrefix: `generate:r${job.round}`, template, strategy: 'generate' });
+  const topics = (job.options?.topics ?? []).map((t) => t.trim()).filter(Boolean);
+  // Optional diversity control: each request is steered to one topic, rotating through the list.
+  const attributesFor = topics.length
+    ? (_label: string, index: number) => ` Set them in this topic or situation: ${quoteText(topics[Math.floor(index / job.labels.length) % topics.length])}.`
+    : undefined;
+  return new GeneratePlanner(job, { keyPrefix: `generate:r${job.round}`, template, strategy: 'generate', attributesFor });
 }
