@@ -88,7 +88,7 @@ export function tinyWordTable(examples: Example[], dim = 16): { words: string[];
     for (let j = 0; j < dim; j++) q[r * dim + j] = Math.round(rnd() * 127);
   }
   bin.set(new Uint8Array(scales.buffer), 0);
-  const header: VectorsHeader = { format: VECTORS_FORMAT, version: VECTORS_VERSION, source: 'test', dim, count, quantization: 'int8-row', files: { vocab: 't.vocab.txt', bin: 't.bin' }, sha256: { vocab: 'x', bin: 'testtable000' } };
+  const header: VectorsHeader = { format: VECTORS_FORMAT, version: VECTORS_VERSION, source: 'test', dim, count, quantization: 'int8-row', files: { vocab: 't.vocab.txt', bin: 't.bin' }, sha256: { vocab: 'x', bin: 'abcdef0123456789' } };
   const wv = decodeWordVectors(header, new TextEncoder().encode(words.join('\n') + '\n'), bin, 'test');
   return { words, bin, wv };
 }

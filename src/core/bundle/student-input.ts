@@ -1,5 +1,6 @@
 import { DEFAULT_VECTORS, loadWordVectors, type VectorSource } from '../encode/word-vectors.js';
 import { UserError } from '../errors.js';
+import { DEFAULT_MAX_TOKENS } from '../encode/sentence.js';
 import type { BundleInput } from './export.js';
 import type { InferenceSpec, InputSpec } from './format.js';
 
@@ -23,10 +24,10 @@ const rec = (x: unknown): Rec => (x && typeof x === 'object' ? (x as Rec) : {});
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 
-async function wordTable(vectors: VectorSource | undefined, name: string): Promise<{ vocab: string[]; bin: Uint8Array; dim: number }> {
+async function wordTable(vectors: VectorSource | undefined, name: string): Promise<{ vocab: string[]; bin: Uint8Array; dim: number; sha: string }> {
   if (!vectors) throw new UserError('bundle-no-vectors', 'The word vectors this student was trained with are not available, so the bundle cannot include them.', 'Build them with `npm run build:vectors`, or reload the app.');
   const wv = await loadWordVectors(vectors, name);
-  return { vocab: wv.words, bin: await vectors.read(wv.header.files.bin), dim: wv.dim };
+  return { vocab: wv.words, bin: await vectors.read(wv.header.files.bin), dim: wv.dim, sha: wv.header.sha256.bin };
 }
 
 /** A student imported from a bundle: its inference spec is kept as it came. */
@@ -50,8 +51,49 @@ async function fromImported(b: Rec, vectors?: VectorSource): Promise<DescribedSt
   return described;
 }
 
+/**
+ * A head over frozen embeddings whose meta names its encoder by the encoder's cache id (the
+ * loop's student: `glove:<table sha>:<rows>:<pooling>`, `st:hub:<model>@<revision>:<dtype>`,
+ * `st:url:<url>:<dtype>`, `st:local:<fingerprint>:<dtype>`).
+ */
+async function fromEncoderId(meta: Rec, id: string, vectors?: VectorSource): Promise<DescribedStudent> {
+  const labels = Array.isArray(meta.labels) ? (meta.labels as string[]) : undefined;
+  const { labels: _l, encoder: _e, dim: _d, kind, ...hyperparameters } = meta;
+  const student = { kind: str(kind) ?? 'head', hyperparameters, spec: null };
+  const glove = /^glove:([0-9a-f]+):(\d+):(mean|mean-max)$/.exec(id);
+  if (glove) {
+    const table = await wordTable(vectors, DEFAULT_VECTORS);
+    if (!table.sha.startsWith(glove[1]) || table.vocab.length !== Number(glove[2])) {
+      throw new UserError('bundle-other-vectors', `This student was trained with another word-vector table (${id}) than the one here.`,
+        'Export it where it was trained, or rebuild the same vectors (`npm run build:vectors`).');
+    }
+    return {
+      labels, output: 'softmax', student, vocab: table.vocab, vectors: table.bin,
+      input: { kind: 'word-vectors-pool', vocabFile: 'vocab.txt', vectorsFile: 'vectors.bin', vocabSize: table.vocab.length, dim: table.dim, pooling: glove[3] as 'mean' | 'mean-max' },
+    };
+  }
+  const st = /^st:(hub|url|local):(.+):(fp32|fp16|q8)$/.exec(id);
+  if (st) {
+    let model = st[2];
+    let revision = 'main';
+    if (st[1] === 'hub') {
+      const at = model.lastIndexOf('@');
+      if (at > 0) { revision = model.slice(at + 1); model = model.slice(0, at); }
+    } else if (st[1] === 'local') {
+      // A folder on the trainer's disk: the bundle names it; load() takes `encoderModel` to point at a copy.
+      model = `local:${model}`;
+    }
+    return {
+      labels, output: 'softmax', student,
+      input: { kind: 'sentence-embedding', model, revision, dim: num(meta.dim) ?? 0, pooling: 'mean', normalize: true, maxTokens: DEFAULT_MAX_TOKENS, dtype: st[3] },
+    };
+  }
+  throw new Error(`bundle: unknown encoder id '${id}' in the model's meta`);
+}
+
 export async function studentInput(meta: Rec, vectors?: VectorSource): Promise<DescribedStudent> {
   if (meta.bundle) return fromImported(rec(meta.bundle), vectors);
+  if (typeof meta.encoder === 'string' && !meta.spec) return fromEncoderId(meta, meta.encoder, vectors);
   const spec = rec(meta.spec ?? meta);
   const encoder = rec(spec.encoder);
   const student = rec(spec.student);
