@@ -40,7 +40,10 @@ Options:
   --max-attempts A      attempts per request (default 6)
   --max-requests R --max-tokens T --max-cost C --price-in P --price-out P
                         budgets; prices per million tokens
-  --round R             round number recorded in provenance (default 0)`;
+  --round R             round number recorded in provenance (default 0)
+
+Exit status: 0 done; 3 stopped early (a budget, a failing teacher: the summary says why; run again
+to resume); 130 cancelled (Ctrl-C; run again to resume); 1 bad input.`;
 
 async function readLabeled(file: string, requireLabels: boolean) {
   let bytes: Uint8Array;
@@ -130,10 +133,12 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let lastLog = 0;
+  let last: { done: number; detail?: Record<string, unknown> } = { done: 0 };
   try {
     const summary = await synthesize(job, {
       client, store, signal: controller.signal,
       onProgress: (p) => {
+        last = p;
         if (Date.now() - lastLog < 2000 && p.done < p.total) return;
         lastLog = Date.now();
         console.error(`synth: ${p.done}/${p.total} accepted, ${p.detail?.requests ?? 0} requests sent`);
@@ -150,6 +155,12 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof AbortError) {
       await writeSynthetic(store, job, out);
+      const d = last.detail ?? {};
+      printSummary({
+        accepted: last.done, rejected: d.rejected ?? {}, requests: d.requests ?? 0, failedRequests: d.failedRequests ?? {},
+        tokens: d.tokens ?? 0, seconds: Math.round((Date.now() - started) / 10) / 100, stopReason: 'cancelled',
+        skippedRequests: d.skippedRequests ?? 0, jobId: job.jobId, out: join(out, 'synthetic.jsonl'),
+      });
       return 130;
     }
     throw e;
