@@ -43,3 +43,28 @@ folder.addEventListener('change', async () => {
     status.dataset.state = 'error';
   }
 });
+
+const gloveButton = document.getElementById('glove') as HTMLButtonElement;
+const gloveStatus = document.getElementById('glove-status') as HTMLOutputElement;
+const gloveResult = document.getElementById('glove-result') as HTMLPreElement;
+
+gloveButton.addEventListener('click', async () => {
+  gloveStatus.textContent = 'Loading the word vectors…';
+  try {
+    const t0 = performance.now();
+    const loaded = await encode().loadGlove('mean');
+    if ('error' in loaded) {
+      gloveStatus.textContent = `${loaded.error} ${loaded.hint ?? ''}`;
+      gloveStatus.dataset.state = 'error';
+      return;
+    }
+    const loadMs = performance.now() - t0;
+    const vectors = await encode().embedGlove(SAMPLE, 'mean');
+    gloveStatus.textContent = `Loaded ${loaded.id} in ${Math.round(loadMs)} ms.`;
+    gloveStatus.dataset.state = 'ready';
+    gloveResult.textContent = JSON.stringify({ id: loaded.id, dim: loaded.dim, loadMs: Math.round(loadMs), vectors: vectors.map((v) => Array.from(v)) });
+  } catch (e) {
+    gloveStatus.textContent = `The word vectors could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+    gloveStatus.dataset.state = 'error';
+  }
+});

@@ -5,6 +5,8 @@
  */
 import { SentenceEncoder, type Dtype, type ModelSource, type PickedFile, type SentenceDevice } from '../core/encode/sentence.js';
 import { isUserError } from '../core/errors.js';
+import { GloveEncoder, type GlovePooling } from '../core/encode/glove.js';
+import { loadWordVectors, urlSource, type WordVectors } from '../core/encode/word-vectors.js';
 
 export type SentenceSourceRequest =
   | { kind: 'hub'; model?: string; revision?: string }
@@ -23,6 +25,17 @@ export interface LoadedEncoder { id: string; dim: number; device: string }
 export interface EncodeFailure { error: string; hint?: string; code: string }
 
 let sentence: SentenceEncoder | undefined;
+let vectors: Promise<WordVectors> | undefined;
+const glove = new Map<GlovePooling, GloveEncoder>();
+
+/** The app's GloVe table (public/vectors/), fetched once per worker and shared by every user of it. */
+export function appWordVectors(): Promise<WordVectors> {
+  vectors ??= loadWordVectors(urlSource(new URL('vectors/', appBase()).href)).catch((e: unknown) => {
+    vectors = undefined; // a failed fetch can be retried
+    throw e;
+  });
+  return vectors;
+}
 
 function appBase(): string {
   return new URL(import.meta.env.BASE_URL, self.location.origin).href;
@@ -47,6 +60,23 @@ export const encodeApi = {
       if (isUserError(e)) return { error: e.message, hint: e.hint, code: e.code };
       throw e;
     }
+  },
+
+  async loadGlove(pooling: GlovePooling = 'mean'): Promise<LoadedEncoder | EncodeFailure> {
+    try {
+      let enc = glove.get(pooling);
+      if (!enc) glove.set(pooling, (enc = new GloveEncoder(await appWordVectors(), { pooling })));
+      return { id: enc.id, dim: enc.dim, device: 'cpu' };
+    } catch (e) {
+      if (isUserError(e)) return { error: e.message, hint: e.hint, code: e.code };
+      throw e;
+    }
+  },
+
+  async embedGlove(texts: string[], pooling: GlovePooling = 'mean'): Promise<Float32Array[]> {
+    const enc = glove.get(pooling);
+    if (!enc) throw new Error('embedGlove before loadGlove');
+    return enc.encode(texts);
   },
 
   async embedSentences(texts: string[]): Promise<Float32Array[]> {

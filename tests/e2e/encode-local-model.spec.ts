@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { SentenceEncoder } from '../../src/core/encode/sentence.js';
 import { localModelSource } from '../../src/core/encode/sentence-node.js';
+import { GloveEncoder } from '../../src/core/encode/glove.js';
+import { loadWordVectorsFromDisk } from '../../src/core/encode/word-vectors-node.js';
 
 const FIXTURE = resolve('tests/fixtures/tiny-minilm');
 const SAMPLE = ['A fine film with great acting.', 'Stocks fell as oil prices rose.', 'short'];
@@ -76,4 +78,19 @@ test('a folder without onnx/ says what is missing', async ({ page, context }) =>
   await expect(page.locator('#status')).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
   await expect(page.locator('#status')).toContainText('onnx/model.onnx');
   expect(net.outside).toEqual([]);
+});
+
+test('the GloVe table is served by the app and embeds in the worker like in Node, offline', async ({ page, context }) => {
+  const net = await guardNetwork(context);
+  const expected = await new GloveEncoder(await loadWordVectorsFromDisk()).encode(SAMPLE);
+  await page.goto('/encode-check.html');
+  await page.locator('#glove').click();
+  await expect(page.locator('#glove-status')).toHaveAttribute('data-state', /ready|error/, { timeout: 60_000 });
+  expect(await page.locator('#glove-status').getAttribute('data-state'), await page.locator('#glove-status').textContent() ?? '').toBe('ready');
+  const result = JSON.parse((await page.locator('#glove-result').textContent())!) as { id: string; dim: number; vectors: number[][] };
+  expect(result.dim).toBe(100);
+  expect(result.id).toBe(new GloveEncoder(await loadWordVectorsFromDisk()).id);
+  result.vectors.forEach((v, i) => v.forEach((x, j) => expect(x).toBeCloseTo(expected[i]![j]!, 5)));
+  expect(net.outside).toEqual([]);
+  expect(net.seen.some((u) => u.endsWith('/vectors/glove-100d.bin'))).toBe(true);
 });

@@ -50,8 +50,11 @@ export interface SentenceEncoderOptions extends LongOpOptions {
 }
 
 const DTYPE_FILE: Record<Dtype, string> = { fp32: 'model.onnx', fp16: 'model_fp16.onnx', q8: 'model_quantized.onnx' };
+/**
+ * Virtual folder for picked files. A path, not a URL: transformers.js only probes "local" files
+ * (tokenizer_config.json…) when localModelPath is not an http(s) URL.
+ */
 const PICKED_ROOT = '/__distillery_picked__/';
-const PICKED_NAME = 'model';
 const isBrowser = typeof (globalThis as { document?: unknown; WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
   || typeof (globalThis as { document?: unknown }).document !== 'undefined';
 
@@ -95,8 +98,11 @@ async function sha256Hex(data: ArrayBuffer): Promise<string> {
 
 interface Resolved { model: string; dtype: Dtype; id: string }
 
+let HUB: { host: string; template: string };
+
 async function configureEnv(t: Transformers, source: ModelSource, opts: SentenceEncoderOptions): Promise<Resolved> {
   const { env } = t;
+  HUB ??= { host: env.remoteHost, template: env.remotePathTemplate };
   if (opts.wasmBase && env.backends.onnx.wasm) {
     const base = opts.wasmBase.endsWith('/') ? opts.wasmBase : opts.wasmBase + '/';
     env.backends.onnx.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
@@ -105,22 +111,30 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
     env.useWasmCache = false;
   }
   env.fetch = globalThis.fetch.bind(globalThis);
+  // The browser's Cache API keeps hub and URL downloads for offline use; picked files are
+  // already local, so they are not copied into it.
+  env.useBrowserCache = source.kind !== 'files' && typeof caches !== 'undefined';
   switch (source.kind) {
     case 'hub': {
+      env.remoteHost = HUB.host;
+      env.remotePathTemplate = HUB.template;
       env.allowRemoteModels = true;
       env.allowLocalModels = false;
       const dtype = opts.dtype ?? 'q8';
       return { model: source.model, dtype, id: `st:hub:${source.model}@${source.revision ?? 'main'}:${dtype}` };
     }
     case 'url': {
+      // Served like a hub mirror: remoteHost is the parent URL, the folder name is the model id.
+      // (As a "local" http path, transformers.js would skip probing for the tokenizer files.)
       const u = new URL(source.url.replace(/\/+$/, ''));
       const name = u.pathname.split('/').pop() ?? '';
       if (!/^[\w.-]+$/.test(name)) {
         throw new UserError('model-url', `The model URL ${source.url} must end in the model folder's name.`, 'Give the URL of the folder that holds config.json and onnx/.');
       }
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = new URL('./', u.href).href;
+      env.allowRemoteModels = true;
+      env.allowLocalModels = false;
+      env.remoteHost = new URL('./', u.href).href;
+      env.remotePathTemplate = '{model}/';
       const dtype = opts.dtype ?? 'q8';
       return { model: name, dtype, id: `st:url:${u.href}:${dtype}` };
     }
@@ -145,18 +159,21 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
         ?? (await sha256Hex(await byPath.get(`onnx/${DTYPE_FILE[dtype]}`)!.arrayBuffer())).slice(0, 16);
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
-      env.localModelPath = PICKED_ROOT;
+      const root = PICKED_ROOT;
+      // The fingerprint in the name keeps two different picked folders apart in any cache.
+      const name = `picked-${fingerprint}`;
+      env.localModelPath = root;
       const realFetch = globalThis.fetch.bind(globalThis);
       env.fetch = async (input: string | URL, init?: RequestInit) => {
         const href = typeof input === 'string' ? input : input.href;
-        const path = new URL(href, 'http://x/').pathname;
-        const prefix = `${PICKED_ROOT}${PICKED_NAME}/`;
+        const path = href.startsWith('/') ? href : new URL(href, 'http://unused/').pathname;
+        const prefix = `${root}${name}/`;
         if (!path.startsWith(prefix)) return realFetch(input, init);
-        const blob = byPath.get(decodeURIComponent(path.slice(prefix.length)));
+        const blob = byPath.get(decodeURIComponent(path.slice(prefix.length).split('?')[0]!));
         // A 404 for optional files (generation_config.json…) is what transformers.js expects.
         return blob ? new Response(blob, { status: 200, headers: { 'content-length': String(blob.size) } }) : new Response(null, { status: 404 });
       };
-      return { model: PICKED_NAME, dtype, id: `st:files:${fingerprint}:${dtype}` };
+      return { model: name, dtype, id: `st:files:${fingerprint}:${dtype}` };
     }
   }
 }
