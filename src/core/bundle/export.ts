@@ -149,7 +149,7 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
 /** Builds the bundle and zips it: the bytes of `distillery-student.zip`. */
 export async function writeBundle(input: BundleInput, opts: LongOpOptions = {}): Promise<Uint8Array> {
   const files = await buildBundleFiles(input, opts);
-  const zip = zipFiles(files);
+  const zip = zipFiles(files, new Date(input.createdAt ?? JSON.parse(new TextDecoder().decode(files[FILES.manifest])).createdAt));
   opts.onProgress?.({ phase: 'bundle', done: 2, total: 2 });
   return zip;
 }

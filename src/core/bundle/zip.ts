@@ -6,10 +6,10 @@ import { UserError } from '../errors.js';
  * run off the main thread, in the worker or the CLI).
  */
 
-const MTIME = new Date('2020-01-01T00:00:00Z');
-
-/** Names sorted and a fixed mtime, so the same files always give the same bytes. */
-export function zipFiles(files: Record<string, Uint8Array>): Uint8Array {
+/** Names sorted and one given mtime, so the same files always give the same bytes. */
+export function zipFiles(files: Record<string, Uint8Array>, mtime: Date = new Date('2020-01-01T00:00:00Z')): Uint8Array {
+  // Zip times are local DOS times from 1980 on; anything unparseable falls back to a fixed date.
+  const MTIME = Number.isFinite(mtime.getTime()) && mtime.getFullYear() >= 1980 ? mtime : new Date('2020-01-01T00:00:00Z');
   const z: Zippable = {};
   for (const name of Object.keys(files).sort()) {
     // Weights and vectors are nearly incompressible floats: storing them saves time for ~5%.
