@@ -32,6 +32,8 @@ describe('teacher filters', () => {
     // Annotation labels the user's own texts: no duplicate check, but the leakage guard still holds.
     expect(f.check('A seed sentence that is already known.', 'neg', false)).toBeUndefined();
     expect(f.check('A validation sentence that must never be copied.', 'neg', false)).toBe('leak');
+    expect(f.check('A long review of the user. '.repeat(10), 'neg', false)).toBeUndefined();
+    expect(f.check('A long review of the user. '.repeat(10), 'oops', false)).toBe('off-label');
   });
 });
 

@@ -99,13 +99,17 @@ export class ExampleFilter {
 
   /**
    * Checks one generated item; on success it is remembered, so the next identical one is a
-   * duplicate. `checkDuplicates: false` for annotation, where the text is the user's own.
+   * duplicate. `checkDuplicates: false` for annotation, where the text is the user's own: only the
+   * label and the leakage guard apply.
    */
   check(text: string, label: string, checkDuplicates = true): RejectReason | undefined {
     if (!this.labels.has(label)) return 'off-label';
     const trimmed = text.trim();
-    if (trimmed.length < this.minChars || normalizeText(trimmed).length === 0) return 'too-short';
-    if (trimmed.length > this.maxChars) return 'too-long';
+    // Length limits judge what the teacher wrote; the user's own texts passed data intake already.
+    if (checkDuplicates) {
+      if (trimmed.length < this.minChars || normalizeText(trimmed).length === 0) return 'too-short';
+      if (trimmed.length > this.maxChars) return 'too-long';
+    }
     if (this.avoid.match(trimmed)) return 'leak';
     if (checkDuplicates) {
       if (this.accepted.match(trimmed)) return 'duplicate';

@@ -63,9 +63,10 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   const journal = await store.listRequests(job.projectId, job.jobId);
   const doneKeys = new Set(journal.filter((r) => r.status === 'done').map((r) => r.key));
   const mine = (await store.listExamples(job.projectId, { source: SOURCE_OF[job.strategy] })).filter((e) => e.id.startsWith(idPrefix));
-  const orphans = mine.filter((e) => !doneKeys.has(e.id.slice(idPrefix.length, e.id.lastIndexOf(':'))));
+  const isKept = (e: Example) => doneKeys.has(e.id.slice(idPrefix.length, e.id.lastIndexOf(':')));
+  const orphans = mine.filter((e) => !isKept(e));
   if (orphans.length) await store.deleteExamples(job.projectId, orphans.map((e) => e.id));
-  const kept = mine.filter((e) => !orphans.includes(e));
+  const kept = mine.filter(isKept);
 
   const budget = new Budget(job.budget);
   for (const r of journal) {
