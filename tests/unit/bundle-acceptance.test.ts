@@ -7,6 +7,7 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,13 @@ import type { GloveEncoder } from '../../src/core/encode/glove.js';
 import { SentenceEncoder } from '../../src/core/encode/sentence.js';
 import { localModelSource } from '../../src/core/encode/sentence-node.js';
 import type { ModelParts } from '../../src/core/bundle/export.js';
-import { LABELS } from './bundle-fixture.js';
+import { LABELS, tinyWordTable } from './bundle-fixture.js';
+import { GloveEncoder as CoreGlove } from '../../src/core/encode/glove.js';
+import { MemoryStore } from '../../src/core/store/memory.js';
+import { bundleInputFromStore } from '../../src/core/bundle/from-store.js';
+import type { VectorSource } from '../../src/core/encode/word-vectors.js';
+import { evaluate } from '../../src/core/student/metrics.js';
+import { formatMetric } from '../../src/core/bundle/model-card.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -222,5 +229,54 @@ describe('a sentence-encoder student bundle in a clean folder (tfjs + transforme
     const { stdout } = await run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', 'run-local.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, maxBuffer: 1 << 24 });
     const got = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expectSame(got, want, input.labels);
+  }, 120_000);
+});
+
+// The loop's student module lands separately; until it is in the tree this block says so and skips.
+const LOOP_STUDENT = resolve(ROOT, 'src/core/loop/student.ts');
+if (!existsSync(LOOP_STUDENT)) console.warn('bundle-acceptance: src/core/loop/student.ts is absent; the loop-student export test is skipped.');
+
+describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core training, GloVe encoder) exported from the store', () => {
+  it('gives the same labels and probabilities in a clean folder as the trained student', async () => {
+    const examples = fixtureExamples();
+    const { words, bin, wv } = tinyWordTable(examples);
+    // The table as the app serves it, so the exporter reads it the way it reads public/vectors/.
+    const files: Record<string, Uint8Array> = {
+      'glove-100d.json': new TextEncoder().encode(JSON.stringify(wv.header)),
+      [wv.header.files.vocab]: new TextEncoder().encode(words.join('\n') + '\n'),
+      [wv.header.files.bin]: bin,
+    };
+    const vectors: VectorSource = { where: 'memory', read: async (n) => files[n] };
+    const store = new MemoryStore();
+    const now = new Date().toISOString();
+    await store.putProject({ id: 'p', name: 'Loop student', createdAt: now, updatedAt: now, labels: LABELS, settings: {} });
+    await store.putExamples('p', examples);
+    const encoder = new CoreGlove(wv, { pooling: 'mean-max' });
+    const { headStudent } = await import('../../src/core/loop/student.js');
+    const deps = headStudent({ encoder, hidden: 16, maxEpochs: 30 }, store);
+    const trained = await deps.train({
+      labels: LABELS,
+      train: examples.filter((e) => e.split === 'train').map((e) => ({ text: e.text, label: e.label!, weight: 1 })),
+      val: examples.filter((e) => e.split === 'val').map((e) => ({ text: e.text, label: e.label! })),
+      seed: 1,
+    }, { store });
+    await store.putModel(await trained.toRecord('m1', 'p', 'r1'));
+    // The run's record of the kept round: the card must print exactly these numbers.
+    const val = evaluate([0, 1, 1, 0], [[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.8, 0.2]], LABELS);
+    await store.putRun({ id: 'r1', projectId: 'p', kind: 'loop', status: 'done', createdAt: now, updatedAt: now,
+      state: { rounds: [{ round: 0, modelId: 'm1', val }], finalRound: 0, config: { teacher: { model: 'sim-teacher' } } } });
+    const input = await bundleInputFromStore(store, 'p', { vectors });
+    expect(input.input.kind).toBe('word-vectors-pool');
+    expect(input.metrics.val).toEqual(val);
+    const card = new TextDecoder().decode(unzipFiles(await writeBundle(input))['README.md']);
+    expect(card).toContain(`- accuracy: ${formatMetric(val.accuracy)}`);
+    expect(card).toContain(`| pos | ${formatMetric(val.perClass[1].precision)} | ${formatMetric(val.perClass[1].recall)} | ${formatMetric(val.perClass[1].f1)} | 2 |`);
+    expect(card).toContain('`sim-teacher`');
+    const dir = await cleanInstall(await writeBundle(input));
+    dirs.push(dir);
+    const texts = TEST_TEXTS.filter((t) => t !== '');
+    const want = await trained.predict(texts);
+    expectSame(await runExample(dir, texts), want, LABELS);
+    trained.dispose();
   }, 120_000);
 });
