@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
 
 const MAKE = fileURLToPath(new URL('./export-bundle-fixture.ts', import.meta.url));
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -41,4 +42,26 @@ test('a damaged bundle is refused with the reason', async ({ page }) => {
   await page.getByLabel(/A Distillery \.zip/).setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: bundle.subarray(0, bundle.length - 40) });
   await expect(page.getByTestId('export-error')).toContainText('truncated zip');
   await expect(page.getByTestId('opened-bundle')).toHaveCount(0);
+});
+
+test('continue training from a bundle, then download it again and its data', async ({ page }) => {
+  await page.getByLabel(/A Distillery \.zip/).setInputFiles({ name: 'fixture.distillery.zip', mimeType: 'application/zip', buffer: bundle });
+  await expect(page.getByTestId('opened-bundle')).toBeVisible();
+  await page.getByRole('button', { name: 'Continue training from this bundle' }).click();
+  await expect(page.getByRole('button', { name: '5. Train' })).toHaveAttribute('aria-current', 'step');
+  await page.getByRole('button', { name: '7. Export' }).click();
+
+  const [zip] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download bundle' }).click()]);
+  const files = unzipSync(new Uint8Array(readFileSync(await zip.path())));
+  const original = unzipSync(new Uint8Array(bundle));
+  expect(Object.keys(files).sort()).toEqual(Object.keys(original).sort());
+  expect(Buffer.from(files['weights.bin']).equals(Buffer.from(original['weights.bin']))).toBe(true);
+  // The re-exported student opens and predicts in the page too.
+  await expect(page.getByTestId('opened-bundle')).toBeVisible();
+
+  const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'JSONL' }).click()]);
+  expect(jsonl.suggestedFilename()).toBe('synthetic.jsonl');
+  const lines = readFileSync(await jsonl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines).toHaveLength(8);
+  expect(lines.every((l) => l.provenance.source !== 'seed')).toBe(true);
 });
