@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { AutoTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { rmSync } from 'node:fs';
+import { textHash } from '../../src/core/dataset/hash.js';
 import { SentenceEncoder } from '../../src/core/encode/sentence.js';
 import { localModelSource } from '../../src/core/encode/sentence-node.js';
 import { isUserError } from '../../src/core/errors.js';
@@ -129,6 +131,8 @@ describe('SentenceEncoder, folder served at a URL', () => {
       expect(requested).toContain('/models/tiny-minilm/onnx/model.onnx');
     } finally {
       server.close();
+      // Downloads land in transformers.js's file cache (one folder per URL); this port is one-off.
+      if (env.cacheDir) rmSync(join(env.cacheDir, 'by-url', textHash(`http://127.0.0.1:${port}/models/tiny-minilm`)), { recursive: true, force: true });
     }
   });
 });

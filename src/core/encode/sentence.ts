@@ -17,6 +17,7 @@
  * the worker passes their URL as `wasmBase`, so no CDN is ever asked.
  */
 import { UserError, throwIfAborted } from '../errors.js';
+import { textHash } from '../dataset/hash.js';
 import type { LongOpOptions } from '../progress.js';
 import { yieldToLoop, type Encoder } from './encoder.js';
 
@@ -96,13 +97,13 @@ async function sha256Hex(data: ArrayBuffer): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-interface Resolved { model: string; dtype: Dtype; id: string }
+interface Resolved { model: string; dtype: Dtype; id: string; cacheDir?: string }
 
-let HUB: { host: string; template: string };
+let HUB: { host: string; template: string; fsCache: boolean };
 
 async function configureEnv(t: Transformers, source: ModelSource, opts: SentenceEncoderOptions): Promise<Resolved> {
   const { env } = t;
-  HUB ??= { host: env.remoteHost, template: env.remotePathTemplate };
+  HUB ??= { host: env.remoteHost, template: env.remotePathTemplate, fsCache: env.useFSCache };
   if (opts.wasmBase && env.backends.onnx.wasm) {
     const base = opts.wasmBase.endsWith('/') ? opts.wasmBase : opts.wasmBase + '/';
     env.backends.onnx.wasm.wasmPaths = { mjs: `${base}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${base}ort-wasm-simd-threaded.asyncify.wasm` };
@@ -116,6 +117,7 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
   env.useBrowserCache = source.kind !== 'files' && typeof caches !== 'undefined';
   switch (source.kind) {
     case 'hub': {
+      env.useFSCache = HUB.fsCache;
       env.remoteHost = HUB.host;
       env.remotePathTemplate = HUB.template;
       env.allowRemoteModels = true;
@@ -135,21 +137,21 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
       env.allowLocalModels = false;
       env.remoteHost = new URL('./', u.href).href;
       env.remotePathTemplate = '{model}/';
+      env.useFSCache = HUB.fsCache;
       const dtype = opts.dtype ?? 'q8';
-      return { model: name, dtype, id: `st:url:${u.href}:${dtype}` };
+      // Node's file cache keys by model name only, so each URL gets its own cache folder; the
+      // browser's Cache API already keys by full URL.
+      const cacheDir = env.cacheDir ? `${env.cacheDir.replace(/\/+$/, '')}/by-url/${textHash(u.href)}` : undefined;
+      return { model: name, dtype, id: `st:url:${u.href}:${dtype}`, cacheDir };
     }
     case 'local': {
+      env.useFSCache = HUB.fsCache;
+      // The absolute path itself is the model id (not a valid hub id, so transformers.js reads
+      // `<path>/<file>` directly): two folders with the same name never share memoized files.
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
-      const path = source.path.replace(/\/+$/, '');
-      const cut = path.lastIndexOf('/');
-      env.localModelPath = cut >= 0 ? path.slice(0, cut + 1) : './';
-      const name = path.slice(cut + 1);
-      if (!/^[\w.-]+$/.test(name)) {
-        throw new UserError('model-folder-name', `The model folder name "${name}" has characters transformers.js does not accept.`, 'Rename the folder to letters, digits, dots, dashes or underscores.');
-      }
       const dtype = opts.dtype ?? 'fp32';
-      return { model: name, dtype, id: `st:local:${source.fingerprint}:${dtype}` };
+      return { model: source.path.replace(/\/+$/, ''), dtype, id: `st:local:${source.fingerprint}:${dtype}` };
     }
     case 'files': {
       const files = normalizePicked(source.files);
@@ -210,6 +212,7 @@ export class SentenceEncoder implements Encoder {
         const extractor = (await t.pipeline('feature-extraction', resolved.model, {
           device,
           dtype: resolved.dtype,
+          cache_dir: resolved.cacheDir,
           revision: source.kind === 'hub' ? source.revision : undefined,
           progress_callback: (p: { status?: string; file?: string; loaded?: number; total?: number }) => {
             if (p.status === 'progress' && p.total) {
