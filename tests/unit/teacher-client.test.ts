@@ -6,6 +6,8 @@ import { TeacherClient, TeacherError, type FailureKind } from '../../src/core/te
 import { examplesSchema, parseJsonObject, arrayField, SCHEMA_NAMES } from '../../src/core/teacher/schema.js';
 import { startTeacherSim, type TeacherSim, type TeacherSimServerOptions } from '../../src/core/teacher/sim/server.js';
 import { isAbortError, isUserError } from '../../src/core/errors.js';
+import { TeacherSimCore } from '../../src/core/teacher/sim/respond.js';
+import { simFetch } from '../../src/core/teacher/sim/fetch.js';
 
 const pool = parseDataset(readFileSync(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'teacher-pool.tsv')
   .examples.map((e) => ({ text: e.text, label: e.label! }));
@@ -119,5 +121,13 @@ describe('teacher client against teacher-sim', () => {
     const err = await client.complete(request(), parse, { beforeAttempt: () => 'budget:tokens' }).catch((e) => e);
     expect((err as Error).name).toBe('StopRequested');
     expect(sim!.core.stats.requests).toBe(0);
+  });
+  it('runs offline through simFetch (no server), with the same faults and timeouts', async () => {
+    const core = new TeacherSimCore({ pool, faultSchedule: ['hang', '429'], retryAfterMs: 20 });
+    const client = new TeacherClient({ baseURL: 'http://sim.invalid/v1', model: 'teacher-sim', fetch: simFetch(core), timeoutMs: 200, backoffBaseMs: 5 });
+    expect(await client.listModels()).toEqual(['teacher-sim']);
+    const r = await completeCounting(client, request('sport', 2));
+    expect(r.failures).toEqual(['timeout', 'rate_limited']);
+    expect(r.value.map((v) => v.label)).toEqual(['sport', 'sport']);
   });
 });

@@ -45,7 +45,10 @@
  * Prompts: DEFAULT_TEMPLATES in prompts.ts, variables `{{name}}`; user texts are JSON-quoted in
  * <text>/<example> tags. The simulated teacher (sim/) reads the same prompts; its HTTP server
  * (`sim/server.ts`, `startTeacherSim`) is Node-only and not exported here so the browser bundle
- * never pulls in node:http.
+ * never pulls in node:http. For an offline demo in a Worker, no server is needed:
+ * `new TeacherClient({ baseURL: 'http://teacher-sim.invalid/v1', model: 'teacher-sim',
+ *   fetch: simFetch(new TeacherSimCore({ pool }), 200) })`.
+ * Whatever runs against the sim measures the pipeline, not an LLM.
  */
 export { TeacherClient, TeacherError, StopRequested, estimateTokens, type TeacherConfig, type FailureKind, type ChatRequest, type ChatAnswer, type Usage } from './client.js';
 export { TEACHER_PRESETS, findPreset, type TeacherPreset, type JsonMode } from './presets.js';
@@ -55,4 +58,5 @@ export { Budget, type BudgetLimits } from './budget.js';
 export { synthesize, type SynthesizeOptions } from './synthesize.js';
 export type { SynthesisJob, SynthesisOptions, SynthesisSummary, ErrorCase, LabeledText } from './job.js';
 export { TeacherSimCore, type SimOptions } from './sim/respond.js';
+export { simFetch } from './sim/fetch.js';
 export { parseFaultSpec, type FaultRates } from './sim/faults.js';
