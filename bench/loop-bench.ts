@@ -1,0 +1,108 @@
+/**
+ * The distillation loop against the SIMULATED teacher (teacher-sim over each dataset's training
+ * split): test accuracy of seeds only, generation only at budget B, annotation at B, and S3
+ * (round 0 generation + R = 2 extrapolation rounds) at the same B, each the mean over draws of
+ * 8 seeds and 32 validation examples per class from the training split; beside fastText trained
+ * on the same 8-shot seeds and on the full training split, tested on the same test split.
+ * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
+ *
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student S]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Example } from '../src/core/dataset/example.js';
+import { benchmarkSplit } from '../src/core/dataset/split.js';
+import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
+import { runLoop } from '../src/core/loop/run.js';
+import { headStudent } from '../src/core/loop/student.js';
+import { GloveEncoder } from '../src/core/encode/glove.js';
+import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
+import { teacherSynthesize } from '../src/core/loop/teacher.js';
+import { loopSummary } from '../src/core/loop/report.js';
+import { MemoryStore } from '../src/core/store/memory.js';
+import { TeacherClient } from '../src/core/teacher/client.js';
+import { startTeacherSim } from '../src/core/teacher/sim/server.js';
+import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js';
+
+const { values: a } = parseArgs({ options: {
+  datasets: { type: 'string', default: 'sst2_sentence,ag_news' }, budget: { type: 'string', default: '1000' },
+  draws: { type: 'string', default: '3' }, encoder: { type: 'string' }, student: { type: 'string' },
+  configs: { type: 'string', default: 'generate,annotate,s3' },
+} });
+if (!sharedDatasetsPresent()) {
+  console.error('bench:loop needs ../shared/datasets (not part of the repository); skipping.');
+  process.exit(0);
+}
+const B = Number(a.budget);
+const DRAWS = Number(a.draws);
+const configs = a.configs!.split(',');
+
+const now = new Date().toISOString();
+const toExamples = (xs: LabeledText[], split: Example['split']): Example[] =>
+  xs.map((x, i) => ({ id: String(i).padStart(6, '0'), text: x.text, label: x.label, split, provenance: { source: 'seed', round: 0, createdAt: now } }));
+
+function fasttext(train: LabeledText[], test: LabeledText[]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'ft-'));
+  try {
+    const line = (x: LabeledText) => `__label__${x.label.replace(/\s+/g, '_')} ${x.text.replace(/\s+/g, ' ')}`;
+    writeFileSync(join(dir, 'train.txt'), train.map(line).join('\n') + '\n');
+    writeFileSync(join(dir, 'test.txt'), test.map(line).join('\n') + '\n');
+    // The peer's settings from ../shared/datasets/README.md: 25 epochs, word bigrams.
+    execFileSync('/usr/bin/fasttext', ['supervised', '-input', join(dir, 'train.txt'), '-output', join(dir, 'm'), '-epoch', '25', '-wordNgrams', '2', '-thread', '2', '-seed', '1', '-verbose', '0']);
+    const out = execFileSync('/usr/bin/fasttext', ['test', join(dir, 'm.bin'), join(dir, 'test.txt')]).toString();
+    return Number(/P@1\s+([\d.]+)/.exec(out)![1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const cell = (xs: number[] | undefined) => (xs?.length ? `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}` : 'n/a');
+
+const store = new MemoryStore(); // one store: the embedding cache is shared by every run
+const encoder = new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' });
+const student = headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
+const rows: string[] = [];
+for (const name of a.datasets!.split(',')) {
+  const ds = DATASETS[name]();
+  const train = toExamples(ds.train, 'train');
+  const test = toExamples(ds.test, 'test');
+  const acc: Record<string, number[]> = {};
+  const add = (k: string, x: number) => (acc[k] ??= []).push(x);
+  for (let draw = 0; draw < DRAWS; draw++) {
+    const split = benchmarkSplit(train, { seedsPerClass: 8, valPerClass: 32, seed: draw });
+    add('fastText 8-shot', fasttext(split.seeds.map((e) => ({ text: e.text, label: e.label! })), ds.test));
+    for (const cfgName of configs) {
+      const sim = await startTeacherSim({ pool: ds.train, seed: draw + 1 });
+      try {
+        const client = new TeacherClient({ baseURL: sim.url, model: 'teacher-sim', maxAttempts: 3 });
+        const config: LoopConfig = {
+          ...LOOP_DEFAULTS, runId: `${name}-${draw}-${cfgName}`, projectId: `${name}-${draw}-${cfgName}`, teacherModel: 'teacher-sim',
+          strategy: cfgName === 'annotate' ? 'annotate' : 'generate', rounds: cfgName === 's3' ? 2 : 0, budget: B, seed: draw + 1,
+        };
+        const t0 = Date.now();
+        const state = await runLoop(config, { seeds: split.seeds, val: split.val, test, unlabeled: cfgName === 'annotate' ? split.rest.map((e) => ({ ...e, label: null, split: 'unlabeled' as const })) : undefined }, {
+          store, deps: { synthesize: teacherSynthesize({ client, options: { concurrency: 8 }, seed: draw + 1 }), ...student },
+        });
+        const s = loopSummary(state);
+        // Every config trains the same seeds-only baseline (same seeds, same seed): report it once.
+        if (cfgName === configs[0]) add('seeds only', s.baseline.seedsOnly.test!.accuracy);
+        add(cfgName, s.final.test!.accuracy);
+        console.error(`${name} draw ${draw} ${cfgName}: test ${(s.final.test!.accuracy * 100).toFixed(1)}% (seeds only ${(s.baseline.seedsOnly.test!.accuracy * 100).toFixed(1)}%), rounds ${s.rounds.map((r) => `${r.round}:+${r.added}→${((r.test?.accuracy ?? 0) * 100).toFixed(1)}%`).join(' ')}, kept round ${s.final.round}, ${s.teacher.requests} requests, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      } finally {
+        await sim.close();
+      }
+    }
+  }
+  add('fastText full', fasttext(ds.train, ds.test));
+  rows.push(`| ${name} | ${['seeds only', 'generate', 'annotate', 's3', 'fastText 8-shot', 'fastText full'].map((k) => cell(acc[k])).join(' | ')} |`);
+}
+console.log(`\nTest accuracy (%), mean ± sd over ${DRAWS} draws of 8 seeds + 32 validation examples per class; budget B = ${B} teacher-made examples.`);
+console.log('SIMULATED teacher (teacher-sim answering from the training split): this measures the pipeline, not an LLM.\n');
+console.log(`| dataset | seeds only | generation @B | annotation @B | S3 R=2 @B | fastText 8-shot | fastText full |`);
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);

@@ -1,0 +1,199 @@
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UserError, isAbortError } from '../../core/errors.js';
+import type { Example } from '../../core/dataset/example.js';
+import { parseDataset, DEFAULT_MAX_BYTES } from '../../core/dataset/parse.js';
+import { LOOP_DEFAULTS, type LoopConfig, type Round0Strategy, type StrategyChoice } from '../../core/loop/config.js';
+import type { LoopEvent } from '../../core/loop/events.js';
+import { formatRounds, loopSummary } from '../../core/loop/report.js';
+import { runLoop } from '../../core/loop/run.js';
+import type { LoopState } from '../../core/loop/state.js';
+import { headStudent } from '../../core/loop/student.js';
+import { GloveEncoder } from '../../core/encode/glove.js';
+import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
+import { teacherSynthesize } from '../../core/loop/teacher.js';
+import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/validate.js';
+import { NodeStore } from '../../core/store/node.js';
+import { TeacherClient } from '../../core/teacher/client.js';
+import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+
+export const usage = `Usage: distillery run --seeds FILE [--val FILE] [--test FILE] [--unlabeled FILE]
+         --teacher-url URL --teacher-model NAME [--api-key-env VAR]
+         --strategy generate|annotate|rationale|mix [--mix generate=1,annotate=1,rationale=1]
+         --rounds R --budget N [--encoder E] [--student S] --out DIR
+
+The distillation loop, headless: round 0 synthesizes training data with the chosen strategy (or
+mix), trains a student on seeds + synthetic data and evaluates it on validation; each further
+round (S3) asks the teacher for examples like the student's validation errors and retrains.
+The test file is never shown to the teacher and never decides anything; it is only reported.
+Every step is saved in DIR: run the same command again to resume a run that was cut off.
+The last stdout line is the summary as one JSON object.
+
+  --seeds FILE          labeled seeds (part is held out for validation unless --val is given)
+  --val FILE            labeled validation set (every class present)
+  --test FILE           labeled test set, only reported
+  --unlabeled FILE      unlabeled texts for annotation
+  --teacher-url URL     OpenAI-compatible API root, e.g. http://127.0.0.1:11434/v1
+  --teacher-model NAME  the model to ask
+  --api-key-env VAR     environment variable holding the API key
+  --strategy S          round-0 strategy, or mix (default ${LOOP_DEFAULTS.strategy})
+  --mix SPEC            round-0 budget weights for mix, e.g. generate=2,annotate=1
+  --rounds R            S3 extrapolation rounds after round 0 (default ${LOOP_DEFAULTS.rounds}; 0 = round 0 only)
+  --budget N            teacher-made examples the run may add, all rounds together
+  --round0-share F      share of the budget spent in round 0 when R > 0 (default ${LOOP_DEFAULTS.round0Fraction})
+  --patience P          stop after P rounds without a better validation macro-F1 (default ${LOOP_DEFAULTS.patience})
+  --seed-weight W       loss weight of a seed against a synthetic example (default ${LOOP_DEFAULTS.seedWeight})
+  --seed N              seed of the split and of training (default ${LOOP_DEFAULTS.seed})
+  --generation-baseline also spend the same budget on plain generation and report it
+  --encoder E           glove (mean-pooled GloVe, default) or glove-mean-max
+  --student S           mlp (one hidden layer, default) or linear
+  --epochs E            training epochs per round (default: the student's)
+  --concurrency C       teacher requests at once (default 4)
+  --per-request K       examples asked per generation request (default ${LOOP_DEFAULTS.examplesPerRequest})
+  --task TEXT           one sentence on what is classified, shown to the teacher
+  --price-in X          dollars per million prompt tokens (for the cost column)
+  --price-out X         dollars per million completion tokens
+  --out DIR             run folder: student/, synthetic.jsonl, run-log.jsonl, report.json, store/`;
+
+async function readExamples(file: string, labeled: boolean): Promise<Example[]> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (e) {
+    throw new UserError('no-file', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path.');
+  }
+  if (size > DEFAULT_MAX_BYTES && !file.endsWith('.gz')) parseDataset(new Uint8Array(DEFAULT_MAX_BYTES + 1), file);
+  const report = parseDataset(new Uint8Array(await readFile(file)), basename(file), { requireLabels: labeled });
+  if (!report.examples.length) throw new UserError('empty-file', `${file} has no usable rows.`, 'Check the file with `distillery inspect`.');
+  return report.examples;
+}
+
+async function encoderFor(name = 'glove'): Promise<GloveEncoder> {
+  if (name === 'glove' || name === 'glove-mean') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean' });
+  if (name === 'glove-mean-max') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean-max' });
+  throw new UserError('bad-arguments', `--encoder '${name}' is not available to run yet.`, 'Use glove or glove-mean-max.');
+}
+
+function studentHidden(name = 'mlp'): number {
+  if (name === 'mlp') return 256;
+  if (name === 'linear') return 0;
+  throw new UserError('bad-arguments', `--student '${name}' is not available to run yet.`, 'Use mlp or linear.');
+}
+
+function parseMix(spec: string | undefined): LoopConfig['mix'] {
+  if (!spec) return undefined;
+  const mix: NonNullable<LoopConfig['mix']> = {};
+  for (const part of spec.split(',')) {
+    const [k, v] = part.split('=');
+    if (!['generate', 'annotate', 'rationale'].includes(k) || !(Number(v) >= 0)) {
+      throw new UserError('bad-arguments', `--mix: '${part}' is not strategy=weight.`, 'Example: --mix generate=2,annotate=1,rationale=1');
+    }
+    mix[k as Round0Strategy] = Number(v);
+  }
+  return mix;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values: v } = parseCommandArgs(argv, {
+    seeds: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' }, unlabeled: { type: 'string' },
+    'teacher-url': { type: 'string' }, 'teacher-model': { type: 'string' }, 'api-key-env': { type: 'string' },
+    strategy: { type: 'string' }, mix: { type: 'string' }, rounds: { type: 'string' }, budget: { type: 'string' },
+    'round0-share': { type: 'string' }, patience: { type: 'string' }, 'seed-weight': { type: 'string' }, seed: { type: 'string' },
+    'generation-baseline': { type: 'boolean' }, encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' },
+    concurrency: { type: 'string' }, 'per-request': { type: 'string' }, task: { type: 'string' },
+    'price-in': { type: 'string' }, 'price-out': { type: 'string' }, out: { type: 'string' },
+  }, usage);
+  const seedsFile = requireOption(v.seeds, '--seeds', usage);
+  const url = requireOption(v['teacher-url'], '--teacher-url', usage);
+  const model = requireOption(v['teacher-model'], '--teacher-model', usage);
+  const out = requireOption(v.out, '--out', usage);
+  const budget = intOption(requireOption(v.budget, '--budget', usage), '--budget', 0, 0);
+  const strategy = (v.strategy ?? LOOP_DEFAULTS.strategy) as StrategyChoice;
+  if (!['generate', 'annotate', 'rationale', 'mix'].includes(strategy)) throw new UserError('bad-arguments', `--strategy must be generate, annotate, rationale or mix, not '${strategy}'.`);
+  const apiKey = v['api-key-env'] ? process.env[v['api-key-env']] : undefined;
+  if (v['api-key-env'] && !apiKey) throw new UserError('no-api-key', `The environment variable ${v['api-key-env']} is not set.`, 'Export the API key in it, or leave out --api-key-env for a local server.');
+  const perRequest = intOption(v['per-request'], '--per-request', LOOP_DEFAULTS.examplesPerRequest, 1);
+
+  const config: LoopConfig = {
+    ...LOOP_DEFAULTS,
+    runId: 'run', projectId: 'loop', teacherModel: model, strategy, mix: parseMix(v.mix), budget,
+    rounds: intOption(v.rounds, '--rounds', LOOP_DEFAULTS.rounds, 0),
+    round0Fraction: numberOption(v['round0-share'], '--round0-share', LOOP_DEFAULTS.round0Fraction),
+    patience: intOption(v.patience, '--patience', LOOP_DEFAULTS.patience, 1),
+    seedWeight: numberOption(v['seed-weight'], '--seed-weight', LOOP_DEFAULTS.seedWeight),
+    seed: intOption(v.seed, '--seed', LOOP_DEFAULTS.seed, 0),
+    examplesPerRequest: perRequest,
+    generationBaseline: !!v['generation-baseline'],
+    price: { input: numberOption(v['price-in'], '--price-in', 0), output: numberOption(v['price-out'], '--price-out', 0) },
+  };
+  const data: LoopData = {
+    seeds: await readExamples(seedsFile, true),
+    val: v.val ? await readExamples(v.val, true) : undefined,
+    test: v.test ? await readExamples(v.test, true) : undefined,
+    unlabeled: v.unlabeled ? await readExamples(v.unlabeled, false) : undefined,
+  };
+
+  await mkdir(out, { recursive: true });
+  const store = await NodeStore.open(join(out, 'store'));
+  try {
+    const existing = await store.getRun(config.runId);
+    // Everything that can be checked without the teacher is checked before it is asked anything.
+    if (!existing) validateSetup(config, data);
+    if (!(existing?.state as LoopState | undefined)?.steps.includes('done')) await probeTeacher(url, { apiKey, timeoutMs: 5000 });
+
+    const client = new TeacherClient({ baseURL: url, model, apiKey });
+    const student = headStudent({
+      encoder: await encoderFor(v.encoder),
+      hidden: studentHidden(v.student),
+      maxEpochs: v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1),
+    }, store);
+    const logFile = join(out, 'run-log.jsonl');
+    const onEvent = (e: LoopEvent) => {
+      const line = e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e;
+      void appendFile(logFile, JSON.stringify({ at: new Date().toISOString(), ...line }) + '\n');
+      if (e.type === 'step') process.stderr.write(`[run] ${e.step} done\n`);
+      if (e.type === 'round') process.stderr.write(`[run] round ${e.record.round}: +${e.record.addedTotal} examples, val macro-F1 ${(e.record.val!.macroF1 * 100).toFixed(1)}%, ${e.record.errors!.length} val errors\n`);
+    };
+    const ac = new AbortController();
+    const stop = () => { process.stderr.write('[run] stopping after the current step; run the same command to resume\n'); ac.abort(); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let state: LoopState;
+    try {
+      state = await runLoop(config, data, {
+        store, signal: ac.signal, onEvent,
+        deps: { synthesize: teacherSynthesize({ client, task: v.task, options: { concurrency: intOption(v.concurrency, '--concurrency', 4, 1), perRequest }, seed: config.seed }), ...student },
+      });
+    } catch (e) {
+      if (isAbortError(e)) {
+        console.error('distillery run: stopped. Everything finished so far is saved; run the same command again to resume.');
+        return 130;
+      }
+      throw e;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    await writeOutputs(out, store, state, config);
+    process.stderr.write(formatRounds(state) + '\n');
+    printSummary(loopSummary(state));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The run folder a person takes away: the kept student, the synthetic data with provenance, the report. */
+async function writeOutputs(out: string, store: NodeStore, state: LoopState, config: LoopConfig): Promise<void> {
+  const final = state.rounds.find((r) => r.round === state.finalRound);
+  const model = final?.modelId ? await store.getModel(final.modelId) : undefined;
+  if (model) {
+    await mkdir(join(out, 'student'), { recursive: true });
+    await writeFile(join(out, 'student', 'model.json'), JSON.stringify({ ...model.modelJson, distillery: { ...model.meta, round: final!.round, runId: config.runId } }, null, 1));
+    await writeFile(join(out, 'student', 'weights.bin'), new Uint8Array(model.weights));
+  }
+  const synthetic = (await store.listExamples(config.projectId, { split: 'train' })).filter((e) => e.provenance.source !== 'seed');
+  synthetic.sort((a, b) => a.provenance.round - b.provenance.round || (a.id < b.id ? -1 : 1));
+  await writeFile(join(out, 'synthetic.jsonl'), synthetic.map((e) => JSON.stringify(e)).join('\n') + (synthetic.length ? '\n' : ''));
+  await writeFile(join(out, 'report.json'), JSON.stringify({ summary: loopSummary(state), state }, null, 1));
+}
