@@ -3,6 +3,8 @@
  * own worker, embeds a few sentences and shows the encoder id, the device that ran and the vector
  * norms. Lets a user (and the browser test) confirm a downloaded model works offline.
  */
+// First, as in main.ts: the page's connect-src policy is in force before anything else runs.
+import './app/flow/csp-apply';
 import type { Remote } from 'comlink';
 import { worker } from './app/worker-client';
 import type { encodeApi } from './worker/encode';
