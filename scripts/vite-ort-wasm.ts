@@ -38,8 +38,13 @@ export function ortWasmPlugin(): Plugin {
     name: 'distillery-ort-wasm',
     configResolved(config) { dist = ortDist(config.root); base = config.base; },
     configureServer(server) { server.middlewares.use(serve); },
-    generateBundle() {
+    generateBundle(_options, bundle) {
       for (const f of ORT_FILES) this.emitFile({ type: 'asset', fileName: `ort/${f}`, source: readFileSync(join(dist, f)) });
+      // onnxruntime-web's bundle also names its wasm by `new URL(…, import.meta.url)`, so Vite
+      // emits a second, hashed 27 MB copy that is never fetched (wasmPaths points at ort/).
+      for (const name of Object.keys(bundle)) {
+        if (/^assets\/ort-wasm-simd-threaded\.asyncify-[\w-]+\.wasm$/.test(name)) delete bundle[name];
+      }
     },
   };
 }
