@@ -60,7 +60,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loop-cli-'));
   const pool = [...sentences(POS, 'positive', 300, 1), ...sentences(NEG, 'negative', 300, 2)];
   writeFileSync(join(dir, 'seeds.tsv'), tsv([...sentences(POS, 'positive', 4, 3), ...sentences(NEG, 'negative', 4, 4)]));
-  writeFileSync(join(dir, 'val.tsv'), tsv([...sentences(POS, 'positive', 8, 5), ...sentences(NEG, 'negative', 8, 6)]));
+  // A few validation rows carry the other label, so every round's student has errors to extrapolate from.
+  const flip = (rows: { text: string; label: string }[], label: string) => rows.map((r, i) => (i < 3 ? { ...r, label } : r));
+  writeFileSync(join(dir, 'val.tsv'), tsv([...flip(sentences(POS, 'positive', 8, 5), 'negative'), ...flip(sentences(NEG, 'negative', 8, 6), 'positive')]));
   writeFileSync(join(dir, 'test.tsv'), tsv([...sentences(POS, 'positive', 20, 7), ...sentences(NEG, 'negative', 20, 8)]));
   writeFileSync(join(dir, 'onlypos.tsv'), tsv(sentences(POS, 'positive', 8, 9)));
   // Latency makes synthesis take long enough to be killed in the middle of it.
@@ -96,6 +98,7 @@ describe('distillery run (CLI)', () => {
     expect(r.code).toBe(0);
     const s = lastJson(r.stdout);
     expect(s.rounds[0]).toMatchObject({ round: 0, added: 30 });
+    expect(s.rounds.map((x: { round: number }) => x.round)).toEqual([0, 1, 2]);
     expect(s.rounds.reduce((n: number, x: { added: number }) => n + x.added, 0)).toBeLessThanOrEqual(60);
     for (const k of ['accuracy', 'macroF1']) {
       expect(typeof s.final.val[k]).toBe('number');
