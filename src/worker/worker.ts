@@ -5,11 +5,13 @@
 import * as Comlink from 'comlink';
 import { bundleApi } from './bundle.js';
 import { encodeApi } from './encode.js';
+import { loopApi } from './loop.js';
 
 const api = {
   ping: () => 'pong' as const,
   bundle: bundleApi,
   encode: encodeApi,
+  loop: loopApi,
 };
 
 export type WorkerApi = typeof api;
