@@ -302,8 +302,11 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const jobId = synthJobId(config.runId, 0, 'baseline-generate');
     if (!cp.done('baseline.generationOnly.synth')) {
       throwIfAborted(signal);
-      const now = new Date().toISOString();
-      await store.putProject({ id: projectId, name: `${config.runId} (generation baseline)`, createdAt: now, updatedAt: now, labels, settings: { loop: config.runId } });
+      // Dated just before the run's own project, so tools that open a run folder's newest project
+      // (`distillery export --run DIR`) find the loop's student, not this baseline.
+      const main = await store.getProject(config.projectId);
+      const at = new Date(Date.parse(main?.createdAt ?? new Date().toISOString()) - 1).toISOString();
+      await store.putProject({ id: projectId, name: `${config.runId} (generation baseline)`, createdAt: at, updatedAt: at, labels, settings: { loop: config.runId, baselineOf: config.projectId } });
       await store.putExamples(projectId, seeds);
       await deps.synthesize({ projectId, jobId, strategy: 'generate', round: 0, n: config.budget, labels, seeds, avoidTexts }, { store, signal, onProgress: options.onProgress });
       await cp.complete('baseline.generationOnly.synth');
