@@ -280,3 +280,39 @@ describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core traini
     trained.dispose();
   }, 120_000);
 });
+
+// The student module (issue 4) lands separately; until it is in the tree this block says so and skips.
+const STUDENT = resolve(ROOT, 'src/core/student/student.ts');
+if (!existsSync(STUDENT)) console.warn('bundle-acceptance: src/core/student/student.ts is absent; the StudentSpec export tests are skipped.');
+
+describe.skipIf(!existsSync(STUDENT))('the student module\'s word student (StudentSpec, trained by the core)', () => {
+  it('exports from its spec and runs in a clean folder with the core\'s labels and probabilities', async () => {
+    const { trainStudent } = await import('../../src/core/student/student.js');
+    const { predict } = await import('../../src/core/student/predict.js');
+    const { studentInput } = await import('../../src/core/bundle/student-input.js');
+    const examples = fixtureExamples();
+    const { wv } = tinyWordTable(examples);
+    const pick = (split: string) => {
+      const xs = examples.filter((e) => e.split === split);
+      return { texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) };
+    };
+    const features = { kind: 'glove' as const, wv };
+    const trained = await trainStudent(pick('train'), pick('val'), features, { backend: 'cpu', hyper: { epochs: 10 } });
+    let parts: ModelParts | undefined;
+    await trained.model.save(tf.io.withSaveHandler(async (a) => {
+      parts = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs as ModelParts['weightSpecs'], weightData: a.weightData as ArrayBuffer };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const described = await studentInput({ spec: trained.spec });
+    expect(described.input).toMatchObject({ kind: 'token-ids', lookup: 'exact', padId: 0, oovId: 1, maxLen: trained.spec.preprocessing.maxTokens });
+    const input: BundleInput = { ...described, labels: trained.spec.labels, model: parts!, metrics: {}, examples };
+    const dir = await cleanInstall(await writeBundle(input));
+    dirs.push(dir);
+    // Hyphenated and unknown words are where an inexact copy of the preprocessing would differ.
+    const texts = [...TEST_TEXTS.filter((t) => t !== ''), 'a re-imagining of a lifeless-yet-superb film', 'zzz qqq www '.repeat(30)];
+    const want = await predict(trained, texts, features);
+    const got = await runExample(dir, texts);
+    expectSame(got, want.map((p) => p.scores), trained.spec.labels);
+    trained.model.dispose();
+  }, 180_000);
+});

@@ -59,7 +59,7 @@ export async function trainTinyStudent(examples: Example[], maxLen = 12): Promis
       task: 'Is a movie review positive or negative?',
       labels: LABELS,
       model: parts!,
-      input: { kind: 'token-ids', vocabFile: 'vocab.txt', vocabSize: vocab.length, maxLen, padId: 0, oovId: 1, padding: 'post', truncating: 'post' },
+      input: { kind: 'token-ids', vocabFile: 'vocab.txt', vocabSize: vocab.length, maxLen, padId: 0, oovId: 1, padding: 'post', truncating: 'post', lookup: 'split-hyphens' },
       output: 'softmax',
       vocab,
       student: { kind: 'pooled-embedding', hyperparameters: { dim: 8, epochs: 30 } },

@@ -52,6 +52,11 @@ export type InputSpec =
       /** Where padding and truncation happen. */
       padding: 'pre' | 'post';
       truncating: 'pre' | 'post';
+      /**
+       * `exact`: a token's id is its vocab line, else oovId (the word student). `split-hyphens`:
+       * a hyphenated word the vocab lacks is looked up by its parts (the core's `lookupTokens`).
+       */
+      lookup: 'exact' | 'split-hyphens';
     }
   | {
       /**

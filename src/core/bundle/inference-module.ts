@@ -64,7 +64,10 @@ async function makeEncoder(spec, base, options) {
     return (texts) => {
       const data = new Int32Array(texts.length * input.maxLen).fill(input.padId);
       texts.forEach((text, r) => {
-        let ids = lookupTokens(wv, tokenize(text)).map((i) => (i < 0 ? input.oovId : i));
+        const tokens = tokenize(text);
+        let ids = input.lookup === 'exact'
+          ? tokens.map((t) => { const i = wv.index.get(t); return i === undefined ? input.oovId : i; })
+          : lookupTokens(wv, tokens).map((i) => (i < 0 ? input.oovId : i));
         if (ids.length > input.maxLen) ids = input.truncating === 'pre' ? ids.slice(ids.length - input.maxLen) : ids.slice(0, input.maxLen);
         const offset = input.padding === 'pre' ? input.maxLen - ids.length : 0;
         for (let j = 0; j < ids.length; j++) data[r * input.maxLen + offset + j] = ids[j];

@@ -91,47 +91,32 @@ async function fromEncoderId(meta: Rec, id: string, vectors?: VectorSource): Pro
   throw new Error(`bundle: unknown encoder id '${id}' in the model's meta`);
 }
 
+/** The student module's StudentSpec (src/core/student/spec.ts, format 1). */
+async function fromStudentSpec(spec: Rec, vectors?: VectorSource): Promise<DescribedStudent> {
+  const encoder = rec(spec.encoder);
+  const st = rec(spec.student);
+  const pre = rec(spec.preprocessing);
+  const labels = spec.labels as string[];
+  const student = { kind: str(st.kind) ?? 'unknown', hyperparameters: rec(st.hyper), spec };
+  if (spec.formatVersion !== 1) throw new Error(`bundle: StudentSpec format ${String(spec.formatVersion)} is not one this exporter knows`);
+  if (encoder.kind === 'glove') {
+    const vocab = pre.vocab as string[] | undefined;
+    const maxLen = num(pre.maxTokens);
+    if (!vocab || !maxLen) throw new Error('bundle: a glove StudentSpec without vocab or maxTokens');
+    // The word student's rule (student/vocab.ts encodeTexts): exact lookup, unknown = 1, cut to
+    // maxTokens, padded with 0 after the text. Its GloVe rows live in the model's embedding.
+    return {
+      labels, output: 'softmax', student, vocab,
+      input: { kind: 'token-ids', vocabFile: 'vocab.txt', vocabSize: vocab.length, maxLen, padId: 0, oovId: 1, padding: 'post', truncating: 'post', lookup: 'exact' },
+    };
+  }
+  const described = await fromEncoderId({ labels, dim: encoder.dim, kind: st.kind }, str(encoder.id) ?? '', vectors);
+  return { ...described, student };
+}
+
 export async function studentInput(meta: Rec, vectors?: VectorSource): Promise<DescribedStudent> {
   if (meta.bundle) return fromImported(rec(meta.bundle), vectors);
-  if (typeof meta.encoder === 'string' && !meta.spec) return fromEncoderId(meta, meta.encoder, vectors);
-  const spec = rec(meta.spec ?? meta);
-  const encoder = rec(spec.encoder);
-  const student = rec(spec.student);
-  const kind = str(student.kind) ?? str(spec.kind) ?? 'unknown';
-  const hyperparameters = rec(student.hyperparameters ?? spec.hyperparameters);
-  const pre = rec(spec.preprocessing);
-  const labels = Array.isArray(spec.labels) ? (spec.labels as string[]) : undefined;
-  const output = spec.output === 'logits' ? 'logits' : 'softmax';
-  const encKind = str(encoder.kind) ?? '';
-  const base = { labels, output, student: { kind, hyperparameters, spec } } as const;
-
-  if (encKind === 'sentence' || encKind === 'sentence-embedding' || encKind === 'minilm' || encKind === 'hf') {
-    const model = str(encoder.model) ?? str(encoder.modelId);
-    if (!model) throw new Error('bundle: the student spec names no sentence-encoder model');
-    return {
-      ...base,
-      input: {
-        kind: 'sentence-embedding', model, revision: str(encoder.revision) ?? 'main', dim: num(encoder.dim) ?? 0,
-        pooling: 'mean', normalize: true, maxTokens: num(encoder.maxTokens) ?? num(pre.maxTokens) ?? 256,
-        ...(str(encoder.dtype) ? { dtype: str(encoder.dtype) } : {}),
-      },
-    };
-  }
-  if (encKind === 'glove' || encKind === 'word-vectors') {
-    const table = await wordTable(vectors, str(encoder.vectors) ?? str(encoder.name) ?? DEFAULT_VECTORS);
-    const maxLen = num(pre.maxLen) ?? num(pre.maxTokens);
-    if (maxLen !== undefined && (str(pre.input) ?? 'token-ids') === 'token-ids') {
-      // The end-to-end word-vector student (issue 4) had not landed when this was written: its id
-      // layout (reserved ids, padding side) must be read from its spec, not guessed.
-      throw new Error('bundle: exporting a token-id (end-to-end word-vector) student is not wired to its StudentSpec yet');
-    }
-    const pooling = str(encoder.pooling) === 'mean-max' ? 'mean-max' : 'mean';
-    return {
-      ...base,
-      input: { kind: 'word-vectors-pool', vocabFile: 'vocab.txt', vectorsFile: 'vectors.bin', vocabSize: table.vocab.length, dim: table.dim, pooling },
-      vocab: table.vocab,
-      vectors: table.bin,
-    };
-  }
-  throw new Error(`bundle: unknown encoder kind '${encKind}' in the student spec`);
+  if (meta.spec && typeof meta.spec === 'object' && 'formatVersion' in (meta.spec as Rec)) return fromStudentSpec(rec(meta.spec), vectors);
+  if (typeof meta.encoder === 'string') return fromEncoderId(meta, meta.encoder, vectors);
+  throw new Error('bundle: the model record names neither a StudentSpec (meta.spec) nor an encoder id (meta.encoder)');
 }
