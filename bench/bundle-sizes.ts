@@ -32,7 +32,16 @@ const wv = await loadWordVectorsFromDisk();
 const bin = await diskSource(DEFAULT_VECTORS_DIR).read(wv.header.files.bin);
 const mlp = (inDim: number) => tf.sequential({ layers: [tf.layers.dense({ inputShape: [inDim], units: 256, activation: 'relu' }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
 
+const wordpool = tf.sequential({ layers: [
+  tf.layers.embedding({ inputDim: 30_000, outputDim: wv.dim, inputLength: 64 }),
+  tf.layers.globalAveragePooling1d(),
+  tf.layers.dense({ units: 2, activation: 'softmax' }),
+] });
 const cases: Array<[string, BundleInput]> = [
+  ['word student (30k-word vocab, GloVe-initialised 100-d embedding in the weights)', {
+    ...base, model: await parts(wordpool), vocab: ['<pad>', '<unk>', ...wv.words.slice(0, 29_998)], student: { kind: 'wordpool', hyperparameters: {} },
+    input: { kind: 'token-ids', vocabFile: 'vocab.txt', vocabSize: 30_000, maxLen: 64, padId: 0, oovId: 1, padding: 'post', truncating: 'post', lookup: 'exact' },
+  }],
   ['GloVe mean-max → MLP(256), 100k-word table included', {
     ...base, model: await parts(mlp(2 * wv.dim)), vocab: wv.words, vectors: bin, student: { kind: 'mlp', hyperparameters: {} },
     input: { kind: 'word-vectors-pool', vocabFile: 'vocab.txt', vectorsFile: 'vectors.bin', vocabSize: wv.words.length, dim: wv.dim, pooling: 'mean-max' },
