@@ -1,0 +1,110 @@
+/**
+ * `distillery train`: trains a student in Node with the same core as the app and writes the
+ * model (tfjs model.json + weights), its spec and its metrics into --out.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parseDataset } from '../../core/dataset/parse.js';
+import { stratifiedSplit } from '../../core/dataset/split.js';
+import type { Example } from '../../core/dataset/example.js';
+import { UserError } from '../../core/errors.js';
+import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
+import { ALL_BACKENDS, type BackendName } from '../../core/student/backend.js';
+import { evaluate } from '../../core/student/metrics.js';
+import { predict } from '../../core/student/predict.js';
+import { trainStudent, type LabeledTexts, type StudentFeatures } from '../../core/student/student.js';
+import { intOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+
+export const usage = `Usage: distillery train --train FILE [--val FILE] [--test FILE] [options]
+
+  --train FILE     labeled training data (CSV, TSV, JSONL, JSON, .gz, or 'LABEL TEXT' lines)
+  --val FILE       labeled validation data for early stopping; without it, 10% of --train
+                   (stratified, seeded) is held out
+  --test FILE      labeled test data, scored once with the best epoch's weights
+  --encoder E      glove (default; offline word vectors) | minilm | PATH to a model folder
+  --student NAME   wordpool (default for glove) | mlp (default for sentence encoders)
+  --epochs E       most epochs (default 30; early stopping on validation macro-F1)
+  --seed S         random seed (default 42)
+  --backend B      cpu | wasm (default: timed choice of what can train here)
+  --out DIR        write model.json, weights, student.json and metrics.json here
+
+Ends stdout with one JSON line: {"val", "test", "backend", "examples", "seconds"}.`;
+
+async function readLabeled(file: string): Promise<LabeledTexts & { examples: Example[] }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch {
+    throw new UserError('file-missing', `Cannot read ${file}.`, 'Check the path.');
+  }
+  const report = parseDataset(bytes, basename(file), { requireLabels: true });
+  const examples = report.examples.filter((e) => e.label !== null);
+  if (!examples.length) throw new UserError('no-examples', `${file} has no labeled examples.`, 'Give a file with a text and a label per row.');
+  return { examples, texts: examples.map((e) => e.text), labels: examples.map((e) => e.label!) };
+}
+
+const fromExamples = (xs: Example[]): LabeledTexts => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) });
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    train: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' },
+    encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' },
+    seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+  }, usage);
+  const t0 = performance.now();
+  const seed = intOption(values.seed, '--seed', 42);
+  const epochs = intOption(values.epochs, '--epochs', 30, 1);
+  const backend = values.backend as BackendName | undefined;
+  if (backend && !ALL_BACKENDS.includes(backend)) throw new UserError('bad-arguments', `--backend must be one of ${ALL_BACKENDS.join(', ')}.`);
+  const encoderName = values.encoder ?? 'glove';
+  if (encoderName !== 'glove') {
+    throw new UserError('encoder-unsupported', `The train command supports only --encoder glove so far (got '${encoderName}').`, 'Use --encoder glove.');
+  }
+  if (values.student && values.student !== 'wordpool') throw new UserError('bad-arguments', `--student must be wordpool for --encoder glove.`);
+
+  const trainFile = await readLabeled(requireOption(values.train, '--train', usage));
+  let train: LabeledTexts = trainFile;
+  let val: LabeledTexts;
+  if (values.val) {
+    val = await readLabeled(values.val);
+  } else {
+    const split = stratifiedSplit(trainFile.examples, { valFraction: 0.1, seed });
+    train = fromExamples(split.train);
+    val = fromExamples(split.val);
+    console.error(`No --val given: holding out ${split.val.length} of ${trainFile.examples.length} training examples (10%, stratified, seed ${seed}) for validation.`);
+  }
+
+  const features: StudentFeatures = { kind: 'glove', wv: await loadWordVectorsFromDisk() };
+  const student = await trainStudent(train, val, features, {
+    hyper: { epochs, seed },
+    backend,
+    // tfjs-node cannot be installed here; wasm lacks the lookup gradient, so cpu is timed against it.
+    candidates: ['wasm', 'cpu'],
+    onEpoch: (r) => console.error(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val acc ${r.valAccuracy.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}, ${r.examplesPerSecond.toFixed(0)} examples/s`),
+  });
+  console.error(`backend: ${student.backend.backend} ${JSON.stringify(student.backend.timings)}; best epoch ${student.fit.bestEpoch}`);
+
+  let test: ReturnType<typeof evaluate> | null = null;
+  if (values.test) {
+    const t = await readLabeled(values.test);
+    const preds = await predict(student, t.texts, features);
+    test = evaluate(t.labels.map((l) => student.spec.labels.indexOf(l)), preds.map((p) => p.scores), student.spec.labels);
+  }
+  if (values.out) {
+    await mkdir(values.out, { recursive: true });
+    await student.model.save(tf.io.withSaveHandler(async (art) => {
+      const { weightData, ...rest } = art;
+      const bin = weightData instanceof ArrayBuffer ? new Uint8Array(weightData) : new Uint8Array(await new Blob(weightData as ArrayBuffer[]).arrayBuffer());
+      await writeFile(join(values.out!, 'weights.bin'), bin);
+      await writeFile(join(values.out!, 'model.json'), JSON.stringify({ ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }] }));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    await writeFile(join(values.out, 'student.json'), JSON.stringify(student.spec));
+    await writeFile(join(values.out, 'metrics.json'), JSON.stringify({ val: student.fit.val, test, history: student.fit.history, backend: student.backend }, null, 1));
+  }
+  student.model.dispose();
+  const short = (m: { accuracy: number; macroF1: number } | null) => (m ? { accuracy: m.accuracy, macroF1: m.macroF1 } : null);
+  printSummary({ val: short(student.fit.val), test: short(test), backend: student.backend.backend, examples: train.texts.length, seconds: (performance.now() - t0) / 1000 });
+  return 0;
+}
