@@ -88,7 +88,8 @@ export async function fitStudent(
     const order = shuffled(train.x.rows, rand);
     for (let s = 0; s < order.length; s += batchSize) {
       const idx = order.slice(s, s + batchSize);
-      yield { xs: rowsTensor(train.x, idx), ys: tf.oneHot(tf.tensor1d(idx.map((i) => train.y[i]), 'int32'), k) };
+      // fitDataset disposes xs and ys after the step; the int labels are freed here by tidy.
+      yield { xs: rowsTensor(train.x, idx), ys: tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => train.y[i]), 'int32'), k)) };
     }
   });
 
@@ -126,6 +127,9 @@ export async function fitStudent(
       },
     },
   });
+  // An optimizer passed as an object is not owned by the model, so model.dispose() would keep
+  // Adam's moment tensors alive.
+  model.optimizer.dispose();
   if (aborted) {
     best?.weights.forEach((w) => w.dispose());
     throw new AbortError();
