@@ -6,12 +6,14 @@ import * as Comlink from 'comlink';
 import { bundleApi } from './bundle.js';
 import { encodeApi } from './encode.js';
 import { loopApi } from './loop.js';
+import { trainApi } from './train.js';
 
 const api = {
   ping: () => 'pong' as const,
   bundle: bundleApi,
   encode: encodeApi,
   loop: loopApi,
+  train: trainApi,
 };
 
 export type WorkerApi = typeof api;

@@ -1,0 +1,246 @@
+/**
+ * The worker's `train` namespace: trains the student (core/student) on the open project's
+ * examples from IndexedDB, on the backend the probe + micro-benchmark picks or the user names,
+ * reports every epoch, and saves the kept model to the store in the shape the Export step reads
+ * (ModelRecord.meta.spec / meta.metrics, see core/bundle/from-store.ts). UserErrors come back as
+ * values because Comlink keeps only an error's message and name.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The wasm backend's binaries, served by the app itself (hashed assets), never from a CDN.
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { Example } from '../core/dataset/example.js';
+import { stratifiedSplit } from '../core/dataset/split.js';
+import { isAbortError, isUserError, UserError } from '../core/errors.js';
+import { ALL_BACKENDS, availableBackends, type BackendName } from '../core/student/backend.js';
+import { evaluate, type Metrics } from '../core/student/metrics.js';
+import { predict } from '../core/student/predict.js';
+import type { StudentSpec } from '../core/student/spec.js';
+import { trainStudent, type StudentFeatures } from '../core/student/student.js';
+import type { EpochReport } from '../core/student/train.js';
+import { IdbStore } from '../core/store/idb.js';
+import type { ModelRecord } from '../core/store/store.js';
+import { appWordVectors } from './encode.js';
+
+// Absolute URLs: the worker may run from a blob: URL (app/flow/csp.ts), where relative ones break.
+const abs = (u: string) => new URL(u, self.location.origin).href;
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': abs(wasmPlain),
+  'tfjs-backend-wasm-simd.wasm': abs(wasmSimd),
+  'tfjs-backend-wasm-threaded-simd.wasm': abs(wasmThreaded),
+});
+
+export type BackendRequest = 'auto' | BackendName;
+
+export interface TrainRequest {
+  projectId: string;
+  /** Identifies the run for `cancel`. */
+  jobId: string;
+  backend: BackendRequest;
+  /** Most epochs; early stopping on validation macro-F1 may end sooner. */
+  epochs?: number;
+}
+
+export interface MemorySample {
+  numTensors: number;
+  numBytes: number;
+  /** JS heap of the worker where the browser reports it (Chromium's performance.memory). */
+  jsHeapBytes?: number;
+}
+
+export type TrainEvent =
+  | { kind: 'phase'; phase: 'data' | 'vectors' | 'backend' | 'training' | 'saving'; detail?: string }
+  | { kind: 'epoch'; report: EpochReport; memory: MemorySample };
+
+export interface TrainSummary {
+  modelId: string;
+  /** The backend that actually ran the training. */
+  backend: BackendName;
+  /** ms per training step of the micro-benchmark per backend (auto only); null where it failed. */
+  timings: Partial<Record<BackendName, number | null>>;
+  history: EpochReport[];
+  bestEpoch: number;
+  val: Metrics;
+  test?: Metrics;
+  labels: string[];
+  examples: { train: number; val: number; test: number };
+  /** 'project': the project's own validation examples; 'held-out': 20% of each class held out (seeded). */
+  valFrom: 'project' | 'held-out';
+  seconds: number;
+  /** After the run, the student kept alive for `predict`. */
+  memory: MemorySample;
+  /** Largest tfjs byte count seen at an epoch end. */
+  peakTensorBytes: number;
+}
+
+export interface TrainFailure { code: string; message: string; hint?: string }
+export type TrainResult = { ok: true; summary: TrainSummary } | { ok: false; cancelled?: boolean; error?: TrainFailure };
+
+export interface PredictionOut { label: string; scores: number[] }
+
+const running = new Map<string, AbortController>();
+/** The last trained or loaded student, kept for `predict` until another replaces it. */
+let current: { id: string; model: tf.LayersModel; spec: StudentSpec } | undefined;
+
+function memory(): MemorySample {
+  const m = tf.memory();
+  const heap = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+  return { numTensors: m.numTensors, numBytes: m.numBytes, ...(heap ? { jsHeapBytes: heap } : {}) };
+}
+
+async function glove(): Promise<StudentFeatures> {
+  return { kind: 'glove', wv: await appWordVectors() };
+}
+
+function asTexts(xs: Example[]): { texts: string[]; labels: string[] } {
+  return { texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) };
+}
+
+/** The project's splits: labeled train (seeds and teacher-made), its validation set, its test set. */
+export function projectSplits(examples: Example[]): { train: Example[]; val: Example[]; test: Example[]; valFrom: TrainSummary['valFrom'] } {
+  const labeled = examples.filter((e) => e.label !== null);
+  const train = labeled.filter((e) => e.split === 'train');
+  const val = labeled.filter((e) => e.split === 'val');
+  const test = labeled.filter((e) => e.split === 'test');
+  if (val.length) return { train, val, test, valFrom: 'project' };
+  const s = stratifiedSplit(train, { valFraction: 0.2, seed: 42 });
+  return { train: s.train, val: s.val, test, valFrom: 'held-out' };
+}
+
+async function toRecord(id: string, projectId: string, model: tf.LayersModel, meta: Record<string, unknown>): Promise<ModelRecord> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  const data = saved!.weightData!;
+  return {
+    id, projectId, createdAt: new Date().toISOString(), meta,
+    modelJson: { modelTopology: saved!.modelTopology, weightSpecs: saved!.weightSpecs, format: 'layers-model' },
+    weights: Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
+  };
+}
+
+function replaceCurrent(next: typeof current): void {
+  if (current && current.model !== next?.model) current.model.dispose();
+  current = next;
+}
+
+function failure(e: unknown): TrainResult {
+  if (isAbortError(e)) return { ok: false, cancelled: true };
+  if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
+  throw e;
+}
+
+export const trainApi = {
+  /** Every backend this worker can start, tried rather than assumed; leaves the default one set. */
+  async backends(): Promise<BackendName[]> {
+    const before = tf.getBackend();
+    const ok = await availableBackends(ALL_BACKENDS);
+    if (before) await tf.setBackend(before);
+    return ok;
+  },
+
+  async run(req: TrainRequest, onEvent?: (e: TrainEvent) => void): Promise<TrainResult> {
+    if (running.size) {
+      return { ok: false, error: { code: 'train-busy', message: 'A student is already training.', hint: 'Wait for it to finish or cancel it first.' } };
+    }
+    const ac = new AbortController();
+    running.set(req.jobId, ac);
+    const started = performance.now();
+    const store = await IdbStore.open();
+    try {
+      onEvent?.({ kind: 'phase', phase: 'data' });
+      const project = await store.getProject(req.projectId);
+      if (!project) throw new UserError('no-project', 'There is no open project to train on.', 'Open or create one on the Data step.');
+      const splits = projectSplits(await store.listExamples(req.projectId));
+      if (splits.train.length < 2) {
+        throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
+      }
+      onEvent?.({ kind: 'phase', phase: 'vectors' });
+      const features = await glove();
+      onEvent?.({ kind: 'phase', phase: 'backend', detail: req.backend });
+      let peak = 0;
+      let announced = false;
+      const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
+        signal: ac.signal,
+        backend: req.backend === 'auto' ? undefined : req.backend,
+        hyper: req.epochs ? { epochs: req.epochs } : undefined,
+        onEpoch: (report) => {
+          if (!announced) { announced = true; onEvent?.({ kind: 'phase', phase: 'training', detail: tf.getBackend() }); }
+          const mem = memory();
+          peak = Math.max(peak, mem.numBytes);
+          onEvent?.({ kind: 'epoch', report, memory: mem });
+        },
+      });
+      try {
+        let test: Metrics | undefined;
+        if (splits.test.length) {
+          const p = await predict(trained, splits.test.map((e) => e.text), features, { signal: ac.signal });
+          const index = new Map(trained.spec.labels.map((l, i) => [l, i]));
+          const known = splits.test.map((e, i) => ({ y: index.get(e.label!), s: p[i].scores })).filter((r) => r.y !== undefined);
+          if (known.length) test = evaluate(known.map((r) => r.y!), known.map((r) => r.s), trained.spec.labels);
+        }
+        onEvent?.({ kind: 'phase', phase: 'saving' });
+        const modelId = `${req.projectId}-student-${Date.now().toString(36)}`;
+        const backend = trained.backend.backend;
+        await store.putModel(await toRecord(modelId, req.projectId, trained.model, {
+          spec: trained.spec, labels: trained.spec.labels,
+          metrics: { val: trained.fit.val, ...(test ? { test } : {}) },
+          training: { backend, bestEpoch: trained.fit.bestEpoch, history: trained.fit.history, valFrom: splits.valFrom },
+        }));
+        replaceCurrent({ id: modelId, model: trained.model, spec: trained.spec });
+        return {
+          ok: true,
+          summary: {
+            modelId, backend, timings: trained.backend.timings, history: trained.fit.history, bestEpoch: trained.fit.bestEpoch,
+            val: trained.fit.val, test, labels: trained.spec.labels,
+            examples: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+            valFrom: splits.valFrom, seconds: (performance.now() - started) / 1000, memory: memory(), peakTensorBytes: peak,
+          },
+        };
+      } catch (e) {
+        if (current?.model !== trained.model) trained.model.dispose();
+        throw e;
+      }
+    } catch (e) {
+      return failure(e);
+    } finally {
+      running.delete(req.jobId);
+      await store.close();
+    }
+  },
+
+  /** Stops a run at the next batch; nothing is saved for it. */
+  cancel(jobId: string): void {
+    running.get(jobId)?.abort();
+  },
+
+  /** Labels for texts from a stored student (the last trained one stays loaded). */
+  async predict(modelId: string, texts: string[]): Promise<{ ok: true; predictions: PredictionOut[] } | { ok: false; error: TrainFailure }> {
+    try {
+      if (current?.id !== modelId) {
+        const store = await IdbStore.open();
+        let record: ModelRecord | undefined;
+        try { record = await store.getModel(modelId); } finally { await store.close(); }
+        if (!record?.meta.spec) throw new UserError('no-model', 'That student is no longer stored.', 'Train it again.');
+        if ((record.meta.spec as StudentSpec).encoder.kind !== 'glove') {
+          throw new UserError('student-needs-encoder', 'This student reads sentence embeddings, which this check does not load.', 'Try it on the Export step instead.');
+        }
+        const m = record.modelJson as { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[] };
+        const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.modelTopology, weightSpecs: m.weightSpecs, weightData: record.weights }));
+        replaceCurrent({ id: modelId, model, spec: record.meta.spec as StudentSpec });
+      }
+      const preds = await predict(current!, texts, await glove());
+      return { ok: true, predictions: preds };
+    } catch (e) {
+      if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
+      throw e;
+    }
+  },
+
+  /** tfjs memory of the worker, for the memory check. */
+  memory(): MemorySample {
+    return memory();
+  },
+};

@@ -1,0 +1,138 @@
+import { test, expect, type Page } from '@playwright/test';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generate, toCsv } from '../fixtures/train-generator';
+
+/**
+ * The Train step end to end: seeds uploaded through the Data step, a student trained in the
+ * worker on WebGPU (SwiftShader's adapter headless), checked on texts it never saw, while the
+ * page keeps answering input.
+ */
+const FIXTURE = fileURLToPath(new URL('../fixtures/train-3class.csv', import.meta.url));
+const HELD_OUT = fileURLToPath(new URL('../fixtures/train-heldout.csv', import.meta.url));
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+
+if (process.env.DISTILLERY_URL) test.use({ baseURL: process.env.DISTILLERY_URL });
+
+async function newProject(page: Page, name: string, csv: Buffer, accepted: number) {
+  await page.getByLabel('Labeled examples (seeds)').setInputFiles({ name: `${name}.csv`, mimeType: 'text/csv', buffer: csv });
+  await expect(page.getByTestId('seeds-report').getByTestId('seeds-accepted')).toContainText(`${accepted} accepted`);
+  await page.getByLabel('Project name').fill(name);
+  await page.getByRole('button', { name: 'Save project' }).click();
+  await expect(page.getByTestId('open-project')).toContainText(`Project “${name}”`);
+}
+
+function heldOut(): { text: string; label: string }[] {
+  return readFileSync(HELD_OUT, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const i = l.lastIndexOf(',');
+    return { text: l.slice(0, i), label: l.slice(i + 1) };
+  });
+}
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(async () => {
+    localStorage.clear();
+    await new Promise<void>((res, rej) => { const r = indexedDB.deleteDatabase('distillery'); r.onsuccess = () => res(); r.onerror = () => rej(r.error); r.onblocked = () => res(); });
+  });
+  await page.reload();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+test('trains on WebGPU in the worker, reports webgpu, beats chance on held-out texts, page answers input meanwhile', async ({ page }) => {
+  const gpu = await page.evaluate(async () => !!(await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+  expect(gpu, 'this Chromium exposes no WebGPU adapter (see tests/e2e/chromium.ts for the SwiftShader flags)').toBe(true);
+
+  await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  await expect(page.getByRole('heading', { name: 'Train', level: 2 })).toBeVisible();
+  const picker = page.getByTestId('train-backend');
+  await expect(picker.locator('option[value="webgpu"]')).toHaveCount(1);
+  await picker.selectOption('webgpu');
+  await page.getByTestId('train-epochs').fill('60');
+
+  // Long tasks on the main thread while the worker trains: a frozen page shows up here.
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) w.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-cancel')).toBeVisible();
+
+  // Once the first epoch is in, the live curve is there; answer a click on it while later epochs run.
+  const tableToggle = page.getByText('Show as table').first();
+  await expect(tableToggle).toBeVisible({ timeout: 120_000 });
+  const epochsBefore = await page.locator('[data-testid="train-status"] progress').getAttribute('value');
+  const t0 = Date.now();
+  await tableToggle.click();
+  await expect(page.locator('details[open]').first()).toBeVisible();
+  const clickMs = Date.now() - t0;
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.tagName ?? '');
+  expect(focused).not.toBe('BODY');
+  await expect(page.getByTestId('backend-running')).toHaveText('webgpu');
+  await page.screenshot({ path: SHOTS + 'train-running.png', fullPage: true });
+  // Training was still going: a later epoch (or the end of the run) came after the click.
+  await expect(async () => {
+    const phase = await page.getByTestId('train-status').getAttribute('data-phase');
+    const now = await page.locator('[data-testid="train-status"] progress').getAttribute('value').catch(() => null);
+    expect(phase === 'done' || Number(now) > Number(epochsBefore)).toBe(true);
+  }).toPass({ timeout: 120_000 });
+  expect(clickMs, 'the page took too long to answer a click while training').toBeLessThan(2_000);
+
+  await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 170_000 });
+  await expect(page.getByTestId('backend-ran')).toHaveText('webgpu');
+  const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  expect(Math.max(0, ...longTasks), `main-thread long tasks during training: ${longTasks.join(', ')} ms`).toBeLessThan(1_000);
+
+  // Held-out texts the student never saw (neither trained nor validated on).
+  const held = heldOut();
+  await page.getByTestId('try-texts').fill(held.map((h) => h.text).join('\n'));
+  await page.getByRole('button', { name: 'Classify' }).click();
+  const labels = page.getByTestId('try-label');
+  await expect(labels).toHaveCount(held.length);
+  const got = await labels.allTextContents();
+  const correct = got.filter((l, i) => l === held[i].label).length;
+  // Chance on three balanced classes is 1/3.
+  expect(correct / held.length, `held-out predictions: ${got.join(', ')}`).toBeGreaterThanOrEqual(0.8);
+  await page.screenshot({ path: SHOTS + 'train-done.png', fullPage: true });
+
+  // The result survives a reload (kept with the project) and the stored student is found again.
+  await page.reload();
+  await expect(page.getByTestId('backend-ran')).toHaveText('webgpu');
+});
+
+test('one class only: the Train step says so and sends the user back to Data', async ({ page }) => {
+  const csv = 'text,label\n' + Array.from({ length: 12 }, (_, i) => `great film number ${i},positive`).join('\n') + '\n';
+  await newProject(page, 'One class', Buffer.from(csv), 12);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  await page.getByTestId('train-backend').selectOption('cpu');
+  await page.getByTestId('train-start').click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('only one label');
+  await expect(alert).toContainText('Add examples of another label');
+  await page.screenshot({ path: SHOTS + 'train-one-class.png', fullPage: true });
+  await page.getByRole('button', { name: 'Back to Data' }).click();
+  await expect(page.getByRole('button', { name: /Data$/ })).toHaveAttribute('aria-current', 'step');
+});
+
+test('cancel stops a run and saves no student', async ({ page }) => {
+  // Big enough that epochs take a while: the run is surely still going when Cancel is pressed.
+  await newProject(page, 'Generated', Buffer.from(toCsv(generate(4000, 7))), 4000);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  await page.getByTestId('train-backend').selectOption('cpu');
+  await page.getByTestId('train-epochs').fill('500');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByText('Show as table').first()).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('train-cancel').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'cancelled');
+  await expect(page.getByTestId('train-result')).toHaveCount(0);
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+  const models = await page.evaluate(() => new Promise<number>((res, rej) => {
+    const r = indexedDB.open('distillery');
+    r.onsuccess = () => { const c = r.result.transaction('models').objectStore('models').count(); c.onsuccess = () => { res(c.result); r.result.close(); }; c.onerror = () => rej(c.error); };
+    r.onerror = () => rej(r.error);
+  }));
+  expect(models).toBe(0);
+});
