@@ -17,14 +17,14 @@ export function buildWordPool(init: { vocabSize: number; dim: number; maxTokens:
     inputDim: init.vocabSize,
     outputDim: init.dim,
     weights: [tf.tensor2d(init.embeddings, [init.vocabSize, init.dim])],
-    // Frozen: Adam over a 30k×100 table costs ~1.4 s per batch on tfjs's CPU backend (measured)
-    // and wasm has no gradient for the lookup at all; the trainable pooling head recovers most of it.
+    // Not trainable for tfjs's own optimizers: dense Adam over a 30k×100 table costs ~1.4 s per
+    // batch on the CPU backend. train.ts fine-tunes it sparsely (only the batch's rows) instead.
     trainable: false,
     name: 'embedding',
   }).apply(tokens) as tf.SymbolicTensor;
   const pooled = tf.layers.concatenate({ name: 'mean_max' }).apply([
-    tf.layers.globalAveragePooling1d().apply(emb) as tf.SymbolicTensor,
-    tf.layers.globalMaxPooling1d().apply(emb) as tf.SymbolicTensor,
+    tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as tf.SymbolicTensor,
+    tf.layers.globalMaxPooling1d({ name: 'max' }).apply(emb) as tf.SymbolicTensor,
   ]) as tf.SymbolicTensor;
   return tf.model({ inputs: tokens, outputs: head(pooled, init.classes, h), name: 'wordpool' });
 }
@@ -43,4 +43,41 @@ function head(x: tf.SymbolicTensor, classes: number, h: StudentHyper): tf.Symbol
   });
   y = tf.layers.dropout({ rate: h.dropout, seed: h.seed + 20 }).apply(y) as tf.SymbolicTensor;
   return tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: h.seed + 30 }), name: 'scores' }).apply(y) as tf.SymbolicTensor;
+}
+
+/**
+ * The training-time forward pass, run eagerly through the model's own layer objects, from the
+ * model's features (the embedded tokens [b, T, d] or their pooling for `wordpool`, the vectors for `mlp`) to class
+ * probabilities. The trainer feeds it embeddings gathered from a small per-batch sub-table, so the
+ * saved stock-layers model computes exactly this at inference. Dropout draws a fresh seeded mask
+ * per call (tfjs's Dropout layer reuses one mask when given a seed).
+ */
+export function forwardFromFeatures(model: tf.LayersModel, features: tf.Tensor, training: boolean, nextSeed: () => number, from: 'features' | 'pooled' = 'features'): tf.Tensor2D {
+  let y = features;
+  const pooled: tf.Tensor[] = [];
+  const layers = model.layers;
+  // From 'pooled': `features` is already [mean ‖ max] (computed by sparse-embedding.ts); start after the Concatenate.
+  const start = from === 'pooled' ? layers.findIndex((l) => l.getClassName() === 'Concatenate') + 1 : 0;
+  for (const layer of layers.slice(start)) {
+    switch (layer.getClassName()) {
+      case 'InputLayer':
+      case 'Embedding':
+        break;
+      case 'GlobalAveragePooling1D':
+      case 'GlobalMaxPooling1D':
+        pooled.push(layer.apply(features) as tf.Tensor);
+        break;
+      case 'Concatenate':
+        y = layer.apply(pooled) as tf.Tensor;
+        break;
+      case 'Dropout': {
+        const rate = (layer.getConfig() as { rate: number }).rate;
+        if (training && rate > 0) y = tf.dropout(y, rate, undefined, nextSeed());
+        break;
+      }
+      default:
+        y = layer.apply(y) as tf.Tensor;
+    }
+  }
+  return y as tf.Tensor2D;
 }

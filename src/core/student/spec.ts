@@ -22,6 +22,11 @@ export interface StudentHyper {
   epochs: number;
   patience: number;
   seed: number;
+  /**
+   * Learning rate of the sparse (lazy) Adam over the word embedding's rows; 0 keeps the GloVe
+   * table frozen. Absent in specs written before fine-tuning existed (they trained frozen).
+   */
+  embeddingLearningRate?: number;
 }
 
 export interface Preprocessing {

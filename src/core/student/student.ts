@@ -2,7 +2,7 @@
  * One call from labeled texts to a trained student + its spec: builds the vocabulary (word path)
  * or takes sentence vectors (MLP path), picks the backend, fits, and reports per epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Encoder } from '../encode/encoder.js';
@@ -10,7 +10,7 @@ import type { WordVectors } from '../encode/word-vectors.js';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend.js';
 import { buildMlp, buildWordPool } from './models.js';
 import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type StudentHyper, type StudentSpec } from './spec.js';
-import { DEFAULT_HYPER, fitStudent, type EpochReport, type FitResult, type LabeledMatrix, type Matrix } from './train.js';
+import { classWeights, DEFAULT_HYPER, fitStudent, Trainer, type EpochReport, type FitResult, type LabeledMatrix, type Matrix } from './train.js';
 import { buildVocab, chooseMaxTokens, encodeTexts, initialEmbeddings } from './vocab.js';
 
 export interface LabeledTexts {
@@ -99,16 +99,11 @@ export async function trainStudent(train: LabeledTexts, val: LabeledTexts, featu
   // The micro-benchmark: one real training step of this model on one real batch.
   const backend = await chooseBackend(async () => {
     const m = build();
+    const trainer = new Trainer(m, labels.length, hyper, classWeights(trainM.y, labels.length));
     try {
-      m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-      const n = Math.min(hyper.batchSize, trainM.x.rows);
-      const [x, y] = tf.tidy(() => {
-        const t = trainM.x.data.subarray(0, n * trainM.x.width);
-        return [tf.tensor2d(t, [n, trainM.x.width], t instanceof Int32Array ? 'int32' : 'float32'), tf.oneHot(tf.tensor1d(trainM.y.subarray(0, n), 'int32'), labels.length)];
-      });
-      await m.trainOnBatch(x, y);
-      x.dispose(); y.dispose();
+      await trainer.step(trainM.x, trainM.y, Array.from({ length: Math.min(hyper.batchSize, trainM.x.rows) }, (_, i) => i));
     } finally {
+      trainer.dispose();
       m.dispose();
     }
   }, { override: opts.backend, candidates: opts.candidates });

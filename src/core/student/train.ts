@@ -1,14 +1,18 @@
 /**
- * Training a student through `model.fitDataset`: batches are made on demand from a row-major
- * matrix (never one giant tensor), classes are weighted by inverse frequency, every epoch is
- * scored on validation macro-F1, training stops after `patience` epochs without improvement and
- * the best epoch's weights are restored.
+ * Training a student with an explicit step: batches are made on demand from a row-major matrix
+ * (never one giant tensor); the loss is class-weighted (inverse frequency); gradients flow through
+ * the model's own layers (forwardFromFeatures) to the dense weights, updated by tfjs's Adam, and,
+ * for the word model, to the rows of the embedding the batch uses, updated by a sparse lazy Adam
+ * (sparse-embedding.ts). Every epoch is scored on validation macro-F1 with the stock model;
+ * training stops after `patience` epochs without improvement and the best epoch is restored.
  */
 import * as tf from '@tensorflow/tfjs';
 import { AbortError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import { evaluate, type Metrics } from './metrics.js';
 import { mulberry32, shuffled } from './random.js';
+import { forwardFromFeatures } from './models.js';
+import { SparseEmbedding } from './sparse-embedding.js';
 import type { StudentHyper } from './spec.js';
 
 /** `rows` examples of `width` features each (token ids or vector components), row-major. */
@@ -40,7 +44,7 @@ export interface FitResult {
   val: Metrics;
 }
 
-export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42 };
+export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 1e-3 };
 
 function rowsTensor(x: Matrix, idx: number[]): tf.Tensor2D {
   const isInt = x.data instanceof Int32Array;
@@ -72,6 +76,79 @@ export function classWeights(y: Int32Array, k: number): Record<number, number> {
   return w;
 }
 
+const named = (grads: tf.NamedTensorMap) => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+
+/**
+ * The optimisation state of one training run. `step` runs one batch and returns its loss; call
+ * `sync` before reading the model (validation, saving) and `dispose` at the end.
+ */
+export class Trainer {
+  private readonly optimizer: tf.AdamOptimizer;
+  private readonly dense: tf.Variable[];
+  private readonly embedding?: SparseEmbedding;
+  private readonly weights: Float32Array;
+  private readonly nextSeed: () => number;
+
+  constructor(private readonly model: tf.LayersModel, private readonly k: number, hyper: StudentHyper, weights: Record<number, number>) {
+    this.optimizer = tf.train.adam(hyper.learningRate);
+    // LayerVariable keeps its tf.Variable private; variableGrads needs the variable itself.
+    this.dense = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const emb = model.layers.find((l) => l.getClassName() === 'Embedding');
+    if (emb) this.embedding = new SparseEmbedding(emb, hyper.embeddingLearningRate ?? 0);
+    this.weights = Float32Array.from({ length: k }, (_, i) => weights[i] ?? 1);
+    const rand = mulberry32(hyper.seed ^ 0x5eed);
+    this.nextSeed = () => Math.floor(rand() * 2 ** 31);
+  }
+
+  async step(x: Matrix, y: Int32Array, idx: number[]): Promise<number> {
+    const labels = Int32Array.from(idx, (i) => y[i]);
+    const exampleWeights = Float32Array.from(labels, (c) => this.weights[c]);
+    const lossOf = (probs: tf.Tensor2D) => {
+      const p = tf.clipByValue(probs, 1e-7, 1 - 1e-7);
+      const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), this.k), tf.log(p)), 1));
+      return tf.mean(tf.mul(ce, tf.tensor1d(exampleWeights))) as tf.Scalar;
+    };
+    let loss: tf.Scalar;
+    if (!this.embedding) {
+      const { value, grads } = tf.tidy(() => tf.variableGrads(() => lossOf(forwardFromFeatures(this.model, rowsTensor(x, idx), true, this.nextSeed)), this.dense));
+      this.optimizer.applyGradients(named(grads));
+      tf.dispose(grads);
+      loss = value;
+    } else {
+      const T = x.width;
+      const ids = new Int32Array(idx.length * T);
+      idx.forEach((r, i) => ids.set(x.data.subarray(r * T, (r + 1) * T), i * T));
+      const { pooled, argmax } = this.embedding.pool(ids, idx.length, T);
+      const pooledT = tf.tensor2d(pooled, [idx.length, pooled.length / idx.length]);
+      const fineTune = this.embedding.lr > 0;
+      const feats: tf.Tensor2D | tf.Variable = fineTune ? tf.variable(pooledT, true) : pooledT;
+      const { value, grads } = tf.tidy(() => tf.variableGrads(() => lossOf(forwardFromFeatures(this.model, feats, true, this.nextSeed, 'pooled')), fineTune ? [...this.dense, feats as tf.Variable] : this.dense));
+      if (fineTune) {
+        const name = (feats as tf.Variable).name;
+        const g = grads[name];
+        delete grads[name];
+        this.embedding.backward(ids, idx.length, T, argmax, await g.data());
+        g.dispose();
+      }
+      this.optimizer.applyGradients(named(grads));
+      tf.dispose([grads, feats, pooledT]);
+      loss = value;
+    }
+    const out = (await loss.data())[0];
+    loss.dispose();
+    return out;
+  }
+
+  /** Makes the layers model hold the current weights (the embedding table lives outside it while training). */
+  sync(): void {
+    this.embedding?.writeBack();
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
 export async function fitStudent(
   model: tf.LayersModel,
   train: LabeledMatrix,
@@ -81,58 +158,49 @@ export async function fitStudent(
   opts: LongOpOptions & { onEpoch?: (r: EpochReport) => void } = {},
 ): Promise<FitResult> {
   const k = labels.length;
-  model.compile({ optimizer: tf.train.adam(hyper.learningRate), loss: 'categoricalCrossentropy' });
   const rand = mulberry32(hyper.seed);
   const { batchSize } = hyper;
-  const dataset = tf.data.generator(function* () {
-    const order = shuffled(train.x.rows, rand);
-    for (let s = 0; s < order.length; s += batchSize) {
-      const idx = order.slice(s, s + batchSize);
-      // fitDataset disposes xs and ys after the step; the int labels are freed here by tidy.
-      yield { xs: rowsTensor(train.x, idx), ys: tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => train.y[i]), 'int32'), k)) };
-    }
-  });
-
+  const trainer = new Trainer(model, k, hyper, classWeights(train.y, k));
   const history: EpochReport[] = [];
   let best: { f1: number; epoch: number; weights: tf.Tensor[]; val: Metrics } | undefined;
-  let epochStart = performance.now();
-  let aborted = false;
   const yTrueVal = Array.from(val.y);
-
-  await model.fitDataset(dataset, {
-    epochs: hyper.epochs,
-    classWeight: classWeights(train.y, k),
-    verbose: 0,
-    callbacks: {
-      onEpochBegin: async () => { epochStart = performance.now(); },
-      onBatchEnd: async () => {
-        if (opts.signal?.aborted) { aborted = true; model.stopTraining = true; }
-      },
-      onEpochEnd: async (epoch, logs) => {
-        const seconds = (performance.now() - epochStart) / 1000;
-        const metrics = evaluate(yTrueVal, await predictScores(model, val.x), labels);
-        const report: EpochReport = {
-          epoch: epoch + 1, loss: logs?.loss ?? NaN, valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
-          examplesPerSecond: train.x.rows / seconds, seconds,
-        };
-        history.push(report);
-        if (!best || metrics.macroF1 > best.f1) {
-          best?.weights.forEach((w) => w.dispose());
-          best = { f1: metrics.macroF1, epoch: epoch + 1, weights: model.getWeights().map((w) => w.clone()), val: metrics };
-        } else if (epoch + 1 - best.epoch >= hyper.patience) {
-          model.stopTraining = true;
-        }
-        opts.onEpoch?.(report);
-        opts.onProgress?.({ phase: 'train', done: epoch + 1, total: hyper.epochs, detail: { ...report } });
-      },
-    },
-  });
-  // An optimizer passed as an object is not owned by the model, so model.dispose() would keep
-  // Adam's moment tensors alive.
-  model.optimizer.dispose();
-  if (aborted) {
+  try {
+    for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
+      const epochStart = performance.now();
+      const order = shuffled(train.x.rows, rand);
+      let lossSum = 0;
+      let batches = 0;
+      for (let s = 0; s < order.length; s += batchSize) {
+        if (opts.signal?.aborted) throw new AbortError();
+        lossSum += await trainer.step(train.x, train.y, order.slice(s, s + batchSize));
+        batches++;
+        // Let abort signals and progress messages through on long epochs.
+        if (batches % 64 === 0) await new Promise((r) => setTimeout(r, 0));
+      }
+      const seconds = (performance.now() - epochStart) / 1000;
+      trainer.sync();
+      const metrics = evaluate(yTrueVal, await predictScores(model, val.x), labels);
+      const report: EpochReport = {
+        epoch, loss: lossSum / Math.max(1, batches), valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
+        examplesPerSecond: train.x.rows / seconds, seconds,
+      };
+      history.push(report);
+      let stop = false;
+      if (!best || metrics.macroF1 > best.f1) {
+        best?.weights.forEach((w) => w.dispose());
+        best = { f1: metrics.macroF1, epoch, weights: model.getWeights().map((w) => w.clone()), val: metrics };
+      } else if (epoch - best.epoch >= hyper.patience) {
+        stop = true;
+      }
+      opts.onEpoch?.(report);
+      opts.onProgress?.({ phase: 'train', done: epoch, total: hyper.epochs, detail: { ...report } });
+      if (stop) break;
+    }
+  } catch (e) {
     best?.weights.forEach((w) => w.dispose());
-    throw new AbortError();
+    throw e;
+  } finally {
+    trainer.dispose();
   }
   if (!best) throw new Error('training ran no epoch');
   model.setWeights(best.weights);
