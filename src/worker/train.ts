@@ -129,6 +129,12 @@ function replaceCurrent(next: typeof current): void {
 function failure(e: unknown): TrainResult {
   if (isAbortError(e)) return { ok: false, cancelled: true };
   if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
+  // A backend the user picked that lacks an operation this student trains with (tfjs-backend-wasm
+  // has no UnsortedSegmentSum, the gradient of an embedding lookup); the automatic choice skips it.
+  const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
+  if (missing) {
+    return { ok: false, error: { code: 'backend-missing-kernel', message: `The ${missing[2]} backend cannot train this student: tfjs has no '${missing[1]}' operation there.`, hint: 'Choose Automatic or another backend.' } };
+  }
   throw e;
 }
 

@@ -117,6 +117,23 @@ test('one class only: the Train step says so and sends the user back to Data', a
   await expect(page.getByRole('button', { name: /Data$/ })).toHaveAttribute('aria-current', 'step');
 });
 
+test('Automatic times one training step on each backend, runs on the fastest, and says which', async ({ page }) => {
+  await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  await expect(page.getByTestId('train-backend').locator('option[value="cpu"]')).toHaveCount(1);
+  const offered = await page.getByTestId('train-backend').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== 'auto'));
+  await page.getByTestId('train-epochs').fill('3');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 170_000 });
+  const ran = (await page.getByTestId('backend-ran').textContent())!;
+  expect(offered).toContain(ran);
+  await page.getByTestId('train-result').getByText('Under the hood').click();
+  const timings = page.getByTestId('train-result').getByText(/Automatic choice timed one training step/);
+  // Every offered backend was timed, and the one that ran is among them.
+  for (const b of offered) await expect(timings).toContainText(`${b} `);
+  await page.screenshot({ path: SHOTS + 'train-auto.png', fullPage: true });
+});
+
 test('cancel stops a run and saves no student', async ({ page }) => {
   // Big enough that epochs take a while: the run is surely still going when Cancel is pressed.
   await newProject(page, 'Generated', Buffer.from(toCsv(generate(4000, 7))), 4000);
