@@ -13,10 +13,11 @@ import type { StudentHyper } from './spec.js';
  */
 export function buildWordPool(init: { vocabSize: number; dim: number; maxTokens: number; classes: number; embeddings: Float32Array }, h: StudentHyper): tf.LayersModel {
   const tokens = tf.input({ shape: [init.maxTokens], dtype: 'int32', name: 'tokens' });
+  const table = tf.tensor2d(init.embeddings, [init.vocabSize, init.dim]);
   const emb = tf.layers.embedding({
     inputDim: init.vocabSize,
     outputDim: init.dim,
-    weights: [tf.tensor2d(init.embeddings, [init.vocabSize, init.dim])],
+    weights: [table],
     // Not trainable for tfjs's own optimizers: dense Adam over a 30k×100 table costs ~1.4 s per
     // batch on the CPU backend. train.ts fine-tunes it sparsely (only the batch's rows) instead.
     trainable: false,
@@ -26,7 +27,10 @@ export function buildWordPool(init: { vocabSize: number; dim: number; maxTokens:
     tf.layers.globalAveragePooling1d({ name: 'mean' }).apply(emb) as tf.SymbolicTensor,
     tf.layers.globalMaxPooling1d({ name: 'max' }).apply(emb) as tf.SymbolicTensor,
   ]) as tf.SymbolicTensor;
-  return tf.model({ inputs: tokens, outputs: head(pooled, init.classes, h), name: 'wordpool' });
+  const model = tf.model({ inputs: tokens, outputs: head(pooled, init.classes, h), name: 'wordpool' });
+  // The layer's variable was assigned from `table` when built; the initial tensor itself is ours to free.
+  table.dispose();
+  return model;
 }
 
 /** MLP head over frozen sentence vectors [batch, dim] (0–2 hidden layers). */

@@ -1,0 +1,114 @@
+/**
+ * Student accuracy beside fastText on the shared benchmark datasets: test accuracy with the full
+ * training data and with 8 examples per class (mean over seeded draws). Validation (early stopping
+ * only) is the dataset's own dev split where it has one (sst2_sentence), else a seeded stratified
+ * 10% of train; for 8-per-class, another 8 per class drawn from the rest of train. fastText trains
+ * on the same training rows (`-epoch 25 -wordNgrams 2`, its defaults otherwise) and has no use for val.
+ *
+ *   npm run bench:student -- [--datasets sst2_sentence,ag_news,imdb] [--draws 5] [--shots 8]
+ *                            [--no-full] [--no-fasttext] [--hyper '{"embeddingLearningRate":1e-3}']
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
+import { evaluate } from '../src/core/student/metrics.js';
+import { predict } from '../src/core/student/predict.js';
+import { mulberry32, shuffled } from '../src/core/student/random.js';
+import type { StudentHyper } from '../src/core/student/spec.js';
+import { trainStudent, type LabeledTexts, type StudentFeatures } from '../src/core/student/student.js';
+import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js';
+
+const { values } = parseArgs({
+  options: {
+    datasets: { type: 'string', default: Object.keys(DATASETS).join(',') },
+    draws: { type: 'string', default: '5' },
+    shots: { type: 'string', default: '8' },
+    'no-full': { type: 'boolean', default: false },
+    'no-fasttext': { type: 'boolean', default: false },
+    hyper: { type: 'string', default: '{}' },
+  },
+});
+if (!sharedDatasetsPresent()) {
+  console.error('bench:student needs ../shared/datasets next to the repository; not found.');
+  process.exit(1);
+}
+const hyper = JSON.parse(values.hyper!) as Partial<StudentHyper>;
+const draws = Number(values.draws);
+const shots = Number(values.shots);
+const features: StudentFeatures = { kind: 'glove', wv: await loadWordVectorsFromDisk() };
+const lt = (xs: LabeledText[]): LabeledTexts => ({ texts: xs.map((x) => x.text), labels: xs.map((x) => x.label) });
+
+/** Per class: the first `take[0]` of a seeded shuffle go to part 0, the next `take[1]` (or all the rest) to part 1. */
+function splitPerClass(xs: LabeledText[], seed: number, take: (n: number) => [number, number]): [LabeledText[], LabeledText[]] {
+  const byClass = new Map<string, LabeledText[]>();
+  for (const x of xs) byClass.set(x.label, [...(byClass.get(x.label) ?? []), x]);
+  const a: LabeledText[] = [];
+  const b: LabeledText[] = [];
+  let k = 0;
+  for (const [, group] of [...byClass.entries()].sort()) {
+    const order = shuffled(group.length, mulberry32(seed * 7919 + k++));
+    const [n0, n1] = take(group.length);
+    order.forEach((i, j) => { if (j < n0) a.push(group[i]); else if (j < n0 + n1) b.push(group[i]); });
+  }
+  return [a, b];
+}
+
+async function student(train: LabeledText[], val: LabeledText[], test: LabeledText[], seed: number) {
+  const t0 = performance.now();
+  const s = await trainStudent(lt(train), lt(val), features, { hyper: { ...hyper, seed }, candidates: ['cpu'] });
+  const preds = await predict(s, test.map((x) => x.text), features);
+  const m = evaluate(test.map((x) => s.spec.labels.indexOf(x.label)), preds.map((p) => p.scores), s.spec.labels);
+  s.model.dispose();
+  return { val: s.fit.val.accuracy, test: m.accuracy, seconds: (performance.now() - t0) / 1000, epochs: s.fit.history.length, best: s.fit.bestEpoch };
+}
+
+function fasttext(train: LabeledText[], test: LabeledText[]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-ft-'));
+  try {
+    const line = (x: LabeledText) => `__label__${x.label.replace(/\s+/g, '_')} ${x.text.replace(/\s+/g, ' ').toLowerCase()}`;
+    writeFileSync(join(dir, 'train.txt'), train.map(line).join('\n') + '\n');
+    writeFileSync(join(dir, 'test.txt'), test.map(line).join('\n') + '\n');
+    execFileSync('/usr/bin/fasttext', ['supervised', '-input', join(dir, 'train.txt'), '-output', join(dir, 'm'), '-epoch', '25', '-wordNgrams', '2', '-thread', '1', '-seed', '1', '-verbose', '0']);
+    const out = execFileSync('/usr/bin/fasttext', ['test', join(dir, 'm.bin'), join(dir, 'test.txt')]).toString();
+    return Number(/P@1\s+([\d.]+)/.exec(out)![1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const rows: string[][] = [];
+for (const name of values.datasets!.split(',')) {
+  const ds = DATASETS[name]!();
+  let train = ds.train;
+  let val = ds.val;
+  if (!val) [val, train] = splitPerClass(ds.train, 1, (n) => [Math.round(n * 0.1), n]);
+  if (!values['no-full']) {
+    const r = await student(train, val, ds.test, 42);
+    const ft = values['no-fasttext'] ? NaN : fasttext(train, ds.test);
+    console.error(`${name} full: val ${pct(r.val)} test ${pct(r.test)} (${r.seconds.toFixed(0)} s, best epoch ${r.best}/${r.epochs}); fastText ${pct(ft)}`);
+    rows.push([name, 'full', String(train.length), pct(r.val), pct(r.test), pct(ft), `${r.seconds.toFixed(0)} s`]);
+  }
+  if (draws > 0) {
+    const acc: number[] = [];
+    const fts: number[] = [];
+    const vals: number[] = [];
+    let secs = 0;
+    for (let d = 0; d < draws; d++) {
+      const [few, fewVal] = splitPerClass(ds.train, 100 + d, () => [shots, shots]);
+      const r = await student(few, fewVal, ds.test, 42 + d);
+      acc.push(r.test); vals.push(r.val); secs += r.seconds;
+      if (!values['no-fasttext']) fts.push(fasttext(few, ds.test));
+      console.error(`${name} ${shots}/class draw ${d}: val ${pct(r.val)} test ${pct(r.test)}${fts.length ? `; fastText ${pct(fts.at(-1)!)}` : ''}`);
+    }
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    rows.push([name, `${shots}/class ×${draws}`, String(shots * new Set(ds.train.map((x) => x.label)).size), pct(mean(vals)), pct(mean(acc)), fts.length ? pct(mean(fts)) : 'n/a', `${(secs / draws).toFixed(0)} s`]);
+  }
+}
+const header = ['dataset', 'train', 'n', 'student val', 'student test', 'fastText test', 'student time'];
+console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+console.log(`hyper: ${JSON.stringify(hyper)}`);
