@@ -1,0 +1,94 @@
+/**
+ * The app's storage calls for projects, in one small module: open the IndexedDB store once,
+ * ask for persistent storage, and save/list/open/delete projects. Errors come back as UserErrors
+ * (a full quota says so) and a failed save stores nothing.
+ */
+import { IdbStore, requestPersistence } from '../../core/store/idb';
+import type { ProjectRecord } from '../../core/store/store';
+import type { Example } from '../../core/dataset/example';
+import type { DatasetReport } from '../../core/dataset/report';
+
+let opening: Promise<IdbStore> | undefined;
+let persisted: Promise<boolean> | undefined;
+
+export function store(): Promise<IdbStore> {
+  if (!opening) {
+    opening = IdbStore.open();
+    opening.catch(() => (opening = undefined)); // let a later call retry (e.g. after the user allows storage)
+  }
+  return opening;
+}
+
+/** Whether the browser agreed to keep this site's data under storage pressure (asked once). */
+export function persistence(): Promise<boolean> {
+  persisted ??= requestPersistence();
+  return persisted;
+}
+
+
+export async function listProjects(): Promise<ProjectRecord[]> {
+  return (await (await store()).listProjects()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}
+
+export interface DatasetSource {
+  fileName: string;
+  format: string;
+  textColumn: string;
+  labelColumn: string | null;
+  accepted: number;
+  rejected: number;
+}
+
+function source(r: DatasetReport): DatasetSource {
+  return { fileName: r.fileName, format: r.format, textColumn: r.columns.text, labelColumn: r.columns.label, accepted: r.accepted, rejected: r.rejected.length };
+}
+
+function newId(): string {
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * A new project from parsed seeds (and optionally unlabeled texts), in one transaction: the
+ * project appears in the list only with all its examples stored.
+ */
+export async function createProject(name: string, seeds: DatasetReport, unlabeled?: DatasetReport): Promise<ProjectRecord> {
+  const now = new Date().toISOString();
+  const seedIds = new Set(seeds.examples.map((e) => e.id));
+  // A text that is both a seed and in the unlabeled file stays a seed only.
+  const pool = (unlabeled?.examples ?? []).filter((e) => !seedIds.has(e.id.replace(/^u-/, 's-')))
+    .map((e): Example => ({ ...e, label: null, split: 'unlabeled' }));
+  const project: ProjectRecord = {
+    id: newId(),
+    name: name.trim() || seeds.fileName,
+    createdAt: now,
+    updatedAt: now,
+    labels: Object.keys(seeds.classes),
+    settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? source(unlabeled) : null } },
+  };
+  await (await store()).putProjectWithExamples(project, [...seeds.examples, ...pool]);
+  void persistence();
+  return project;
+}
+
+export interface OpenedProject {
+  project: ProjectRecord;
+  seeds: Example[];
+  unlabeledCount: number;
+  classes: Record<string, number>;
+}
+
+export async function openProject(id: string): Promise<OpenedProject | undefined> {
+  const s = await store();
+  const project = await s.getProject(id);
+  if (!project) return undefined;
+  const all = await s.listExamples(id, { source: 'seed' });
+  const seeds = all.filter((e) => e.label !== null);
+  const classes: Record<string, number> = {};
+  for (const l of project.labels) classes[l] = 0;
+  for (const e of seeds) classes[e.label!] = (classes[e.label!] ?? 0) + 1;
+  return { project, seeds, unlabeledCount: all.length - seeds.length, classes };
+}
+
+export async function deleteProject(id: string): Promise<void> {
+  await (await store()).deleteProject(id);
+}
