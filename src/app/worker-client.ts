@@ -1,12 +1,15 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../worker/worker';
+import workerUrl from '../worker/worker.ts?worker&url';
+import { startWorker } from './flow/csp';
 
 let remote: Comlink.Remote<WorkerApi> | undefined;
 
 /** The one worker of the page, started on first use. */
 export function worker(): Comlink.Remote<WorkerApi> {
   if (!remote) {
-    const w = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+    // Started through a blob: module so the page's connect-src (flow/csp.ts) binds the worker too.
+    const w = startWorker(workerUrl, 'distillery');
     remote = Comlink.wrap<WorkerApi>(w);
   }
   return remote;

@@ -5,6 +5,8 @@
 import * as Comlink from 'comlink';
 import { bundleApi } from './bundle.js';
 import { encodeApi } from './encode.js';
+import { dataApi } from './data.js';
+import { teacherCheckApi } from './teacher-check.js';
 import { loopApi } from './loop.js';
 import { trainApi } from './train.js';
 
@@ -12,6 +14,8 @@ const api = {
   ping: () => 'pong' as const,
   bundle: bundleApi,
   encode: encodeApi,
+  data: dataApi,
+  teacherCheck: teacherCheckApi,
   loop: loopApi,
   train: trainApi,
 };
