@@ -6,7 +6,7 @@
  * on the same 8-shot seeds and on the full training split, tested on the same test split.
  * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student S]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student word|mlp|linear]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { benchmarkSplit } from '../src/core/dataset/split.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
 import { headStudent } from '../src/core/loop/student.js';
+import { wordStudent } from '../src/core/loop/word-student.js';
 import { GloveEncoder } from '../src/core/encode/glove.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
@@ -64,8 +65,12 @@ const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)))
 const cell = (xs: number[] | undefined) => (xs?.length ? `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}` : 'n/a');
 
 const store = new MemoryStore(); // one store: the embedding cache is shared by every run
-const encoder = new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' });
-const student = headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
+const wv = await loadWordVectorsFromDisk();
+const encoder = new GloveEncoder(wv, { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' });
+// The same students as `distillery run --student`: word (default) or a head on pooled vectors.
+const student = (a.student ?? 'word') === 'word'
+  ? wordStudent({ kind: 'glove', wv })
+  : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
 const rows: string[] = [];
 for (const name of a.datasets!.split(',')) {
   const ds = DATASETS[name]();

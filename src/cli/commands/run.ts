@@ -9,6 +9,7 @@ import { formatRounds, loopSummary } from '../../core/loop/report.js';
 import { runLoop } from '../../core/loop/run.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { headStudent } from '../../core/loop/student.js';
+import { wordStudent } from '../../core/loop/word-student.js';
 import { GloveEncoder } from '../../core/encode/glove.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
@@ -46,7 +47,8 @@ The last stdout line is the summary as one JSON object.
   --seed N              seed of the split and of training (default ${LOOP_DEFAULTS.seed})
   --generation-baseline also spend the same budget on plain generation and report it
   --encoder E           glove (mean-pooled GloVe, default) or glove-mean-max
-  --student S           mlp (one hidden layer, default) or linear
+  --student S           word (GloVe word model, embeddings fine-tuned; default), or a head on
+                        frozen pooled vectors: mlp (one hidden layer) or linear
   --epochs E            training epochs per round (default: the student's)
   --concurrency C       teacher requests at once (default 4)
   --per-request K       examples asked per generation request (default ${LOOP_DEFAULTS.examplesPerRequest})
@@ -74,10 +76,10 @@ async function encoderFor(name = 'glove'): Promise<GloveEncoder> {
   throw new UserError('bad-arguments', `--encoder '${name}' is not available to run yet.`, 'Use glove or glove-mean-max.');
 }
 
-function studentHidden(name = 'mlp'): number {
+function studentHidden(name: string): number {
   if (name === 'mlp') return 256;
   if (name === 'linear') return 0;
-  throw new UserError('bad-arguments', `--student '${name}' is not available to run yet.`, 'Use mlp or linear.');
+  throw new UserError('bad-arguments', `--student '${name}' is not available.`, 'Use word, mlp or linear.');
 }
 
 function parseMix(spec: string | undefined): LoopConfig['mix'] {
@@ -142,11 +144,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!(existing?.state as LoopState | undefined)?.steps.includes('done')) await probeTeacher(url, { apiKey, timeoutMs: 5000 });
 
     const client = new TeacherClient({ baseURL: url, model, apiKey });
-    const student = headStudent({
-      encoder: await encoderFor(v.encoder),
-      hidden: studentHidden(v.student),
-      maxEpochs: v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1),
-    }, store);
+    const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);
+    const studentName = v.student ?? 'word';
+    const student = studentName === 'word'
+      ? wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { epochs })
+      : headStudent({ encoder: await encoderFor(v.encoder), hidden: studentHidden(studentName), maxEpochs: epochs }, store);
     const logFile = join(out, 'run-log.jsonl');
     const onEvent = (e: LoopEvent) => {
       const line = e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e;
