@@ -27,7 +27,8 @@ export function persistence(): Promise<boolean> {
 
 
 export async function listProjects(): Promise<ProjectRecord[]> {
-  return (await (await store()).listProjects()).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  // A synthesis run keeps its bookkeeping in a project of its own (synthesize/synth-run): not the user's.
+  return (await (await store()).listProjects()).filter((p) => !p.settings.loop).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }
 
 export interface DatasetSource {
@@ -91,4 +92,5 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
 
 export async function deleteProject(id: string): Promise<void> {
   await (await store()).deleteProject(id);
+  await (await store()).deleteProject(`${id}~loop`); // its synthesis run's bookkeeping, if any
 }

@@ -1,0 +1,260 @@
+/**
+ * The Synthesize step's run: starts the distillation loop for the open project in the worker
+ * (`loop` namespace) with the saved teacher and the step's settings, follows its progress, and
+ * brings teacher-made examples into the project so Review and Train see them.
+ *
+ * Why the loop gets a project of its own (`<project>~loop`): its first step writes the project
+ * record and role-tagged copies of the seeds (train/val) into the project it is given. Doing that
+ * in the user's project would rename it and train on every seed twice (once under the val copy).
+ * So the loop keeps its bookkeeping apart, and only the accepted teacher examples are copied into
+ * the user's project (same ids, so a second copy after a reload adds nothing).
+ *
+ * Pause is a cancel that keeps the run: the loop checkpoints every finished step and the teacher's
+ * request journal records every finished request, so `run` again with the same config continues
+ * without repeating or losing an example. The run id and whether the user paused it are kept in
+ * the project's settings, so a reload shows the run and resumes it unless the user had paused it.
+ */
+import * as Comlink from 'comlink';
+import type { Example } from '../../core/dataset/example';
+import { LOOP_DEFAULTS, type LoopConfig } from '../../core/loop/config';
+import type { LoopEvent } from '../../core/loop/events';
+import type { LoopState } from '../../core/loop/state';
+import type { LoopData } from '../../core/loop/validate';
+import type { Progress } from '../../core/progress';
+import { textHash } from '../../core/dataset/hash';
+import { worker } from '../worker-client';
+import type { loopApi } from '../../worker/loop';
+import { store } from '../projects/projects';
+import { loadTeacherSettings } from '../teacher/teacher-settings';
+import { getKey } from '../teacher/key-store';
+import { needsReloadFor, teacherOrigin } from '../flow/csp';
+import { defaultSynthSettings, type SynthSettings, type SynthStatus } from './synth-settings';
+
+/** What the project remembers about its synthesis run (no key, no teacher URL). */
+export interface SavedSynth {
+  runId: string;
+  settings: SynthSettings;
+  /** The user paused or cancelled it: do not resume on reload. */
+  stopped?: 'paused' | 'cancelled';
+  /** Rounds whose teacher examples were already copied into the project. */
+  copiedRounds: number[];
+}
+
+const loopWorker = () => worker().loop as unknown as Comlink.Remote<typeof loopApi>;
+
+export function loopProjectId(projectId: string): string {
+  return `${projectId}~loop`;
+}
+
+/** The run's config; the same settings give the same config, which is what lets a run resume. */
+export function loopConfig(projectId: string, runId: string, s: SynthSettings, model: string): LoopConfig {
+  const used = Object.entries(s.mix).filter(([, w]) => w > 0);
+  return {
+    ...LOOP_DEFAULTS, runId, projectId: loopProjectId(projectId), teacherModel: model,
+    strategy: 'mix', mix: Object.fromEntries(used), rounds: s.rounds, budget: s.budget, price: { ...s.price },
+  };
+}
+
+/** The project's inputs to the loop, in a stable order so a resume sees the same fingerprint. */
+export function loopData(examples: Example[], labels: string[]): LoopData {
+  const byId = (a: Example, b: Example) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const seeds = examples.filter((e) => e.provenance.source === 'seed' && e.split === 'train' && e.label !== null).sort(byId);
+  const val = examples.filter((e) => e.provenance.source === 'seed' && e.split === 'val' && e.label !== null).sort(byId);
+  const unlabeled = examples.filter((e) => e.split === 'unlabeled').sort(byId);
+  return { seeds, val: val.length ? val : undefined, unlabeled: unlabeled.length ? unlabeled : undefined, labels };
+}
+
+export class SynthRun {
+  status = $state<SynthStatus>('idle');
+  progress = $state<Progress | null>(null);
+  error = $state<string | null>(null);
+  settings = $state<SynthSettings | null>(null);
+  hasUnlabeled = $state(false);
+  loaded = $state(false);
+  state = $state<LoopState | null>(null);
+
+  private projectId: string | null = null;
+  private saved: SavedSynth | null = null;
+  /** Counters of jobs finished in this session, so the shown totals grow across jobs. */
+  private base = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
+  private last = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
+
+  /** Why Start cannot be pressed yet, in words for the user. */
+  blocker(): string | null {
+    if (!this.projectId) return 'Open or create a project on the Data step first.';
+    const t = loadTeacherSettings();
+    if (!teacherOrigin(t.baseURL) || !t.model) return 'Connect a teacher on the Teacher step first (URL and model).';
+    if (needsReloadFor(t.baseURL)) return 'The page must reload once to allow the teacher: open the Teacher step and save it.';
+    return null;
+  }
+
+  async load(projectId: string): Promise<void> {
+    this.projectId = projectId;
+    const s = await store();
+    const project = await s.getProject(projectId);
+    if (!project) return;
+    const examples = await s.listExamples(projectId);
+    this.hasUnlabeled = examples.some((e) => e.split === 'unlabeled');
+    this.saved = (project.settings.synth as SavedSynth | undefined) ?? null;
+    this.settings = this.saved?.settings ?? defaultSynthSettings(this.hasUnlabeled);
+    if (this.saved) {
+      const run = await s.getRun(this.saved.runId);
+      this.state = (run?.state as unknown as LoopState | undefined) ?? null;
+      await this.copyFinishedRounds();
+      if (run?.status === 'done') this.status = 'done';
+      else if (this.saved.stopped) this.status = this.saved.stopped;
+      else if (run) {
+        this.loaded = true;
+        void this.go(); // cut off by a reload or a crash: carry on where it stopped
+        return;
+      }
+    }
+    this.loaded = true;
+  }
+
+  async start(settings: SynthSettings): Promise<void> {
+    if (!this.projectId) return;
+    const runId = `${this.projectId}:synth:${Date.now().toString(36)}`;
+    this.saved = { runId, settings, copiedRounds: [] };
+    this.settings = settings;
+    this.state = null;
+    await this.persist();
+    await this.go();
+  }
+
+  async resume(): Promise<void> {
+    if (!this.saved) return;
+    this.saved.stopped = undefined;
+    await this.persist();
+    await this.go();
+  }
+
+  async pause(): Promise<void> {
+    await this.stop('paused');
+  }
+
+  async cancel(): Promise<void> {
+    await this.stop('cancelled');
+  }
+
+  async saveSettings(settings: SynthSettings): Promise<void> {
+    this.settings = settings;
+  }
+
+  private async stop(how: 'paused' | 'cancelled'): Promise<void> {
+    if (!this.saved) return;
+    this.saved.stopped = how;
+    await this.persist();
+    if (this.status === 'running') await loopWorker().cancel(this.saved.runId);
+    else this.status = how;
+  }
+
+  private async go(): Promise<void> {
+    const saved = this.saved!;
+    const projectId = this.projectId!;
+    this.error = null;
+    this.status = 'running';
+    this.base = { accepted: 0, tokens: 0, rejected: {} };
+    this.last = { accepted: 0, tokens: 0, rejected: {} };
+    try {
+      const s = await store();
+      const project = await s.getProject(projectId);
+      if (!project) throw new Error('project vanished');
+      const teacher = loadTeacherSettings();
+      const origin = teacherOrigin(teacher.baseURL);
+      const apiKey = origin ? await getKey(origin) : '';
+      const config = loopConfig(projectId, saved.runId, saved.settings, teacher.model);
+      const data = loopData(await s.listExamples(projectId), project.labels);
+      const result = await loopWorker().run(
+        config, data, { baseURL: teacher.baseURL, model: teacher.model, apiKey: apiKey || undefined },
+        Comlink.proxy((e: LoopEvent) => this.onEvent(e)),
+        Comlink.proxy((p: Progress) => this.onProgress(p)),
+      );
+      const run = await s.getRun(saved.runId);
+      this.state = (run?.state as unknown as LoopState | undefined) ?? this.state;
+      await this.copyFinishedRounds();
+      if (result.ok) {
+        this.status = 'done';
+      } else if (result.cancelled) {
+        this.status = saved.stopped ?? 'paused';
+      } else {
+        this.status = 'failed';
+        const err = result.error!;
+        this.error = `${err.message}${err.hint ? ` ${err.hint}` : ''}`;
+      }
+    } catch (e) {
+      this.status = 'failed';
+      this.error = `The run stopped unexpectedly: ${(e as Error).message}. Everything finished so far is saved; press Start again or reload to resume.`;
+    }
+  }
+
+  private onProgress(p: Progress): void {
+    if (p.phase !== 'synthesize') {
+      // Training the round's student between synthesis jobs: show it, keep the counters.
+      this.progress = { ...p, detail: this.detail(this.last.accepted, this.last.tokens, this.last.rejected) };
+      return;
+    }
+    const d = (p.detail ?? {}) as { rejected?: Record<string, number>; tokens?: number; failedRequests?: Record<string, number> };
+    if (p.done < this.last.accepted) {
+      // A new job started: bank the previous one's counts.
+      this.base.accepted += this.last.accepted;
+      this.base.tokens += this.last.tokens;
+      for (const [k, v] of Object.entries(this.last.rejected)) this.base.rejected[k] = (this.base.rejected[k] ?? 0) + v;
+    }
+    this.last = { accepted: p.done, tokens: d.tokens ?? 0, rejected: d.rejected ?? {} };
+    this.progress = { ...p, detail: { ...this.detail(p.done, d.tokens ?? 0, d.rejected ?? {}), failed: d.failedRequests } };
+  }
+
+  private detail(accepted: number, tokens: number, rejected: Record<string, number>): Record<string, unknown> {
+    const r = { ...this.base.rejected };
+    for (const [k, v] of Object.entries(rejected)) r[k] = (r[k] ?? 0) + v;
+    return { accepted: this.base.accepted + accepted, completionTokens: this.base.tokens + tokens, rejected: r };
+  }
+
+  private onEvent(e: LoopEvent): void {
+    if (e.type === 'step' && /^r\d+\.synth$/.test(e.step)) void this.copyFinishedRounds();
+    if (e.type === 'done') this.state = e.state;
+  }
+
+  /**
+   * Copies the teacher examples of every round whose synthesis is finished into the user's
+   * project, leaving out texts the project already has (seeds, or a copy from earlier rounds).
+   */
+  private copying: Promise<void> = Promise.resolve();
+  private copyFinishedRounds(): Promise<void> {
+    // One copy at a time: a round's event and the run's end may both ask for it.
+    this.copying = this.copying.then(() => this.copyRounds(), () => this.copyRounds());
+    return this.copying;
+  }
+
+  private async copyRounds(): Promise<void> {
+    const saved = this.saved;
+    if (!saved || !this.projectId) return;
+    const s = await store();
+    const run = await s.getRun(saved.runId);
+    const steps = ((run?.state as unknown as LoopState | undefined)?.steps ?? []);
+    const rounds = steps.map((x) => /^r(\d+)\.synth$/.exec(x)).filter((m) => m !== null).map((m) => Number(m[1]))
+      .filter((r) => !saved.copiedRounds.includes(r));
+    if (!rounds.length) return;
+    const have = new Set((await s.listExamples(this.projectId)).map((e) => textHash(e.text.trim().toLowerCase())));
+    const fresh: Example[] = [];
+    for (const e of await s.listExamples(loopProjectId(this.projectId), { split: 'train' })) {
+      if (e.provenance.source === 'seed' || !rounds.includes(e.provenance.round)) continue;
+      const h = textHash(e.text.trim().toLowerCase());
+      if (have.has(h)) continue;
+      have.add(h);
+      fresh.push(e);
+    }
+    await s.putExamples(this.projectId, fresh);
+    saved.copiedRounds = [...saved.copiedRounds, ...rounds];
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    const s = await store();
+    const project = await s.getProject(this.projectId!);
+    if (!project) return;
+    const synth = $state.snapshot(this.saved) as SavedSynth;
+    await s.putProject({ ...project, updatedAt: new Date().toISOString(), settings: { ...project.settings, synth } });
+  }
+}
