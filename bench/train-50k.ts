@@ -2,7 +2,8 @@
  * The 50k check: 62,500 generated texts uploaded through the Data step (20% held out for
  * validation leaves 50,000 to train on), trained in Chromium on the GloVe path. Reports whether
  * the tab survived, time, examples/s and memory (the worker's tfjs bytes at each epoch's end,
- * the page's JS heap). A bench, not a test: on a 2-core box it takes about five minutes.
+ * the page's JS heap). tests/e2e/train-50k.spec.ts asserts the same run; this prints its numbers
+ * and lets you pick the backend.
  *
  *   npm run build && npx tsx bench/train-50k.ts [backend=cpu] [epochs=2]
  */

@@ -74,6 +74,8 @@ export interface TrainSummary {
   memory: MemorySample;
   /** Largest tfjs byte count seen at an epoch end. */
   peakTensorBytes: number;
+  /** Tensors alive after the run beyond those before it and the kept student's weights (0 = no leak). */
+  leakedTensors: number;
 }
 
 export interface TrainFailure { code: string; message: string; hint?: string }
@@ -82,6 +84,7 @@ export type TrainResult = { ok: true; summary: TrainSummary } | { ok: false; can
 export interface PredictionOut { label: string; scores: number[] }
 
 const running = new Map<string, AbortController>();
+let probing: Promise<BackendName[]> | undefined;
 /** The last trained or loaded student, kept for `predict` until another replaces it. */
 let current: { id: string; model: tf.LayersModel; spec: StudentSpec } | undefined;
 
@@ -140,11 +143,16 @@ function failure(e: unknown): TrainResult {
 
 export const trainApi = {
   /** Every backend this worker can start, tried rather than assumed; leaves the default one set. */
-  async backends(): Promise<BackendName[]> {
-    const before = tf.getBackend();
-    const ok = await availableBackends(ALL_BACKENDS);
-    if (before) await tf.setBackend(before);
-    return ok;
+  backends(): Promise<BackendName[]> {
+    // Probed once per worker: probing switches the global backend, so it must never interleave
+    // with a run (which waits for it).
+    probing ??= (async () => {
+      const before = tf.getBackend();
+      const ok = await availableBackends(ALL_BACKENDS);
+      if (before) await tf.setBackend(before);
+      return ok;
+    })();
+    return probing;
   },
 
   async run(req: TrainRequest, onEvent?: (e: TrainEvent) => void): Promise<TrainResult> {
@@ -153,7 +161,9 @@ export const trainApi = {
     }
     const ac = new AbortController();
     running.set(req.jobId, ac);
+    await probing?.catch(() => undefined);
     const started = performance.now();
+    const baseline = tf.memory().numTensors;
     const store = await IdbStore.open();
     try {
       onEvent?.({ kind: 'phase', phase: 'data' });
@@ -195,14 +205,17 @@ export const trainApi = {
           metrics: { val: trained.fit.val, ...(test ? { test } : {}) },
           training: { backend, bestEpoch: trained.fit.bestEpoch, history: trained.fit.history, valFrom: splits.valFrom },
         }));
+        const previous = current?.model.weights.length ?? 0;
         replaceCurrent({ id: modelId, model: trained.model, spec: trained.spec });
+        const after = memory();
         return {
           ok: true,
           summary: {
             modelId, backend, timings: trained.backend.timings, history: trained.fit.history, bestEpoch: trained.fit.bestEpoch,
             val: trained.fit.val, test, labels: trained.spec.labels,
             examples: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
-            valFrom: splits.valFrom, seconds: (performance.now() - started) / 1000, memory: memory(), peakTensorBytes: peak,
+            valFrom: splits.valFrom, seconds: (performance.now() - started) / 1000, memory: after, peakTensorBytes: peak,
+            leakedTensors: after.numTensors - (baseline - previous) - trained.model.weights.length,
           },
         };
       } catch (e) {

@@ -1,6 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
 import { generate, toCsv } from '../fixtures/train-generator';
 
 /**
@@ -101,6 +102,16 @@ test('trains on WebGPU in the worker, reports webgpu, beats chance on held-out t
   // The result survives a reload (kept with the project) and the stored student is found again.
   await page.reload();
   await expect(page.getByTestId('backend-ran')).toHaveText('webgpu');
+  const shownF1 = parseFloat((await page.getByTestId('val-macro-f1').textContent())!) / 100;
+
+  // The Export step bundles this student: its labels, weights and the metrics the Train step showed.
+  await page.getByRole('button', { name: /Export$/ }).click();
+  const [zip] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByRole('button', { name: 'Download bundle' }).click()]);
+  const files = unzipSync(new Uint8Array(readFileSync(await zip.path())));
+  const json = (name: string) => JSON.parse(Buffer.from(files[name]).toString('utf8'));
+  expect(json('labels.json')).toEqual(['cooking', 'sports', 'weather']);
+  expect(files['weights.bin'].byteLength).toBeGreaterThan(0);
+  expect(json('metrics.json').val.macroF1).toBeCloseTo(shownF1, 3);
 });
 
 test('one class only: the Train step says so and sends the user back to Data', async ({ page }) => {
@@ -131,6 +142,8 @@ test('Automatic times one training step on each backend, runs on the fastest, an
   const timings = page.getByTestId('train-result').getByText(/Automatic choice timed one training step/);
   // Every offered backend was timed, and the one that ran is among them.
   for (const b of offered) await expect(timings).toContainText(`${b} `);
+  // Timing every backend and training left nothing behind in the worker but the student.
+  await expect(page.getByTestId('train-memory')).toHaveAttribute('data-leaked', '0');
   await page.screenshot({ path: SHOTS + 'train-auto.png', fullPage: true });
 });
 
