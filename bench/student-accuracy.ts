@@ -69,7 +69,9 @@ function fasttext(train: LabeledText[], test: LabeledText[]): number {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-ft-'));
   try {
     const line = (x: LabeledText) => `__label__${x.label.replace(/\s+/g, '_')} ${x.text.replace(/\s+/g, ' ').toLowerCase()}`;
-    writeFileSync(join(dir, 'train.txt'), train.map(line).join('\n') + '\n');
+    // fastText reads its file in order and does not shuffle; a file sorted by class (ag_news's sample is) would leave it predicting the last class.
+    const order = shuffled(train.length, mulberry32(1));
+    writeFileSync(join(dir, 'train.txt'), order.map((i) => line(train[i])).join('\n') + '\n');
     writeFileSync(join(dir, 'test.txt'), test.map(line).join('\n') + '\n');
     execFileSync('/usr/bin/fasttext', ['supervised', '-input', join(dir, 'train.txt'), '-output', join(dir, 'm'), '-epoch', '25', '-wordNgrams', '2', '-thread', '1', '-seed', '1', '-verbose', '0']);
     const out = execFileSync('/usr/bin/fasttext', ['test', join(dir, 'm.bin'), join(dir, 'test.txt')]).toString();

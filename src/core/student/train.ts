@@ -44,7 +44,7 @@ export interface FitResult {
   val: Metrics;
 }
 
-export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 1e-3 };
+export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 3e-3 };
 
 function rowsTensor(x: Matrix, idx: number[]): tf.Tensor2D {
   const isInt = x.data instanceof Int32Array;
@@ -75,6 +75,8 @@ export function classWeights(y: Int32Array, k: number): Record<number, number> {
   counts.forEach((c, i) => { w[i] = c ? y.length / (k * c) : 0; });
   return w;
 }
+
+const MIN_STEPS_PER_EPOCH = 20;
 
 const named = (grads: tf.NamedTensorMap) => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
 
@@ -167,7 +169,11 @@ export async function fitStudent(
   try {
     for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
       const epochStart = performance.now();
-      const order = shuffled(train.x.rows, rand);
+      // A few seed examples make one batch per pass: with one optimizer step per epoch, early
+      // stopping would end training after a handful of steps (8 per class trained to chance on
+      // SST-2, measured). So an epoch is at least MIN_STEPS_PER_EPOCH steps, in whole passes.
+      const passes = Math.ceil(MIN_STEPS_PER_EPOCH / Math.ceil(train.x.rows / batchSize));
+      const order = Array.from({ length: passes }, () => shuffled(train.x.rows, rand)).flat();
       let lossSum = 0;
       let batches = 0;
       for (let s = 0; s < order.length; s += batchSize) {
@@ -182,7 +188,7 @@ export async function fitStudent(
       const metrics = evaluate(yTrueVal, await predictScores(model, val.x), labels);
       const report: EpochReport = {
         epoch, loss: lossSum / Math.max(1, batches), valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
-        examplesPerSecond: train.x.rows / seconds, seconds,
+        examplesPerSecond: order.length / seconds, seconds,
       };
       history.push(report);
       let stop = false;
