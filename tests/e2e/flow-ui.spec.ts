@@ -15,7 +15,8 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = `${HERE}flow-ui-harness`;
 const OUT = `${HERE}../../test-results/flow-ui-harness`;
 const SHOTS = `${HERE}screenshots`;
-const PORT = 4175;
+// Its own port, so it can run beside the app's preview (4173) and other helpers' servers.
+const PORT = Number(process.env.FLOW_UI_PORT ?? 4179);
 const BASE = `http://127.0.0.1:${PORT}`;
 // Same server, different origin: what the CSP must block unless it is the chosen teacher.
 const OTHER = `http://localhost:${PORT}`;
