@@ -44,6 +44,13 @@ export interface FitResult {
   val: Metrics;
 }
 
+/**
+ * Defaults chosen on validation only (word student, GloVe 100-d, one run each, seed 42):
+ *   SST-2 dev (train 6,920): frozen table 74.9%; sparse-Adam embedding lr 3e-4 80.4%, 1e-3 80.3%,
+ *   3e-3 80.8%, 1e-2 80.7%; at 3e-3, dropout 0.3 80.2%, dense lr 5e-3 80.4%.
+ *   ag_news (seeded 10% of the 10k sample): embedding lr 1e-3 85.6%, 3e-3 87.8%.
+ * Not tried yet: hidden layers for the word model, a hashed-bigram "wide" part.
+ */
 export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 3e-3 };
 
 function rowsTensor(x: Matrix, idx: number[]): tf.Tensor2D {
