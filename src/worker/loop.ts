@@ -3,6 +3,7 @@
  * CLI. Everything is checkpointed in IndexedDB, so after a reload `run` with the same config
  * resumes. UserErrors come back as values (Comlink keeps only message and name of errors).
  */
+import * as tf from '@tensorflow/tfjs';
 import { isAbortError, isUserError } from '../core/errors.js';
 import { GloveEncoder } from '../core/encode/glove.js';
 import type { LoopConfig } from '../core/loop/config.js';
@@ -33,6 +34,8 @@ export const loopApi = {
       if (!(await store.getRun(config.runId))) validateSetup(config, data);
       await probeTeacher(teacher.baseURL, { apiKey: teacher.apiKey, signal: ac.signal });
       const client = new TeacherClient({ baseURL: teacher.baseURL, model: teacher.model, apiKey: teacher.apiKey });
+      // The students train with tfjs; its best backend must be initialised before the first op.
+      await tf.ready();
       const encoder = new GloveEncoder(await appWordVectors(), { pooling: 'mean' });
       const state = await runLoop(config, data, {
         store, signal: ac.signal, onEvent, onProgress,
@@ -40,7 +43,8 @@ export const loopApi = {
       });
       return { ok: true, summary: loopSummary(state) };
     } catch (e) {
-      if (isAbortError(e)) return { ok: false, cancelled: true };
+      // Only a cancel the user asked for is a cancel: an IndexedDB transaction abort is also an AbortError.
+      if (isAbortError(e) && ac.signal.aborted) return { ok: false, cancelled: true };
       if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
       throw e;
     } finally {

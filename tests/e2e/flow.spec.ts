@@ -1,0 +1,142 @@
+/**
+ * The whole guided flow in Chromium, as a new user would go through it, with the simulated teacher
+ * (`teacher-sim`) as the teacher: upload a CSV with 8 examples per class → connect the teacher
+ * (the CSP admits its origin after one reload) → synthesize a small budget → review → train on
+ * WebGPU → see the metrics → export and check the downloaded zip. A screenshot of every step goes
+ * to tests/e2e/screenshots/flow-*.png. Also: a reload in the middle of synthesis resumes the run
+ * with no lost or duplicated example, and a teacher that fails shows what happened and recovers.
+ * Needs `npx vite build` first (playwright.config.ts serves dist/).
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { unzipSync, strFromU8 } from 'fflate';
+import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
+import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
+const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'utf8')
+  .split('\n').slice(1).filter(Boolean).map((l) => { const [text, label] = l.split('\t'); return { text, label }; });
+
+let sim: TeacherSim | undefined;
+test.afterEach(async () => { await sim?.close(); sim = undefined; });
+test.use({ viewport: { width: 1366, height: 900 } });
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}flow-${name}.png`, fullPage: true });
+}
+
+async function freshPage(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.evaluate(async () => {
+    localStorage.clear();
+    for (const name of ['distillery', 'distillery-secrets']) {
+      await new Promise<void>((res) => { const r = indexedDB.deleteDatabase(name); r.onsuccess = r.onerror = r.onblocked = () => res(); });
+    }
+  });
+  await page.reload();
+}
+
+async function startSim(options: Partial<TeacherSimServerOptions> = {}): Promise<TeacherSim> {
+  sim = await startTeacherSim({ pool: POOL, seed: 7, ...options });
+  return sim;
+}
+
+/** Data step: upload the CSV and save the project. */
+async function upload(page: Page): Promise<void> {
+  await page.getByLabel('Labeled examples (seeds)').setInputFiles({ name: 'topics.csv', mimeType: 'text/csv', buffer: SEEDS });
+  await expect(page.getByTestId('seeds-report').getByTestId('seeds-accepted')).toContainText('24 accepted');
+  await page.getByLabel('Project name').fill('Topics');
+  await page.getByRole('button', { name: 'Save project' }).click();
+  await expect(page.getByTestId('open-project')).toContainText('Project “Topics”');
+}
+
+/** Teacher step: a custom server at the sim's URL; the page reloads once for the CSP. */
+async function connect(page: Page, url: string): Promise<void> {
+  await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
+  await page.getByLabel('Server type').selectOption('custom');
+  await page.getByLabel('Server address (base URL)').fill(url);
+  await page.getByLabel('Server address (base URL)').dispatchEvent('change');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use this server' }).click()]);
+  await expect(page.getByText(`This page may connect to ${new URL(url).origin}.`)).toBeVisible();
+  await page.getByLabel('Model').fill('teacher-sim');
+  await page.getByLabel('Model').dispatchEvent('change');
+}
+
+async function synthSettings(page: Page, budget: number, rounds: number): Promise<void> {
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
+  await page.getByLabel('Budget (examples to add)').fill(String(budget));
+  await page.getByLabel('Error-fixing rounds').fill(String(rounds));
+}
+
+/** Every example of the open project, straight from IndexedDB (the test's own view of the store). */
+async function storedExamples(page: Page): Promise<{ id: string; text: string; source: string }[]> {
+  return page.evaluate(async () => {
+    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return (all as { projectId: string; example: { id: string; text: string; provenance: { source: string } } }[])
+      .filter((r) => r.projectId === projectId).map(({ example: e }) => ({ id: e.id, text: e.text, source: e.provenance.source }));
+  });
+}
+
+test('from a CSV of 8 examples per class to a downloaded student, with the simulated teacher', async ({ page }) => {
+  test.setTimeout(600_000);
+  const teacher = await startSim();
+  await freshPage(page);
+  await upload(page);
+  await shot(page, '1-data');
+
+  await connect(page, teacher.url);
+  await shot(page, '2-teacher');
+
+  await synthSettings(page, 30, 0);
+  await page.getByRole('button', { name: 'Start' }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const badge = run.locator('.badge');
+  await expect(badge).toHaveText(/Running|Finished/);
+  await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
+  expect(await badge.textContent(), await run.getByRole('alert').textContent().catch(() => '')).toBe('Finished');
+  const accepted = Number(await run.locator('dt:text("Accepted") + dd').textContent());
+  expect(accepted).toBeGreaterThan(0);
+  await shot(page, '3-synthesize');
+
+  // Review: the seeds and the teacher's examples are all there, and an edit is kept.
+  await page.getByRole('button', { name: 'Review the examples →' }).click();
+  await expect(page.getByRole('heading', { name: 'Review', level: 2 })).toBeVisible();
+  const stored = await storedExamples(page);
+  expect(stored.filter((e) => e.source === 'seed')).toHaveLength(24);
+  const made = stored.filter((e) => e.source !== 'seed');
+  expect(made.length).toBeGreaterThan(0);
+  expect(new Set(stored.map((e) => e.text.trim().toLowerCase())).size).toBe(stored.length);
+  await expect(page.getByText(made[0].text).first()).toBeVisible();
+  await shot(page, '4-review');
+
+  // Train on WebGPU.
+  await page.getByRole('button', { name: 'Next: train the model →' }).click();
+  await page.getByTestId('train-backend').selectOption('webgpu');
+  await page.getByTestId('train-epochs').fill('30');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByRole('button', { name: 'Next: Evaluate' })).toBeVisible({ timeout: 300_000 });
+  await expect(page.getByTestId('backend-running')).toHaveText('webgpu');
+  await shot(page, '5-train');
+
+  // Evaluate: the synthesis run's round and the trained model's scores.
+  await page.getByRole('button', { name: 'Next: Evaluate' }).click();
+  await expect(page.getByRole('heading', { name: 'Scores per round' })).toBeVisible();
+  await expect(page.getByText(/round 1 is the model you trained/)).toBeVisible();
+  await shot(page, '6-evaluate');
+
+  // Export: the zip holds the model, its manifest and its model card.
+  await page.getByRole('button', { name: 'Next: export →' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download bundle' }).click()]);
+  const path = await download.path();
+  const files = unzipSync(new Uint8Array(readFileSync(path!)));
+  expect(Object.keys(files)).toEqual(expect.arrayContaining(['manifest.json', 'model.json', 'README.md']));
+  const manifest = JSON.parse(strFromU8(files['manifest.json'])) as Record<string, unknown>;
+  expect(JSON.stringify(manifest)).toContain('weather');
+  await shot(page, '7-export');
+});
