@@ -83,7 +83,8 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
   const project = await s.getProject(id);
   if (!project) return undefined;
   const all = await s.listExamples(id, { source: 'seed' });
-  const seeds = all.filter((e) => e.label !== null);
+  // IndexedDB returns them in key (hash) order; show them as they were in the file.
+  const seeds = all.filter((e) => e.label !== null).sort((a, b) => (a.provenance.row ?? 0) - (b.provenance.row ?? 0));
   const classes: Record<string, number> = {};
   for (const l of project.labels) classes[l] = 0;
   for (const e of seeds) classes[e.label!] = (classes[e.label!] ?? 0) + 1;
