@@ -64,7 +64,7 @@ for (const device of ['auto', 'wasm'] as const) {
 
     expect(net.outside).toEqual([]);
     // The worker's own fetches are observed too: the wasm runtime came from the app itself.
-    expect(net.seen.some((u) => u.startsWith('http://127.0.0.1:4173/ort/ort-wasm-simd-threaded.asyncify.wasm'))).toBe(true);
+    expect(net.seen.some((u) => u.startsWith(`http://127.0.0.1:${process.env.E2E_PORT ?? 4173}/ort/ort-wasm-simd-threaded.asyncify.wasm`))).toBe(true);
   });
 }
 
