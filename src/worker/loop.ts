@@ -34,7 +34,10 @@ export const loopApi = {
       if (!(await store.getRun(config.runId))) validateSetup(config, data);
       await probeTeacher(teacher.baseURL, { apiKey: teacher.apiKey, signal: ac.signal });
       const client = new TeacherClient({ baseURL: teacher.baseURL, model: teacher.model, apiKey: teacher.apiKey });
-      // The students train with tfjs; its best backend must be initialised before the first op.
+      // The loop's students are small heads over 100-d word vectors: the CPU backend trains them
+      // quickly and never shares a GPU device with the Train step (under SwiftShader a WebGPU
+      // buffer mapped from here failed with "no valid external Instance"). Train sets its own.
+      await tf.setBackend('cpu');
       await tf.ready();
       const encoder = new GloveEncoder(await appWordVectors(), { pooling: 'mean' });
       const state = await runLoop(config, data, {
