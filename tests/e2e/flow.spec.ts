@@ -118,7 +118,7 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   // Train on WebGPU.
   await page.getByRole('button', { name: 'Next: train the model →' }).click();
   await page.getByTestId('train-backend').selectOption('webgpu');
-  await page.getByTestId('train-epochs').fill('30');
+  await page.getByTestId('train-epochs').fill('5');
   await page.getByTestId('train-start').click();
   await expect(page.getByRole('button', { name: 'Next: Evaluate' })).toBeVisible({ timeout: 300_000 });
   await expect(page.getByTestId('backend-running')).toHaveText('webgpu');

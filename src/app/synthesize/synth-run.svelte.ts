@@ -175,6 +175,7 @@ export class SynthRun {
       await this.copyFinishedRounds();
       if (result.ok) {
         this.status = 'done';
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail(this.last.accepted, this.last.tokens, this.last.rejected) };
       } else if (result.cancelled) {
         this.status = saved.stopped ?? 'paused';
       } else {
