@@ -3,6 +3,7 @@
  * IndexedDB store and the word vectors the app serves itself. A UserError comes back as a value
  * ({error, hint, code}), because Comlink would keep only an error's message.
  */
+import * as tf from '@tensorflow/tfjs';
 import { createBundleService } from '../core/bundle/service.js';
 import { urlSource } from '../core/encode/word-vectors.js';
 import { isUserError } from '../core/errors.js';
@@ -37,6 +38,9 @@ const service = createBundleService(
 
 async function result<T>(f: () => Promise<T>): Promise<BundleResult<T>> {
   try {
+    // The worker registers WebGPU as tfjs's first choice, and its initialisation is asynchronous:
+    // no op may run before the chosen backend is ready (or has fallen back to the next one).
+    await tf.ready();
     return { ok: true, value: await f() };
   } catch (e) {
     if (isUserError(e)) return { ok: false, error: e.message, hint: e.hint, code: e.code };
