@@ -99,7 +99,8 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   const badge = run.locator('.badge');
   await expect(badge).toHaveText(/Running|Finished/);
   await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
-  expect(await badge.textContent(), await run.getByRole('alert').textContent().catch(() => '')) ?? ''.toBe('Finished');
+  const why = (await run.getByRole('alert').textContent().catch(() => null)) ?? '';
+  expect(await badge.textContent(), why).toBe('Finished');
   const accepted = Number(await run.locator('dt:text("Accepted") + dd').textContent());
   expect(accepted).toBeGreaterThan(0);
   await shot(page, '3-synthesize');
