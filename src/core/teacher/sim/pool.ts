@@ -3,21 +3,13 @@
  * normalized form, the most similar texts by TF-IDF cosine (an inverted index, so a query costs
  * about the postings of its words), and the words most typical of a label (for "attributes").
  */
+import { rng } from '../../dataset/split.js';
 import { normalizeText } from '../filters.js';
 
 export interface PoolItem { text: string; label: string }
 
-/** Small, fast, seeded PRNG (mulberry32): the sim's faults and choices are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The sim's faults and choices are reproducible through the core's one seeded PRNG.
+export { rng };
 
 const tokens = (text: string) => normalizeText(text).split(' ').filter((w) => w.length > 1);
 
