@@ -150,7 +150,7 @@ test.describe('Synthesize step', () => {
     await expect(page.locator('dd').nth(1)).toHaveText('15');
     await expect(page.locator('dd').nth(2)).toHaveText('59,242');
     await expect(page.locator('dd').nth(3)).toHaveText('$0.02'); // 41230*0.15e-6 + 18012*0.6e-6
-    await expect(page.getByText('2 rate limited')).toBeVisible();
+    await expect(page.getByTestId('teacher-failures').getByRole('row', { name: /rate limited \(HTTP 429\)/ })).toContainText('2');
     // Settings are locked while running.
     await expect(page.getByLabel('Budget (examples to add)')).toBeDisabled();
     // Progress over time gives an ETA.
@@ -166,7 +166,7 @@ test.describe('Synthesize step', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect((await calls(page)).map((c) => c[0])).toEqual(['pause', 'resume', 'cancel']);
-    await expect(page.getByRole('button', { name: 'Start again' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Start over' })).toBeEnabled();
     expect(problems).toEqual([]);
   });
 
@@ -190,8 +190,11 @@ test.describe('Synthesize step', () => {
   });
 
   test('an error is shown where the run is, with what to do', async ({ page }) => {
-    await page.goto(`${BASE}/?view=synthesize&status=failed&error=${encodeURIComponent('The teacher kept answering HTTP 429. Wait a minute, then press Start again: finished requests are kept.')}`);
-    await expect(page.getByRole('alert')).toContainText('press Start again');
+    await page.goto(`${BASE}/?view=synthesize&status=failed&error=${encodeURIComponent('The teacher kept answering HTTP 429. Wait a minute, then press Resume: finished requests are kept.')}`);
+    await expect(page.getByRole('alert')).toContainText('press Resume');
+    // A run stopped by an error can be resumed (it keeps what it made) or started over.
+    await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Start over' })).toBeVisible();
   });
 });
 

@@ -99,7 +99,7 @@ async function storedExamples(page: Page): Promise<{ id: string; text: string; s
 
 test('from a CSV of 8 examples per class to a downloaded student, with the simulated teacher', async ({ page }) => {
   test.setTimeout(600_000);
-  const teacher = await startSim();
+  const teacher = await startSim({ latencyMs: 150 });
   await freshPage(page);
   await upload(page);
   await shot(page, '1-data');
@@ -111,11 +111,17 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   await page.getByRole('button', { name: 'Start' }).click();
   const run = page.getByRole('region', { name: /Run/ });
   const badge = run.locator('.badge');
-  await expect(badge).toHaveText(/Running|Finished/);
+  await expect(badge).toHaveText('Running');
+  // Away to another step and back while it runs: the step shows the same run, never a second one.
+  await page.getByRole('button', { name: /4\. Review/ }).click();
+  await expect(page.getByRole('heading', { name: 'Review', level: 2 })).toBeVisible();
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
   await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
   expect(await badge.textContent(), await alertText(run)).toBe('Finished');
   const accepted = Number(await run.locator('dt:text("Accepted") + dd').textContent());
   expect(accepted).toBeGreaterThan(0);
+  // Every request the teacher saw is one the run journaled: nothing was asked twice.
+  expect(await journaledAttempts(page)).toBe(teacher.core.stats.requests);
   await shot(page, '3-synthesize');
 
   // Review: the seeds and the teacher's examples are all there, and an edit is kept.
@@ -167,6 +173,17 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   expect(predictions.map((p) => p.label), JSON.stringify(predictions)).toEqual(['sport', 'food', 'weather']);
   await shot(page, '7-export');
 });
+
+/** Teacher requests the loop's journal records for the open project's run, retries included. */
+async function journaledAttempts(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('requests').objectStore('requests').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return (all as { projectId: string; attempts?: number }[]).filter((r) => r.projectId === `${projectId}~loop`).reduce((s, r) => s + (r.attempts ?? 1), 0);
+  });
+}
 
 /** The synthesis run's record and the teacher examples the loop stored, read from IndexedDB. */
 async function runRecord(page: Page): Promise<{ addedTotal: number; loopTexts: string[] }> {

@@ -17,6 +17,7 @@
 import * as Comlink from 'comlink';
 import type { Example } from '../../core/dataset/example';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../core/loop/config';
+import { synthJobId } from '../../core/loop/run';
 import type { LoopEvent } from '../../core/loop/events';
 import type { LoopState } from '../../core/loop/state';
 import type { LoopData } from '../../core/loop/validate';
@@ -29,6 +30,7 @@ import { loadTeacherSettings } from '../teacher/teacher-settings';
 import { getKey } from '../teacher/key-store';
 import { needsReloadFor, teacherOrigin } from '../flow/csp';
 import { defaultSynthSettings, type SynthSettings, type SynthStatus } from './synth-settings';
+import { runErrorText } from './run-errors';
 
 /** What the project remembers about its synthesis run (no key, no teacher URL). */
 export interface SavedSynth {
@@ -78,6 +80,9 @@ export class SynthRun {
   /** Counters of jobs finished in this session, so the shown totals grow across jobs. */
   private base = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
   private last = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
+  /** Failed teacher attempts by kind (429, malformed…): of finished jobs, and of the current one. */
+  private failed: Record<string, number> = {};
+  private lastFailed: Record<string, number> = {};
 
   /** Why Start cannot be pressed yet, in words for the user. */
   blocker(): string | null {
@@ -101,11 +106,18 @@ export class SynthRun {
       const run = await s.getRun(this.saved.runId);
       this.state = (run?.state as unknown as LoopState | undefined) ?? null;
       await this.copyFinishedRounds();
-      if (run?.status === 'done') this.status = 'done';
-      else if (this.saved.stopped) this.status = this.saved.stopped;
-      else if (run) {
+      if (run?.status === 'done') {
+        this.status = 'done';
+        const c = await this.finishedJobCounts();
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail(c.accepted, c.tokens, c.rejected) };
+      } else if (this.saved.stopped) {
+        this.status = this.saved.stopped;
+      } else {
+        // Started and not stopped by the user: still going in the worker (the step was left and
+        // shown again), or cut off by a reload or a crash, maybe before the loop wrote its first
+        // checkpoint. `go` follows the live run or resumes it where it stopped.
         this.loaded = true;
-        void this.go(); // cut off by a reload or a crash: carry on where it stopped
+        void this.go();
         return;
       }
     }
@@ -115,6 +127,13 @@ export class SynthRun {
   async start(settings: SynthSettings): Promise<void> {
     if (!this.projectId) return;
     const runId = `${this.projectId}:synth:${Date.now().toString(36)}`;
+    if (this.saved) {
+      // A new run starts from the seeds alone: keep what the last one made (cancelled or failed
+      // halfway included) in the project, then clear its bookkeeping so the new run's budget and
+      // rounds count only its own examples.
+      await this.copyAll();
+      await (await store()).deleteProject(loopProjectId(this.projectId));
+    }
     this.saved = { runId, settings, copiedRounds: [] };
     this.settings = settings;
     this.state = null;
@@ -154,9 +173,10 @@ export class SynthRun {
     const projectId = this.projectId!;
     this.error = null;
     this.status = 'running';
-    this.base = { accepted: 0, tokens: 0, rejected: {} };
     this.last = { accepted: 0, tokens: 0, rejected: {} };
+    this.failed = {};
     try {
+      this.base = await this.finishedJobCounts();
       const s = await store();
       const project = await s.getProject(projectId);
       if (!project) throw new Error('project vanished');
@@ -178,14 +198,15 @@ export class SynthRun {
         this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail(this.last.accepted, this.last.tokens, this.last.rejected) };
       } else if (result.cancelled) {
         this.status = saved.stopped ?? 'paused';
+        // A cancelled run is never resumed: what it made so far goes to the project now.
+        if (this.status === 'cancelled') await this.copyAll();
       } else {
         this.status = 'failed';
-        const err = result.error!;
-        this.error = `${err.message}${err.hint ? ` ${err.hint}` : ''}`;
+        this.error = runErrorText(result.error!, this.base.accepted + this.last.accepted);
       }
     } catch (e) {
       this.status = 'failed';
-      this.error = `The run stopped unexpectedly: ${(e as Error).message}. Everything finished so far is saved; press Start again or reload to resume.`;
+      this.error = `The run stopped unexpectedly: ${(e as Error).message}. Everything finished so far is saved; press Resume to carry on.`;
     }
   }
 
@@ -196,25 +217,62 @@ export class SynthRun {
       return;
     }
     const d = (p.detail ?? {}) as { rejected?: Record<string, number>; tokens?: number; failedRequests?: Record<string, number> };
-    if (p.done < this.last.accepted) {
-      // A new job started: bank the previous one's counts.
-      this.base.accepted += this.last.accepted;
-      this.base.tokens += this.last.tokens;
-      for (const [k, v] of Object.entries(this.last.rejected)) this.base.rejected[k] = (this.base.rejected[k] ?? 0) + v;
-    }
+    if (p.done < this.last.accepted) this.bank(); // a new job began before its predecessor's step event came
     this.last = { accepted: p.done, tokens: d.tokens ?? 0, rejected: d.rejected ?? {} };
-    this.progress = { ...p, detail: { ...this.detail(p.done, d.tokens ?? 0, d.rejected ?? {}), failed: d.failedRequests } };
+    this.lastFailed = d.failedRequests ?? {};
+    this.progress = { ...p, detail: this.detail(p.done, d.tokens ?? 0, d.rejected ?? {}) };
+  }
+
+  /** A synthesis job finished: its counts join the run's totals. */
+  private bank(): void {
+    this.base.accepted += this.last.accepted;
+    this.base.tokens += this.last.tokens;
+    for (const [k, v] of Object.entries(this.last.rejected)) this.base.rejected[k] = (this.base.rejected[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(this.lastFailed)) this.failed[k] = (this.failed[k] ?? 0) + v;
+    this.last = { accepted: 0, tokens: 0, rejected: {} };
+    this.lastFailed = {};
   }
 
   private detail(accepted: number, tokens: number, rejected: Record<string, number>): Record<string, unknown> {
     const r = { ...this.base.rejected };
     for (const [k, v] of Object.entries(rejected)) r[k] = (r[k] ?? 0) + v;
-    return { accepted: this.base.accepted + accepted, completionTokens: this.base.tokens + tokens, rejected: r };
+    const failed = { ...this.failed };
+    for (const [k, v] of Object.entries(this.lastFailed)) failed[k] = (failed[k] ?? 0) + v;
+    return { accepted: this.base.accepted + accepted, completionTokens: this.base.tokens + tokens, rejected: r, failed };
   }
 
   private onEvent(e: LoopEvent): void {
+    if (e.type === 'step' && /^r\d+\.synth\.[^.]+$/.test(e.step)) {
+      this.bank();
+      this.progress = this.progress && { ...this.progress, detail: this.detail(0, 0, {}) };
+    }
     if (e.type === 'step' && /^r\d+\.synth$/.test(e.step)) void this.copyFinishedRounds();
     if (e.type === 'done') this.state = e.state;
+  }
+
+  /**
+   * Counts of the run's finished synthesis jobs, from the store (its examples and the teacher's
+   * request journal): where the shown totals start when a run is resumed or shown again.
+   */
+  private async finishedJobCounts(): Promise<{ accepted: number; tokens: number; rejected: Record<string, number> }> {
+    const out = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
+    const saved = this.saved;
+    if (!saved || !this.projectId) return out;
+    const s = await store();
+    const loopId = loopProjectId(this.projectId);
+    const steps = ((await s.getRun(saved.runId))?.state as unknown as LoopState | undefined)?.steps ?? [];
+    const jobs = steps.map((x) => /^r(\d+)\.synth\.([^.]+)$/.exec(x)).filter((m) => m !== null)
+      .map((m) => synthJobId(saved.runId, Number(m[1]), m[2]));
+    if (!jobs.length) return out;
+    const examples = await s.listExamples(loopId, { split: 'train' });
+    for (const job of jobs) {
+      out.accepted += examples.filter((e) => e.id.startsWith(`${job}:`)).length;
+      for (const r of await s.listRequests(loopId, job)) {
+        out.tokens += r.completionTokens;
+        for (const [k, v] of Object.entries(r.rejected)) out.rejected[k] = (out.rejected[k] ?? 0) + v;
+      }
+    }
+    return out;
   }
 
   /**
@@ -249,6 +307,23 @@ export class SynthRun {
     await s.putExamples(this.projectId, fresh);
     saved.copiedRounds = [...saved.copiedRounds, ...rounds];
     await this.persist();
+  }
+
+  /** Every teacher example the run has accepted so far, finished round or not, into the project. */
+  private async copyAll(): Promise<void> {
+    await this.copying.catch(() => undefined);
+    if (!this.projectId) return;
+    const s = await store();
+    const have = new Set((await s.listExamples(this.projectId)).map((e) => textHash(e.text.trim().toLowerCase())));
+    const fresh: Example[] = [];
+    for (const e of await s.listExamples(loopProjectId(this.projectId), { split: 'train' })) {
+      if (e.provenance.source === 'seed') continue;
+      const h = textHash(e.text.trim().toLowerCase());
+      if (have.has(h)) continue;
+      have.add(h);
+      fresh.push(e);
+    }
+    await s.putExamples(this.projectId, fresh);
   }
 
   private async persist(): Promise<void> {

@@ -60,6 +60,21 @@ export function reasonText(key: string): string {
   return REASONS[key] ?? key.replace(/[-_]/g, ' ');
 }
 
+const FAILURES: Record<string, string> = {
+  rate_limited: 'rate limited (HTTP 429)',
+  server_error: 'server errors (HTTP 5xx)',
+  timeout: 'no answer in time',
+  network: 'could not reach the server',
+  malformed: 'answer was not valid JSON',
+  truncated: 'answer was cut off',
+  client_error: 'request refused (HTTP 4xx)',
+};
+
+/** A failed teacher attempt's kind (teacher/client.ts FailureKind) in words. */
+export function failureText(kind: string): string {
+  return FAILURES[kind] ?? kind.replace(/[-_]/g, ' ');
+}
+
 /** Problems with the settings that would stop a run, each saying what to change. */
 export function settingsProblems(s: SynthSettings, hasUnlabeled: boolean): string[] {
   const out: string[] = [];
