@@ -73,9 +73,14 @@ async function runOnce(config: LoopConfig, data: LoopData, teacher: LoopTeacher,
     await tf.setBackend('cpu');
     await tf.ready();
     const encoder = new GloveEncoder(await appWordVectors(), { pooling: 'mean' });
+    const synthesize = teacherSynthesize({ client, options: { concurrency: teacher.concurrency ?? 4 }, seed: config.seed });
     const state = await runLoop(config, data, {
       store, signal, onEvent, onProgress,
-      deps: { synthesize: teacherSynthesize({ client, options: { concurrency: teacher.concurrency ?? 4 }, seed: config.seed }), ...headStudent({ encoder }, store) },
+      deps: {
+        // Each synthesis progress event names its job: the page sums the counts per job.
+        synthesize: (job, o) => synthesize(job, { ...o, onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, detail: { ...p.detail, jobId: job.jobId } })) }),
+        ...headStudent({ encoder }, store),
+      },
     });
     return { ok: true, summary: loopSummary(state) };
   } catch (e) {

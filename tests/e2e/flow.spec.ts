@@ -229,3 +229,85 @@ test('a reload in the middle of synthesis resumes the run with no lost or duplic
   expect(rec.addedTotal).toBeGreaterThanOrEqual(55);
   expect(mine.length).toBe(rec.addedTotal);
 });
+
+/** The count in a row of the run's "Teacher errors, by kind" table (0 when the row is absent). */
+async function failures(run: Locator, kind: RegExp): Promise<number> {
+  const row = run.getByTestId('teacher-failures').getByRole('row', { name: kind });
+  return (await row.count()) ? Number(await row.locator('td').textContent()) : 0;
+}
+
+test('a failing teacher: errors counted by kind, pause and resume, an outage, resume after the fix with nothing lost, cancel keeps what was made', async ({ page }) => {
+  test.setTimeout(500_000);
+  // The first answers: 429s (with Retry-After) and answers that are not JSON, which the client retries.
+  const teacher = await startSim({ latencyMs: 300, retryAfterMs: 300, faultSchedule: [null, '429', 'malformed', '429', null, 'malformed'] });
+  await freshPage(page);
+  await upload(page);
+  await connect(page, teacher.url);
+  await synthSettings(page, 50, 0);
+  await page.getByRole('button', { name: 'Start' }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const badge = run.locator('.badge');
+  const accepted = run.locator('dt:text("Accepted") + dd');
+  await expect(accepted).not.toHaveText('0', { timeout: 60_000 });
+
+  // Pause stops the run and nothing more comes in.
+  await run.getByRole('button', { name: 'Pause' }).click();
+  await expect(badge).toHaveText('Paused');
+  const paused = (await accepted.textContent())!;
+  await page.waitForTimeout(1500);
+  await expect(accepted).toHaveText(paused);
+
+  // A full outage: the teacher now answers 500 to everything. Resumed, the run retries, gives up,
+  // says what happened and what to do, and keeps what it had accepted.
+  teacher.core.setFaults({ '500': 1 });
+  await run.getByRole('button', { name: 'Resume' }).click();
+  await expect(badge).toHaveText('Running');
+  await expect(badge).toHaveText(/Stopped by an error|Finished/, { timeout: 240_000 });
+  expect(await badge.textContent(), 'the run finished though the teacher was down').toBe('Stopped by an error');
+  const alert = run.getByRole('alert');
+  await expect(alert).toContainText('The teacher kept failing');
+  await expect(alert).toContainText('press Resume');
+  expect(await failures(run, /server errors/)).toBeGreaterThanOrEqual(10);
+  const before = (await runRecord(page)).loopTexts;
+  expect(before.length).toBeGreaterThanOrEqual(Number(paused));
+  await expect(accepted).toHaveText(String(before.length));
+  await expect(alert).toContainText(`The ${before.length} example${before.length === 1 ? '' : 's'} accepted so far`);
+  await shot(page, '9-teacher-failed');
+
+  // The teacher is fixed; Resume finishes the run with every example accepted before the outage.
+  teacher.core.setFaults({});
+  await run.getByRole('button', { name: 'Resume' }).click();
+  await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
+  expect(await badge.textContent(), await alertText(run)).toBe('Finished');
+  await expect(alert).toHaveCount(0);
+  const rec = await runRecord(page);
+  const mine = (await storedExamples(page)).filter((e) => e.source !== 'seed');
+  const mineTexts = new Set(mine.map((e) => e.text));
+  expect(before.filter((t) => !mineTexts.has(t))).toEqual([]);
+  expect(mineTexts.size).toBe(mine.length);
+  expect(mine.length).toBe(rec.addedTotal);
+  expect(rec.addedTotal).toBeGreaterThanOrEqual(45);
+  await expect(accepted).toHaveText(String(rec.addedTotal));
+  // Every kind of failure the run met is still counted after it, through the pause and the resumes.
+  expect(await failures(run, /rate limited/)).toBeGreaterThanOrEqual(1);
+  expect(await failures(run, /not valid JSON/)).toBeGreaterThanOrEqual(1);
+  expect(await failures(run, /server errors/)).toBeGreaterThanOrEqual(10);
+  await shot(page, '10-teacher-recovered');
+
+  // Cancel: a new run stopped halfway keeps the examples it made, and all the earlier ones.
+  teacher.core.setFaults({});
+  await page.getByLabel('Budget (examples to add)').fill('20');
+  await run.getByRole('button', { name: 'Start over' }).click();
+  await expect(badge).toHaveText('Running');
+  await expect(accepted).not.toHaveText('0', { timeout: 60_000 });
+  await run.getByRole('button', { name: 'Cancel' }).click();
+  await expect(badge).toHaveText('Cancelled');
+  const made = Number(await accepted.textContent());
+  expect(made).toBeGreaterThan(0);
+  const after = (await storedExamples(page)).filter((e) => e.source !== 'seed');
+  const afterTexts = new Set(after.map((e) => e.text));
+  expect([...mineTexts].filter((t) => !afterTexts.has(t))).toEqual([]);
+  expect(afterTexts.size).toBe(after.length);
+  expect(after.length).toBeGreaterThan(mine.length);
+  expect(after.length).toBeLessThanOrEqual(mine.length + made);
+});

@@ -31,6 +31,7 @@ import { getKey } from '../teacher/key-store';
 import { needsReloadFor, teacherOrigin } from '../flow/csp';
 import { defaultSynthSettings, type SynthSettings, type SynthStatus } from './synth-settings';
 import { runErrorText } from './run-errors';
+import { RunCounters, noCounts, type JobCounts } from './run-counters';
 
 /** What the project remembers about its synthesis run (no key, no teacher URL). */
 export interface SavedSynth {
@@ -40,6 +41,8 @@ export interface SavedSynth {
   stopped?: 'paused' | 'cancelled';
   /** Rounds whose teacher examples were already copied into the project. */
   copiedRounds: number[];
+  /** Failed teacher attempts by kind so far (the request journal keeps only final failures). */
+  failures?: Record<string, number>;
 }
 
 const loopWorker = () => worker().loop as unknown as Comlink.Remote<typeof loopApi>;
@@ -78,11 +81,10 @@ export class SynthRun {
   private projectId: string | null = null;
   private saved: SavedSynth | null = null;
   /** Counters of jobs finished in this session, so the shown totals grow across jobs. */
-  private base = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
-  private last = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
-  /** Failed teacher attempts by kind (429, malformed…): of finished jobs, and of the current one. */
-  private failed: Record<string, number> = {};
-  private lastFailed: Record<string, number> = {};
+  /** The run's totals over its jobs, for the counters on the page. */
+  private counters = new RunCounters();
+  /** The one `go` following the run in this view (a second would count every event twice). */
+  private following: Promise<void> | null = null;
 
   /** Why Start cannot be pressed yet, in words for the user. */
   blocker(): string | null {
@@ -108,8 +110,8 @@ export class SynthRun {
       await this.copyFinishedRounds();
       if (run?.status === 'done') {
         this.status = 'done';
-        const c = await this.finishedJobCounts();
-        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail(c.accepted, c.tokens, c.rejected) };
+        this.counters.reset(await this.storedCounts(), this.saved.failures);
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail() };
       } else if (this.saved.stopped) {
         this.status = this.saved.stopped;
       } else {
@@ -168,15 +170,18 @@ export class SynthRun {
     else this.status = how;
   }
 
-  private async go(): Promise<void> {
+  private go(): Promise<void> {
+    this.following ??= this.follow().finally(() => { this.following = null; });
+    return this.following;
+  }
+
+  private async follow(): Promise<void> {
     const saved = this.saved!;
     const projectId = this.projectId!;
     this.error = null;
     this.status = 'running';
-    this.last = { accepted: 0, tokens: 0, rejected: {} };
-    this.failed = {};
     try {
-      this.base = await this.finishedJobCounts();
+      this.counters.reset(await this.storedCounts(), saved.failures);
       const s = await store();
       const project = await s.getProject(projectId);
       if (!project) throw new Error('project vanished');
@@ -195,15 +200,17 @@ export class SynthRun {
       await this.copyFinishedRounds();
       if (result.ok) {
         this.status = 'done';
-        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail(this.last.accepted, this.last.tokens, this.last.rejected) };
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail() };
       } else if (result.cancelled) {
         this.status = saved.stopped ?? 'paused';
         // A cancelled run is never resumed: what it made so far goes to the project now.
         if (this.status === 'cancelled') await this.copyAll();
       } else {
         this.status = 'failed';
-        this.error = runErrorText(result.error!, this.base.accepted + this.last.accepted);
+        this.error = runErrorText(result.error!, this.counters.totals().accepted);
       }
+      saved.failures = this.counters.failedSoFar();
+      await this.persist();
     } catch (e) {
       this.status = 'failed';
       this.error = `The run stopped unexpectedly: ${(e as Error).message}. Everything finished so far is saved; press Resume to carry on.`;
@@ -213,64 +220,52 @@ export class SynthRun {
   private onProgress(p: Progress): void {
     if (p.phase !== 'synthesize') {
       // Training the round's student between synthesis jobs: show it, keep the counters.
-      this.progress = { ...p, detail: this.detail(this.last.accepted, this.last.tokens, this.last.rejected) };
+      this.progress = { ...p, detail: this.detail() };
       return;
     }
-    const d = (p.detail ?? {}) as { rejected?: Record<string, number>; tokens?: number; failedRequests?: Record<string, number> };
-    if (p.done < this.last.accepted) this.bank(); // a new job began before its predecessor's step event came
-    this.last = { accepted: p.done, tokens: d.tokens ?? 0, rejected: d.rejected ?? {} };
-    this.lastFailed = d.failedRequests ?? {};
-    this.progress = { ...p, detail: this.detail(p.done, d.tokens ?? 0, d.rejected ?? {}) };
+    const d = (p.detail ?? {}) as { jobId?: string; rejected?: Record<string, number>; tokens?: number; failedRequests?: Record<string, number> };
+    this.counters.update(d.jobId ?? '', { accepted: p.done, tokens: d.tokens ?? 0, rejected: d.rejected ?? {}, failed: d.failedRequests ?? {} });
+    this.progress = { ...p, detail: this.detail() };
   }
 
-  /** A synthesis job finished: its counts join the run's totals. */
-  private bank(): void {
-    this.base.accepted += this.last.accepted;
-    this.base.tokens += this.last.tokens;
-    for (const [k, v] of Object.entries(this.last.rejected)) this.base.rejected[k] = (this.base.rejected[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(this.lastFailed)) this.failed[k] = (this.failed[k] ?? 0) + v;
-    this.last = { accepted: 0, tokens: 0, rejected: {} };
-    this.lastFailed = {};
-  }
-
-  private detail(accepted: number, tokens: number, rejected: Record<string, number>): Record<string, unknown> {
-    const r = { ...this.base.rejected };
-    for (const [k, v] of Object.entries(rejected)) r[k] = (r[k] ?? 0) + v;
-    const failed = { ...this.failed };
-    for (const [k, v] of Object.entries(this.lastFailed)) failed[k] = (failed[k] ?? 0) + v;
-    return { accepted: this.base.accepted + accepted, completionTokens: this.base.tokens + tokens, rejected: r, failed };
+  private detail(): Record<string, unknown> {
+    const t = this.counters.totals();
+    return { accepted: t.accepted, completionTokens: t.tokens, rejected: t.rejected, failed: t.failed };
   }
 
   private onEvent(e: LoopEvent): void {
-    if (e.type === 'step' && /^r\d+\.synth\.[^.]+$/.test(e.step)) {
-      this.bank();
-      this.progress = this.progress && { ...this.progress, detail: this.detail(0, 0, {}) };
-    }
     if (e.type === 'step' && /^r\d+\.synth$/.test(e.step)) void this.copyFinishedRounds();
     if (e.type === 'done') this.state = e.state;
   }
 
   /**
-   * Counts of the run's finished synthesis jobs, from the store (its examples and the teacher's
-   * request journal): where the shown totals start when a run is resumed or shown again.
+   * Per job of the run, what the store holds: its accepted examples (ids start with the job id)
+   * and the tokens and rejections in the teacher's request journal. Where the totals start when a
+   * run is resumed, shown again or reloaded.
    */
-  private async finishedJobCounts(): Promise<{ accepted: number; tokens: number; rejected: Record<string, number> }> {
-    const out = { accepted: 0, tokens: 0, rejected: {} as Record<string, number> };
+  private async storedCounts(): Promise<Map<string, JobCounts>> {
+    const out = new Map<string, JobCounts>();
     const saved = this.saved;
     if (!saved || !this.projectId) return out;
     const s = await store();
     const loopId = loopProjectId(this.projectId);
     const steps = ((await s.getRun(saved.runId))?.state as unknown as LoopState | undefined)?.steps ?? [];
-    const jobs = steps.map((x) => /^r(\d+)\.synth\.([^.]+)$/.exec(x)).filter((m) => m !== null)
-      .map((m) => synthJobId(saved.runId, Number(m[1]), m[2]));
-    if (!jobs.length) return out;
-    const examples = await s.listExamples(loopId, { split: 'train' });
-    for (const job of jobs) {
-      out.accepted += examples.filter((e) => e.id.startsWith(`${job}:`)).length;
-      for (const r of await s.listRequests(loopId, job)) {
-        out.tokens += r.completionTokens;
-        for (const [k, v] of Object.entries(r.rejected)) out.rejected[k] = (out.rejected[k] ?? 0) + v;
+    const job = (round: string, name: string) => synthJobId(saved.runId, Number(round), name);
+    const jobs = new Set(steps.map((x) => /^r(\d+)\.synth\.([^.]+)$/.exec(x)).filter((m) => m !== null).map((m) => job(m[1], m[2])));
+    const examples = (await s.listExamples(loopId, { split: 'train' })).filter((e) => e.id.startsWith(`${saved.runId}:`));
+    for (const e of examples) {
+      // Example ids are `<jobId>:<request key>:<i>`, and job ids `<runId>:r<round>:<name>`.
+      const m = /^r(\d+):([^:]+):/.exec(e.id.slice(saved.runId.length + 1));
+      if (m) jobs.add(job(m[1], m[2]));
+    }
+    for (const id of jobs) {
+      const c = noCounts();
+      c.accepted = examples.filter((e) => e.id.startsWith(`${id}:`)).length;
+      for (const r of await s.listRequests(loopId, id)) {
+        c.tokens += r.promptTokens + r.completionTokens;
+        for (const [k, v] of Object.entries(r.rejected)) c.rejected[k] = (c.rejected[k] ?? 0) + v;
       }
+      out.set(id, c);
     }
     return out;
   }

@@ -61,6 +61,11 @@ export class TeacherSimCore {
     }
   }
 
+  /** Changes the fault rates from the next request on: an outage and its end, for tests. */
+  setFaults(faults: FaultRates): void {
+    this.opts.faults = faults;
+  }
+
   models(): SimReply {
     return { kind: 'json', status: 200, body: { object: 'list', data: [{ id: this.model, object: 'model', created: 0, owned_by: 'distillery' }] } };
   }
