@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { freshApp, newProject, uploadSeeds } from './data-step';
 import { readFileSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,27 +8,9 @@ import { fileURLToPath } from 'node:url';
 const FIXTURE = fileURLToPath(new URL('../fixtures/seeds-multiline.csv', import.meta.url));
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
-async function uploadSeeds(page: Page, name: string, buffer: Buffer) {
-  await page.getByLabel('Labeled examples (seeds)').setInputFiles({ name, mimeType: 'text/csv', buffer });
-}
-
-async function saveFixtureProject(page: Page, projectName: string) {
-  await uploadSeeds(page, 'seeds-multiline.csv', readFileSync(FIXTURE));
-  const report = page.getByTestId('seeds-report');
-  await expect(report.getByTestId('seeds-accepted')).toContainText('12 accepted');
-  await page.getByLabel('Project name').fill(projectName);
-  await page.getByRole('button', { name: 'Save project' }).click();
-  await expect(page.getByTestId('open-project')).toContainText(`Project “${projectName}”`);
-}
-
 test.beforeEach(async ({ page }) => {
   // Each test starts from an empty IndexedDB and flow state.
-  await page.goto('/');
-  await page.evaluate(async () => {
-    localStorage.clear();
-    await new Promise<void>((res, rej) => { const r = indexedDB.deleteDatabase('distillery'); r.onsuccess = () => res(); r.onerror = () => rej(r.error); r.onblocked = () => res(); });
-  });
-  await page.reload();
+  await freshApp(page);
 });
 
 test('a CSV with quoted multi-line fields, a BOM and CRLF is parsed, saved, and still there after a reload', async ({ page }) => {
@@ -73,7 +56,7 @@ test('changing the chosen columns re-parses the file', async ({ page }) => {
 });
 
 test('bad files each get one clear message, and a saved project is untouched', async ({ page }) => {
-  await saveFixtureProject(page, 'Keep me');
+  await newProject(page, 'Keep me', readFileSync(FIXTURE), 12, 'seeds-multiline.csv');
   const error = page.getByRole('alert');
 
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]);

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, strFromU8 } from 'fflate';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
+import { freshApp, newProject } from './data-step';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
@@ -34,14 +35,7 @@ async function freshPage(page: Page): Promise<void> {
   // The page's and the worker's errors in the test's output: a run that stops says why here.
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text()}`); });
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-  await page.goto('/');
-  await page.evaluate(async () => {
-    localStorage.clear();
-    for (const name of ['distillery', 'distillery-secrets']) {
-      await new Promise<void>((res) => { const r = indexedDB.deleteDatabase(name); r.onsuccess = r.onerror = r.onblocked = () => res(); });
-    }
-  });
-  await page.reload();
+  await freshApp(page);
 }
 
 /**
@@ -58,13 +52,9 @@ async function startSim(options: Partial<TeacherSimServerOptions> = {}): Promise
   return sim;
 }
 
-/** Data step: upload the CSV and save the project. */
+/** Data step: upload the CSV (8 examples of each of 3 labels) and save the project. */
 async function upload(page: Page): Promise<void> {
-  await page.getByLabel('Labeled examples (seeds)').setInputFiles({ name: 'topics.csv', mimeType: 'text/csv', buffer: SEEDS });
-  await expect(page.getByTestId('seeds-report').getByTestId('seeds-accepted')).toContainText('24 accepted');
-  await page.getByLabel('Project name').fill('Topics');
-  await page.getByRole('button', { name: 'Save project' }).click();
-  await expect(page.getByTestId('open-project')).toContainText('Project “Topics”');
+  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
 }
 
 /** Teacher step: a custom server at the sim's URL; the page reloads once for the CSP. */
@@ -277,9 +267,10 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   // The teacher is fixed; Resume finishes the run with every example accepted before the outage.
   teacher.core.setFaults({});
   await run.getByRole('button', { name: 'Resume' }).click();
+  await expect(badge).toHaveText(/Running|Finished/);
+  await expect(alert).toHaveCount(0);
   await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
   expect(await badge.textContent(), await alertText(run)).toBe('Finished');
-  await expect(alert).toHaveCount(0);
   const rec = await runRecord(page);
   const mine = (await storedExamples(page)).filter((e) => e.source !== 'seed');
   const mineTexts = new Set(mine.map((e) => e.text));
@@ -299,6 +290,8 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   await page.getByLabel('Budget (examples to add)').fill('20');
   await run.getByRole('button', { name: 'Start over' }).click();
   await expect(badge).toHaveText('Running');
+  // The new run's counts start from nothing (the last run's are not shown as its own).
+  await expect(run.getByTestId('teacher-failures')).toHaveCount(0);
   await expect(accepted).not.toHaveText('0', { timeout: 60_000 });
   await run.getByRole('button', { name: 'Cancel' }).click();
   await expect(badge).toHaveText('Cancelled');

@@ -1,8 +1,9 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { generate, toCsv } from '../fixtures/train-generator';
+import { freshApp, newProject } from './data-step';
 
 /**
  * The Train step end to end: seeds uploaded through the Data step, a student trained in the
@@ -15,14 +16,6 @@ const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
 if (process.env.DISTILLERY_URL) test.use({ baseURL: process.env.DISTILLERY_URL });
 
-async function newProject(page: Page, name: string, csv: Buffer, accepted: number) {
-  await page.getByLabel('Labeled examples (seeds)').setInputFiles({ name: `${name}.csv`, mimeType: 'text/csv', buffer: csv });
-  await expect(page.getByTestId('seeds-report').getByTestId('seeds-accepted')).toContainText(`${accepted} accepted`);
-  await page.getByLabel('Project name').fill(name);
-  await page.getByRole('button', { name: 'Save project' }).click();
-  await expect(page.getByTestId('open-project')).toContainText(`Project “${name}”`);
-}
-
 function heldOut(): { text: string; label: string }[] {
   return readFileSync(HELD_OUT, 'utf8').trim().split('\n').slice(1).map((l) => {
     const i = l.lastIndexOf(',');
@@ -31,12 +24,7 @@ function heldOut(): { text: string; label: string }[] {
 }
 
 test.beforeEach(async ({ page }) => {
-  await page.goto('/');
-  await page.evaluate(async () => {
-    localStorage.clear();
-    await new Promise<void>((res, rej) => { const r = indexedDB.deleteDatabase('distillery'); r.onsuccess = () => res(); r.onerror = () => rej(r.error); r.onblocked = () => res(); });
-  });
-  await page.reload();
+  await freshApp(page);
   mkdirSync(SHOTS, { recursive: true });
 });
 

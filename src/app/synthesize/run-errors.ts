@@ -24,5 +24,7 @@ export function runErrorText(err: RunError, accepted: number): string {
   const kept = accepted > 0 && err.code.startsWith('teacher-')
     ? ` The ${accepted} example${accepted === 1 ? '' : 's'} accepted so far ${accepted === 1 ? 'is' : 'are'} kept.`
     : '';
-  return `${err.message}${kept}${hint ? ` ${hint}` : ''}`;
+  // Core messages may end in a quoted error that has its own full stop ("(HTTP 500).").
+  const message = err.message.replace(/\.\.$/, '.');
+  return `${message}${kept}${hint ? ` ${hint}` : ''}`;
 }

@@ -129,6 +129,11 @@ export class SynthRun {
   async start(settings: SynthSettings): Promise<void> {
     if (!this.projectId) return;
     const runId = `${this.projectId}:synth:${Date.now().toString(36)}`;
+    // Shown at once, so the last run's counts and message never pass for the new run's.
+    this.status = 'running';
+    this.error = null;
+    this.progress = null;
+    this.counters.reset();
     if (this.saved) {
       // A new run starts from the seeds alone: keep what the last one made (cancelled or failed
       // halfway included) in the project, then clear its bookkeeping so the new run's budget and
@@ -146,6 +151,8 @@ export class SynthRun {
   async resume(): Promise<void> {
     if (!this.saved) return;
     this.saved.stopped = undefined;
+    this.status = 'running';
+    this.error = null;
     await this.persist();
     await this.go();
   }
