@@ -60,6 +60,19 @@ export function reasonText(key: string): string {
   return REASONS[key] ?? key.replace(/[-_]/g, ' ');
 }
 
+const PHASES: Record<string, string> = {
+  synthesize: 'The teacher is writing examples',
+  loop: 'Saving progress',
+  embed: 'Reading the texts',
+  train: 'Training the small model',
+  'load-model': 'Loading the model',
+};
+
+/** A progress phase of the run (loop, teacher, student) in words. */
+export function phaseText(phase: string): string {
+  return PHASES[phase] ?? phase.replace(/[-_]/g, ' ');
+}
+
 const FAILURES: Record<string, string> = {
   rate_limited: 'rate limited (HTTP 429)',
   server_error: 'server errors (HTTP 5xx)',
