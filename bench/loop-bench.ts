@@ -6,7 +6,7 @@
  * on the same 8-shot seeds and on the full training split, tested on the same test split.
  * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student word|mlp|linear]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student word|mlp|linear] [--hyper JSON]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js
 const { values: a } = parseArgs({ options: {
   datasets: { type: 'string', default: 'sst2_sentence,ag_news' }, budget: { type: 'string', default: '1000' },
   draws: { type: 'string', default: '3' }, encoder: { type: 'string' }, student: { type: 'string' },
-  configs: { type: 'string', default: 'generate,annotate,s3' },
+  configs: { type: 'string', default: 'generate,annotate,s3' }, hyper: { type: 'string' },
 } });
 if (!sharedDatasetsPresent()) {
   console.error('bench:loop needs ../shared/datasets (not part of the repository); skipping.');
@@ -69,7 +69,7 @@ const wv = await loadWordVectorsFromDisk();
 const encoder = new GloveEncoder(wv, { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' });
 // The same students as `distillery run --student`: word (default) or a head on pooled vectors.
 const student = (a.student ?? 'word') === 'word'
-  ? wordStudent({ kind: 'glove', wv })
+  ? wordStudent({ kind: 'glove', wv }, a.hyper ? JSON.parse(a.hyper) : undefined)
   : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
 const rows: string[] = [];
 for (const name of a.datasets!.split(',')) {

@@ -9,7 +9,7 @@ import { formatRounds, loopSummary } from '../../core/loop/report.js';
 import { runLoop } from '../../core/loop/run.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { headStudent } from '../../core/loop/student.js';
-import { wordStudent } from '../../core/loop/word-student.js';
+import { LOOP_WORD_HYPER, wordStudent } from '../../core/loop/word-student.js';
 import { GloveEncoder } from '../../core/encode/glove.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
@@ -147,7 +147,7 @@ export async function run(argv: string[]): Promise<number> {
     const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);
     const studentName = v.student ?? 'word';
     const student = studentName === 'word'
-      ? wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { epochs })
+      ? wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs })
       : headStudent({ encoder: await encoderFor(v.encoder), hidden: studentHidden(studentName), maxEpochs: epochs }, store);
     const logFile = join(out, 'run-log.jsonl');
     const onEvent = (e: LoopEvent) => {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { predict } from '../student/predict.js';
-import type { StudentSpec } from '../student/spec.js';
+import type { StudentHyper, StudentSpec } from '../student/spec.js';
 import { trainStudent, type StudentFeatures } from '../student/student.js';
 import type { LoopDeps, TrainedStudent } from './deps.js';
 
@@ -29,7 +29,16 @@ function wrap(model: tf.LayersModel, spec: StudentSpec, features: StudentFeature
   };
 }
 
-export function wordStudent(features: StudentFeatures, hyper: { epochs?: number } = {}): Pick<LoopDeps, 'train' | 'load'> {
+/**
+ * The loop trains on a few seeds plus at most a budget of teacher examples (hundreds to a few
+ * thousand), where a hidden layer helps the word model and costs little time. Measured with
+ * 64 validation examples (test accuracy, mean of 3 draws unless said): SST-2 with 1,016 real
+ * training sentences 73.5% → 75.5%; AG News with 1,032 (2 draws) 85.6% → 85.5%; SST-2 with all
+ * 6,920 (1 draw) 82.8% → 82.7%, but 4× slower, which is why it is not the student's default.
+ */
+export const LOOP_WORD_HYPER: Partial<StudentHyper> = { hidden: [128] };
+
+export function wordStudent(features: StudentFeatures, hyper: Partial<StudentHyper> = LOOP_WORD_HYPER): Pick<LoopDeps, 'train' | 'load'> {
   return {
     async train(input, { signal, onProgress }) {
       const texts: string[] = [];
@@ -38,7 +47,7 @@ export function wordStudent(features: StudentFeatures, hyper: { epochs?: number 
         for (let r = 0; r < Math.max(1, Math.round(e.weight)); r++) { texts.push(e.text); labels.push(e.label); }
       }
       const t = await trainStudent({ texts, labels }, { texts: input.val.map((e) => e.text), labels: input.val.map((e) => e.label) }, features, {
-        signal, onProgress, backend: 'cpu', hyper: { seed: input.seed, ...(hyper.epochs ? { epochs: hyper.epochs } : {}) },
+        signal, onProgress, backend: 'cpu', hyper: { ...Object.fromEntries(Object.entries(hyper).filter(([, v]) => v !== undefined)), seed: input.seed },
       });
       if (t.spec.labels.join('\u0000') !== input.labels.join('\u0000')) {
         t.model.dispose();
