@@ -13,7 +13,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { Example } from '../core/dataset/example.js';
-import { stratifiedSplit } from '../core/dataset/split.js';
+import { projectSplits, type ValSource } from '../core/dataset/split.js';
 import { isAbortError, isUserError, UserError } from '../core/errors.js';
 import { ALL_BACKENDS, availableBackends, type BackendName } from '../core/student/backend.js';
 import { evaluate, type Metrics } from '../core/student/metrics.js';
@@ -68,7 +68,7 @@ export interface TrainSummary {
   labels: string[];
   examples: { train: number; val: number; test: number };
   /** 'project': the project's own validation examples; 'held-out': 20% of each class held out (seeded). */
-  valFrom: 'project' | 'held-out';
+  valFrom: ValSource;
   seconds: number;
   /** After the run, the student kept alive for `predict`. */
   memory: MemorySample;
@@ -100,17 +100,6 @@ async function glove(): Promise<StudentFeatures> {
 
 function asTexts(xs: Example[]): { texts: string[]; labels: string[] } {
   return { texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) };
-}
-
-/** The project's splits: labeled train (seeds and teacher-made), its validation set, its test set. */
-export function projectSplits(examples: Example[]): { train: Example[]; val: Example[]; test: Example[]; valFrom: TrainSummary['valFrom'] } {
-  const labeled = examples.filter((e) => e.label !== null);
-  const train = labeled.filter((e) => e.split === 'train');
-  const val = labeled.filter((e) => e.split === 'val');
-  const test = labeled.filter((e) => e.split === 'test');
-  if (val.length) return { train, val, test, valFrom: 'project' };
-  const s = stratifiedSplit(train, { valFraction: 0.2, seed: 42 });
-  return { train: s.train, val: s.val, test, valFrom: 'held-out' };
 }
 
 async function toRecord(id: string, projectId: string, model: tf.LayersModel, meta: Record<string, unknown>): Promise<ModelRecord> {

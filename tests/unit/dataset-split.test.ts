@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stratifiedSplit, sampleKPerClass, benchmarkSplit } from '../../src/core/dataset/split.js';
+import { stratifiedSplit, sampleKPerClass, benchmarkSplit, projectSplits } from '../../src/core/dataset/split.js';
 import type { Example } from '../../src/core/dataset/example.js';
 
 const ex = (i: number, label: string | null): Example => ({
@@ -47,5 +47,35 @@ describe('sampleKPerClass and benchmarkSplit', () => {
     const ids = [...seeds, ...val, ...rest].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(63);
+  });
+});
+
+describe('projectSplits (the Train step without a validation file)', () => {
+  const mk = (i: number, label: string, source: Example['provenance']['source'], split: Example['split'] = 'train'): Example =>
+    ({ id: `${source}-${label}-${i}`, text: `${source} ${label} ${i}`, label, split, provenance: { source, round: 0, createdAt: '' } });
+  const seeds = ['a', 'b'].flatMap((l) => Array.from({ length: 8 }, (_, i) => mk(i, l, 'seed')));
+  const made = ['a', 'b'].flatMap((l) => Array.from({ length: 100 }, (_, i) => mk(i, l, 'generated')));
+
+  it('validates on the user’s own examples only, and trains on every teacher-made one', () => {
+    const s = projectSplits([...seeds, ...made]);
+    expect(s.valFrom).toBe('held-out-real');
+    expect(s.val.length).toBeGreaterThanOrEqual(2);
+    expect(s.val.every((e) => e.provenance.source === 'seed')).toBe(true);
+    expect(s.train.filter((e) => e.provenance.source === 'generated')).toHaveLength(200);
+    expect(s.train.length + s.val.length).toBe(216);
+    expect(new Set(s.val.map((e) => e.label))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('falls back to holding out from everything when a class has fewer than two real examples', () => {
+    const s = projectSplits([mk(0, 'a', 'seed'), ...seeds.filter((e) => e.label === 'b'), ...made]);
+    expect(s.valFrom).toBe('held-out');
+    expect(s.val.some((e) => e.provenance.source === 'generated')).toBe(true);
+  });
+
+  it('uses the project’s validation split when it has one', () => {
+    const s = projectSplits([...seeds, ...made, mk(99, 'a', 'seed', 'val'), mk(99, 'b', 'seed', 'val')]);
+    expect(s.valFrom).toBe('project');
+    expect(s.val).toHaveLength(2);
+    expect(s.train).toHaveLength(216);
   });
 });

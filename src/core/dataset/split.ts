@@ -92,3 +92,33 @@ export function benchmarkSplit(examples: readonly Example[], opts: { seedsPerCla
   }
   return { seeds, val, rest };
 }
+
+/** Where a training run's validation set came from. */
+export type ValSource = 'project' | 'held-out-real' | 'held-out';
+
+const isReal = (e: Example) => e.provenance.source === 'seed' || e.provenance.source === 'human';
+
+/**
+ * A project's labeled examples as train / validation / test. The project's own validation split
+ * wins. Otherwise 20% of each class is held out, from the real (seed or human) examples only when
+ * every class has at least two: validation then measures the student on real texts, as S3 does,
+ * and never rewards it for matching the teacher's style; all teacher-made examples train.
+ */
+export function projectSplits(examples: readonly Example[]): { train: Example[]; val: Example[]; test: Example[]; valFrom: ValSource } {
+  const labeled = examples.filter((e) => e.label !== null);
+  const train = labeled.filter((e) => e.split === 'train');
+  const val = labeled.filter((e) => e.split === 'val');
+  const test = labeled.filter((e) => e.split === 'test');
+  if (val.length) return { train, val, test, valFrom: 'project' };
+  const real = train.filter(isReal);
+  const realPerClass = new Map<string, number>();
+  for (const e of real) realPerClass.set(e.label!, (realPerClass.get(e.label!) ?? 0) + 1);
+  const labels = new Set(train.map((e) => e.label!));
+  const enoughReal = real.length < train.length && [...labels].every((l) => (realPerClass.get(l) ?? 0) >= 2);
+  if (enoughReal) {
+    const s = stratifiedSplit(real, { valFraction: 0.2, seed: 42 });
+    return { train: [...s.train, ...train.filter((e) => !isReal(e))], val: s.val, test, valFrom: 'held-out-real' };
+  }
+  const s = stratifiedSplit(train, { valFraction: 0.2, seed: 42 });
+  return { train: s.train, val: s.val, test, valFrom: 'held-out' };
+}
