@@ -34,7 +34,7 @@ export function teacherSynthesize(t: TeacherDepsOptions): LoopDeps['synthesize']
     let summary = await synthesize(sj, { client: t.client, store, signal, onProgress });
     if (summary.stopReason === 'incomplete') summary = await synthesize(sj, { client: t.client, store, signal, onProgress });
     if (summary.stopReason === 'teacher-failing') {
-      throw new UserError('teacher-failing', `The teacher kept failing during ${job.strategy} (round ${job.round})${summary.lastError ? `: ${summary.lastError}` : ''}.`, 'Check the teacher server, then run the same command again: the run resumes where it stopped.');
+      throw new UserError('teacher-failing', `The teacher kept failing while ${job.round === 0 ? `making the first examples (${job.strategy})` : `fixing round ${job.round}'s mistakes`}${summary.lastError ? `: ${summary.lastError}` : ''}.`, 'Check the teacher server, then run the same command again: the run resumes where it stopped.');
     }
     return { accepted: summary.accepted, rejected: summary.rejected };
   };
