@@ -3,7 +3,8 @@ import { RunCounters, noCounts } from '../../src/app/synthesize/run-counters';
 import { runErrorText } from '../../src/app/synthesize/run-errors';
 import { failureText } from '../../src/app/synthesize/synth-settings';
 
-const counts = (accepted: number, tokens = 0, rejected: Record<string, number> = {}, failed: Record<string, number> = {}) => ({ accepted, tokens, rejected, failed });
+// Completion tokens at twice the prompt tokens, so a mix-up of the two shows in the sums.
+const counts = (accepted: number, tokens = 0, rejected: Record<string, number> = {}, failed: Record<string, number> = {}) => ({ accepted, promptTokens: tokens, completionTokens: 2 * tokens, rejected, failed });
 
 describe('RunCounters', () => {
   it('sums each job once, whatever order its progress and the next job\'s arrive in', () => {

@@ -1,5 +1,6 @@
 /**
- * The Synthesize step's totals over a run's synthesis jobs: accepted, tokens, rejections by reason
+ * The Synthesize step's totals over a run's synthesis jobs: accepted, prompt and completion tokens
+ * (priced apart), rejections by reason
  * and failed teacher attempts by kind.
  *
  * Progress comes per job (the worker tags each event with its job id) and each event carries the
@@ -10,12 +11,13 @@
  */
 export interface JobCounts {
   accepted: number;
-  tokens: number;
+  promptTokens: number;
+  completionTokens: number;
   rejected: Record<string, number>;
   failed: Record<string, number>;
 }
 
-export const noCounts = (): JobCounts => ({ accepted: 0, tokens: 0, rejected: {}, failed: {} });
+export const noCounts = (): JobCounts => ({ accepted: 0, promptTokens: 0, completionTokens: 0, rejected: {}, failed: {} });
 
 function add(into: Record<string, number>, from: Record<string, number>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -51,7 +53,8 @@ export class RunCounters {
     }
     add(out.failed, this.earlierFailed);
     for (const c of [...this.stored.values(), ...this.live.values()]) {
-      out.tokens += c.tokens;
+      out.promptTokens += c.promptTokens;
+      out.completionTokens += c.completionTokens;
       add(out.rejected, c.rejected);
       add(out.failed, c.failed);
     }

@@ -230,14 +230,14 @@ export class SynthRun {
       this.progress = { ...p, detail: this.detail() };
       return;
     }
-    const d = (p.detail ?? {}) as { jobId?: string; rejected?: Record<string, number>; tokens?: number; failedRequests?: Record<string, number> };
-    this.counters.update(d.jobId ?? '', { accepted: p.done, tokens: d.tokens ?? 0, rejected: d.rejected ?? {}, failed: d.failedRequests ?? {} });
+    const d = (p.detail ?? {}) as { jobId?: string; rejected?: Record<string, number>; promptTokens?: number; completionTokens?: number; failedRequests?: Record<string, number> };
+    this.counters.update(d.jobId ?? '', { accepted: p.done, promptTokens: d.promptTokens ?? 0, completionTokens: d.completionTokens ?? 0, rejected: d.rejected ?? {}, failed: d.failedRequests ?? {} });
     this.progress = { ...p, detail: this.detail() };
   }
 
   private detail(): Record<string, unknown> {
     const t = this.counters.totals();
-    return { accepted: t.accepted, completionTokens: t.tokens, rejected: t.rejected, failed: t.failed };
+    return { accepted: t.accepted, promptTokens: t.promptTokens, completionTokens: t.completionTokens, rejected: t.rejected, failed: t.failed };
   }
 
   private onEvent(e: LoopEvent): void {
@@ -269,7 +269,8 @@ export class SynthRun {
       const c = noCounts();
       c.accepted = examples.filter((e) => e.id.startsWith(`${id}:`)).length;
       for (const r of await s.listRequests(loopId, id)) {
-        c.tokens += r.promptTokens + r.completionTokens;
+        c.promptTokens += r.promptTokens;
+        c.completionTokens += r.completionTokens;
         for (const [k, v] of Object.entries(r.rejected)) c.rejected[k] = (c.rejected[k] ?? 0) + v;
       }
       out.set(id, c);
