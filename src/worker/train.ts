@@ -17,6 +17,7 @@ import { projectSplits, type ValSource } from '../core/dataset/split.js';
 import { isAbortError, isUserError, UserError } from '../core/errors.js';
 import { ALL_BACKENDS, availableBackends, type BackendName } from '../core/student/backend.js';
 import { evaluate, type Metrics } from '../core/student/metrics.js';
+import { mistakesOf } from '../core/student/mistakes.js';
 import { predict } from '../core/student/predict.js';
 import type { StudentSpec } from '../core/student/spec.js';
 import { trainStudent, type StudentFeatures } from '../core/student/student.js';
@@ -118,6 +119,8 @@ function replaceCurrent(next: typeof current): void {
   current = next;
 }
 
+const MAX_KEPT_MISTAKES = 1000;
+
 function failure(e: unknown): TrainResult {
   if (isAbortError(e)) return { ok: false, cancelled: true };
   if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
@@ -179,6 +182,10 @@ export const trainApi = {
         },
       });
       try {
+        // Kept with the model so Evaluate can list them after a reload; capped so a large
+        // validation file does not bloat the record (the worst come first).
+        const valScores = await predict(trained, splits.val.map((e) => e.text), features, { signal: ac.signal });
+        const mistakes = mistakesOf(splits.val, valScores.map((p) => p.scores), trained.spec.labels, { withScores: true }).slice(0, MAX_KEPT_MISTAKES);
         let test: Metrics | undefined;
         if (splits.test.length) {
           const p = await predict(trained, splits.test.map((e) => e.text), features, { signal: ac.signal });
@@ -192,6 +199,7 @@ export const trainApi = {
         await store.putModel(await toRecord(modelId, req.projectId, trained.model, {
           spec: trained.spec, labels: trained.spec.labels,
           metrics: { val: trained.fit.val, ...(test ? { test } : {}) },
+          mistakes,
           training: { backend, bestEpoch: trained.fit.bestEpoch, history: trained.fit.history, valFrom: splits.valFrom },
         }));
         const previous = current?.model.weights.length ?? 0;

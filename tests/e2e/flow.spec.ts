@@ -143,6 +143,9 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   await page.getByRole('button', { name: 'Next: Evaluate' }).click();
   await expect(page.getByRole('heading', { name: 'Scores per round' })).toBeVisible();
   await expect(page.getByText(/round 1 is the model you trained/)).toBeVisible();
+  // The trained model's validation mistakes are kept with it and listed (or it made none).
+  await expect(page.getByRole('heading', { name: /^Mistakes on validation \(\d+\)$/ })).toBeVisible();
+  await expect(page.getByText(/mistakes were not kept/)).toHaveCount(0);
   await shot(page, '6-evaluate');
 
   // Export: the zip holds the student, its labels and the training data (seeds and the teacher's

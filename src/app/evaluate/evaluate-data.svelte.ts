@@ -43,6 +43,9 @@ export class EvaluateData {
         const n = rounds.length ? Math.max(...rounds.map((r) => r.round)) + 1 : 0;
         rounds.push({ round: n, val: metrics.val, test: metrics.test });
         this.trainedRound = n;
+        // Models trained before their mistakes were kept have none stored: undefined, not [].
+        const kept = latest.meta.mistakes as Misclassified[] | undefined;
+        if (Array.isArray(kept)) mistakes[n] = kept;
         if (Array.isArray(latest.meta.labels)) this.labels = latest.meta.labels as string[];
       }
       this.rounds = rounds;

@@ -4,18 +4,12 @@
  * (`teacher/` and `student/`, wired in `wiring.ts`); unit tests pass small fakes.
  */
 import type { Example, Strategy } from '../dataset/example.js';
+import type { Mistake } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
 import type { ModelRecord, Store } from '../store/store.js';
 
 /** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
-export interface LoopError {
-  id: string;
-  text: string;
-  label: string;
-  predicted: string;
-  /** The student's score for its (wrong) prediction. */
-  confidence: number;
-}
+export type LoopError = Mistake;
 
 export interface SynthJob {
   projectId: string;

@@ -10,6 +10,7 @@
 import type { Example, Source, Strategy } from '../dataset/example.js';
 import { textHash } from '../dataset/hash.js';
 import { throwIfAborted, UserError } from '../errors.js';
+import { mistakesOf } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
 import { evaluate } from '../student/metrics.js';
@@ -98,16 +99,8 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const metrics = evaluate(xs.map((e) => labelIndex.get(e.label!)!), scores, labels);
     return { metrics: summarize(metrics), scores };
   };
-  const errorsOf = (xs: Example[], scores: number[][]): LoopError[] => {
-    const out: LoopError[] = [];
-    xs.forEach((e, i) => {
-      let best = 0;
-      for (let c = 1; c < labels.length; c++) if (scores[i][c] > scores[i][best]) best = c;
-      if (labels[best] !== e.label) out.push({ id: e.id, text: e.text, label: e.label!, predicted: labels[best], confidence: scores[i][best] });
-    });
-    // Most confident mistakes first: when the budget cannot cover every error, these matter most.
-    return out.sort((a, b) => b.confidence - a.confidence || (a.id < b.id ? -1 : 1));
-  };
+  // Most confident mistakes first: when the budget cannot cover every error, these matter most.
+  const errorsOf = (xs: Example[], scores: number[][]): LoopError[] => mistakesOf(xs, scores, labels);
   const trainingSet = (examples: Example[]): TrainingExample[] => examples.map((e) => ({
     text: e.text,
     label: e.label!,
