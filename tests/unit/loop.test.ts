@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Example } from '../../src/core/dataset/example.js';
 import { isAbortError } from '../../src/core/errors.js';
-import { LOOP_DEFAULTS, planBudget, type LoopConfig } from '../../src/core/loop/config.js';
+import { LOOP_DEFAULTS, planBudget, planRound, type LoopConfig } from '../../src/core/loop/config.js';
 import type { LoopDeps, SynthJob, TrainInput, TrainedStudent } from '../../src/core/loop/deps.js';
 import { loopSummary } from '../../src/core/loop/report.js';
 import { runLoop } from '../../src/core/loop/run.js';
@@ -70,7 +70,8 @@ function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: number } = {
           } else if (job.strategy === 'annotate') {
             const u = job.unlabeled![i % job.unlabeled!.length];
             label = WORDS.pos.includes(u.text.split(' ')[0]) ? 'pos' : 'neg';
-            text = `${u.text} annotated ${i}`;
+            // Annotation keeps the user's text; past the end of the pool the fake makes up new ones.
+            text = i < job.unlabeled!.length ? u.text : `${u.text} annotated ${i}`;
           } else {
             label = job.labels[i % job.labels.length];
             text = `${WORDS[label][i % 2]} generated ${job.round}-${i}`;
@@ -101,7 +102,41 @@ function counts(state: LoopState) {
   return state.rounds.map((r) => ({ round: r.round, added: r.addedTotal, bySource: r.added, train: r.trainSize, driven: r.drivenBy.map((e) => e.id) }));
 }
 
+describe('an extrapolation round\'s plan', () => {
+  it('asks up to maxPerError examples like each error and fills the rest of the round with fresh ones, shared like round 0', () => {
+    expect(planRound(250, 18, 5, { generate: 1 })).toEqual({ drivers: 18, perError: 5, extra: 0, fresh: { generate: 160 } });
+    expect(planRound(100, 10, 5, { generate: 0.5, rationale: 0.5 })).toEqual({ drivers: 10, perError: 5, extra: 0, fresh: { generate: 25, rationale: 25 } });
+  });
+
+  it('spends a small round on the errors alone, the most confident ones getting one more', () => {
+    expect(planRound(23, 10, 5, { generate: 1 })).toEqual({ drivers: 10, perError: 2, extra: 3, fresh: {} });
+    expect(planRound(4, 10, 5, { generate: 1 })).toEqual({ drivers: 4, perError: 1, extra: 0, fresh: {} });
+  });
+
+  it('makes only fresh examples when there is no error to extrapolate from', () => {
+    expect(planRound(10, 0, 5, { generate: 1 })).toEqual({ drivers: 0, perError: 0, extra: 0, fresh: { generate: 10 } });
+  });
+});
+
 describe('distillation loop', () => {
+  it('fills an extrapolation round past maxPerError with fresh examples of the round-0 mix, annotating texts not yet annotated', async () => {
+    const jobs: SynthJob[] = [];
+    const state = await runLoop(config({ strategy: 'mix', mix: { annotate: 1, generate: 3 }, rounds: 1, budget: 40, maxPerError: 1 }), data(), { store: new MemoryStore(), deps: fakeDeps(jobs) });
+    const r1 = jobs.filter((j) => j.round === 1);
+    const extrapolate = r1.find((j) => j.strategy === 'extrapolate')!;
+    expect(extrapolate.n).toBe(1);
+    const fresh = r1.filter((j) => j.strategy !== 'extrapolate');
+    expect(fresh.map((j) => j.strategy).sort()).toEqual(['annotate', 'generate']);
+    expect(extrapolate.errors!.length + fresh.reduce((n, j) => n + j.n, 0)).toBe(20);
+    // Round 0 annotated 5 of the 12 unlabeled texts; round 1 is offered the other 7.
+    const annotated0 = jobs.find((j) => j.round === 0 && j.strategy === 'annotate')!;
+    const firstTexts = new Set(annotated0.unlabeled!.slice(0, annotated0.n).map((e) => e.text));
+    const offered = fresh.find((j) => j.strategy === 'annotate')!.unlabeled!;
+    expect(offered).toHaveLength(12 - annotated0.n);
+    for (const e of offered) expect(firstTexts.has(e.text)).toBe(false);
+    expect(state.rounds[1].fresh).toEqual({ annotate: expect.any(Number), generate: expect.any(Number) });
+  });
+
   it('runs round 0 and S3 rounds within the budget, extrapolating from the previous round\'s validation errors', async () => {
     const store = new MemoryStore();
     const jobs: SynthJob[] = [];

@@ -42,6 +42,8 @@ The last stdout line is the summary as one JSON object.
   --rounds R            S3 extrapolation rounds after round 0 (default ${LOOP_DEFAULTS.rounds}; 0 = round 0 only)
   --budget N            teacher-made examples the run may add, all rounds together
   --round0-share F      share of the budget spent in round 0 when R > 0 (default ${LOOP_DEFAULTS.round0Fraction})
+  --max-per-error K     examples asked like one validation error at most; the rest of a round is
+                        fresh examples of the round-0 strategy (default ${LOOP_DEFAULTS.maxPerError})
   --patience P          stop after P rounds without a better validation macro-F1 (default ${LOOP_DEFAULTS.patience})
   --seed-weight W       loss weight of a seed against a synthetic example (default ${LOOP_DEFAULTS.seedWeight})
   --seed N              seed of the split and of training (default ${LOOP_DEFAULTS.seed})
@@ -100,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     seeds: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' }, unlabeled: { type: 'string' },
     'teacher-url': { type: 'string' }, 'teacher-model': { type: 'string' }, 'api-key-env': { type: 'string' },
     strategy: { type: 'string' }, mix: { type: 'string' }, rounds: { type: 'string' }, budget: { type: 'string' },
-    'round0-share': { type: 'string' }, patience: { type: 'string' }, 'seed-weight': { type: 'string' }, seed: { type: 'string' },
+    'round0-share': { type: 'string' }, 'max-per-error': { type: 'string' }, patience: { type: 'string' }, 'seed-weight': { type: 'string' }, seed: { type: 'string' },
     'generation-baseline': { type: 'boolean' }, encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' },
     concurrency: { type: 'string' }, 'per-request': { type: 'string' }, task: { type: 'string' },
     'price-in': { type: 'string' }, 'price-out': { type: 'string' }, out: { type: 'string' },
@@ -121,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
     runId: 'run', projectId: 'loop', teacherModel: model, strategy, mix: parseMix(v.mix), budget,
     rounds: intOption(v.rounds, '--rounds', LOOP_DEFAULTS.rounds, 0),
     round0Fraction: numberOption(v['round0-share'], '--round0-share', LOOP_DEFAULTS.round0Fraction),
+    maxPerError: intOption(v['max-per-error'], '--max-per-error', LOOP_DEFAULTS.maxPerError, 1),
     patience: intOption(v.patience, '--patience', LOOP_DEFAULTS.patience, 1),
     seedWeight: numberOption(v['seed-weight'], '--seed-weight', LOOP_DEFAULTS.seedWeight),
     seed: intOption(v.seed, '--seed', LOOP_DEFAULTS.seed, 0),

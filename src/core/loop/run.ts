@@ -14,7 +14,7 @@ import { mistakesOf } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
 import { evaluate } from '../student/metrics.js';
-import { planBudget, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
+import { planBudget, planRound, round0Mix, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
 import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './deps.js';
 import type { LoopEvent } from './events.js';
 import { asSplit, dataFingerprint } from './prepare.js';
@@ -159,9 +159,17 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const id = `r${round}.synth.${name}`;
     if (cp.done(id)) return;
     throwIfAborted(signal);
+    let pool = strategy === 'annotate' ? unlabeled : undefined;
+    if (pool && round > 0) {
+      // A later round annotates texts earlier rounds did not (the pool's order is fixed, so its
+      // first texts would be labeled again and dropped as duplicates).
+      const key = (e: Example) => textHash(e.text.trim().toLowerCase());
+      const done = new Set((await synthetic(config.projectId, round - 1)).map(key));
+      pool = pool.filter((e) => !done.has(key(e)));
+    }
     await deps.synthesize({
       projectId: config.projectId, jobId: synthJobId(config.runId, round, name), strategy, round, n, labels,
-      seeds, unlabeled: strategy === 'annotate' ? unlabeled : undefined, errors, avoidTexts,
+      seeds, unlabeled: pool, errors, avoidTexts,
     }, { store, signal, onProgress: options.onProgress });
     await cp.complete(id);
     step(id, round);
@@ -267,21 +275,28 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const spent = state.rounds.filter((r) => r.round >= 1).reduce((sum, r) => sum + r.addedTotal, 0);
     const n = Math.min(roundBudget(plan, config.rounds, round, spent), config.budget - state.rounds.reduce((s, r) => s + r.addedTotal, 0));
     if (!cp.done(`r${round}.plan`)) {
-      // The teacher makes `perError` examples like each error; when the round's budget does not
-      // divide evenly, the most confident mistakes get one more (a second, smaller job).
+      // The teacher makes `perError` examples like each error (most confident mistakes first);
+      // when the round's budget does not divide evenly, the first `extra` get one more (a second,
+      // smaller job); beyond `maxPerError` per error the round is filled with fresh examples.
       const errors = prev.errors ?? [];
-      const drivers = errors.slice(0, Math.min(errors.length, n));
-      const perError = drivers.length ? Math.floor(n / drivers.length) : 0;
-      const extra = n - perError * drivers.length;
-      await cp.complete(`r${round}.plan`, () => { Object.assign(roundRecord(round), { drivenBy: drivers, perError, extra }); });
+      const p = planRound(n, errors.length, config.maxPerError, round0Mix(config, unlabeled.length > 0));
+      await cp.complete(`r${round}.plan`, () => { Object.assign(roundRecord(round), { drivenBy: errors.slice(0, p.drivers), perError: p.perError, extra: p.extra, fresh: p.fresh }); });
       step(`r${round}.plan`, round);
     }
     const rec = roundRecord(round);
-    const jobs = ['extrapolate'];
-    await synthStep(round, 'extrapolate', 'extrapolate', rec.perError!, rec.drivenBy);
+    const jobs: string[] = [];
+    if (rec.perError) {
+      jobs.push('extrapolate');
+      await synthStep(round, 'extrapolate', 'extrapolate', rec.perError, rec.drivenBy);
+    }
     if (rec.extra) {
       jobs.push('extrapolate-extra');
       await synthStep(round, 'extrapolate-extra', 'extrapolate', 1, rec.drivenBy.slice(0, rec.extra));
+    }
+    for (const [strategy, k] of Object.entries(rec.fresh ?? {}) as [Round0Strategy, number][]) {
+      if (!k) continue;
+      jobs.push(`fresh-${strategy}`);
+      await synthStep(round, `fresh-${strategy}`, strategy, k);
     }
     await closeSynthesis(round, jobs);
     await trainAndEvaluate(round);

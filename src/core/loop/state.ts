@@ -38,6 +38,8 @@ export interface RoundRecord {
   /** Extrapolation plan: examples asked per error, and how many top errors get one more. */
   perError?: number;
   extra?: number;
+  /** Fresh examples per round-0 strategy that fill the round beyond `maxPerError` per error. */
+  fresh?: Partial<Record<string, number>>;
   trainSize?: number;
   modelId?: string;
   val?: MetricsSummary;
