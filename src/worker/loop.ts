@@ -60,7 +60,20 @@ export const loopApi = {
   },
 };
 
+/**
+ * Another tab of the app has its own worker: the same run started there too would send every
+ * request twice and overwrite this one's checkpoints. A Web Lock per run id (shared by every tab of
+ * this origin, released when the holder's tab closes) lets one run it and tells the other why not.
+ */
 async function runOnce(config: LoopConfig, data: LoopData, teacher: LoopTeacher, signal: AbortSignal, events: Follower): Promise<LoopResult> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return runLocked(config, data, teacher, signal, events);
+  return locks.request(`distillery-run:${config.runId}`, { ifAvailable: true }, (lock) => lock
+    ? runLocked(config, data, teacher, signal, events)
+    : { ok: false, error: { code: 'run-in-another-tab', message: 'This synthesis run is already going in another tab or window of Distillery.', hint: 'Follow it there, or close that tab and press Resume here: nothing made so far is lost.' } });
+}
+
+async function runLocked(config: LoopConfig, data: LoopData, teacher: LoopTeacher, signal: AbortSignal, events: Follower): Promise<LoopResult> {
   const { onEvent, onProgress } = events;
   const store = await IdbStore.open();
   try {

@@ -4,7 +4,8 @@
  * (the CSP admits its origin after one reload) → synthesize a small budget → review → train on
  * WebGPU → see the metrics → export and check the downloaded zip. A screenshot of every step goes
  * to tests/e2e/screenshots/flow-*.png. Also: a reload in the middle of synthesis resumes the run
- * with no lost or duplicated example, and a teacher that fails shows what happened and recovers.
+ * with no lost or duplicated example, a second tab on the same run does not run it twice, and a
+ * teacher that fails shows what happened and recovers.
  * Needs `npx vite build` first (playwright.config.ts serves dist/).
  */
 import { test, expect, type Locator, type Page } from '@playwright/test';
@@ -229,6 +230,33 @@ test('a reload in the middle of synthesis resumes the run with no lost or duplic
   // Nothing lost: the run reached its budget and the project holds every example the run counted.
   expect(rec.addedTotal).toBeGreaterThanOrEqual(55);
   expect(mine.length).toBe(rec.addedTotal);
+});
+
+test('a second tab on the same run says the run is going elsewhere instead of running it twice', async ({ page }) => {
+  test.setTimeout(400_000);
+  const teacher = await startSim({ latencyMs: 400 });
+  await freshPage(page);
+  await upload(page);
+  await connect(page, teacher.url);
+  await synthSettings(page, 60, 0);
+  await page.getByRole('button', { name: 'Start' }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  await expect(run.locator('dt:text("Accepted") + dd')).not.toHaveText('0', { timeout: 60_000 });
+
+  // The same app in a second tab opens on the running run and would resume it: it is told why not.
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  const otherRun = other.getByRole('region', { name: /Run/ });
+  await expect(otherRun.getByRole('alert')).toContainText('already going in another tab', { timeout: 60_000 });
+  await shot(other, '11-second-tab');
+
+  // The first tab finishes alone: every example once, all of them counted.
+  await expect(run.locator('.badge')).toHaveText('Finished', { timeout: 300_000 });
+  const rec = await runRecord(page);
+  const mine = (await storedExamples(page)).filter((e) => e.source !== 'seed');
+  expect(new Set(mine.map((e) => e.text)).size).toBe(mine.length);
+  expect(mine.length).toBe(rec.addedTotal);
+  await other.close();
 });
 
 /** The count in a row of the run's "Teacher errors, by kind" table (0 when the row is absent). */
