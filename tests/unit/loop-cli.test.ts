@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server.js';
 
@@ -139,6 +139,20 @@ describe('distillery run (CLI)', () => {
       expect(counts(out)).toEqual(reference);
     }, 180_000);
   }
+
+  it('trains a head on a sentence encoder read from a local ONNX folder (--encoder PATH)', async () => {
+    const out = join(dir, 'sentence');
+    const r = await cli([...base.map((a, i) => (base[i - 1] === '--rounds' ? '0' : base[i - 1] === '--budget' ? '20' : a)), '--encoder', resolve('tests/fixtures/tiny-minilm'), '--out', out]);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout).rounds).toHaveLength(1);
+    const model = JSON.parse(readFileSync(join(out, 'student', 'model.json'), 'utf8'));
+    expect(model.distillery.encoder).toMatch(/^st:local:/);
+    // The word student reads GloVe itself: pairing it with a sentence encoder is refused.
+    const bad = await cli([...base, '--encoder', resolve('tests/fixtures/tiny-minilm'), '--student', 'word', '--out', join(dir, 'bad-word')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--student word reads GloVe word vectors itself/);
+  }, 180_000);
 
   it('refuses bad setups with a clear message before any teacher call', async () => {
     const before = sim.core.stats?.requests;

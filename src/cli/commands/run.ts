@@ -10,7 +10,10 @@ import { runLoop } from '../../core/loop/run.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { headStudent } from '../../core/loop/student.js';
 import { LOOP_WORD_HYPER, wordStudent } from '../../core/loop/word-student.js';
+import type { Encoder } from '../../core/encode/encoder.js';
 import { GloveEncoder } from '../../core/encode/glove.js';
+import { DEFAULT_SENTENCE_MODEL, SentenceEncoder } from '../../core/encode/sentence.js';
+import { localModelSource } from '../../core/encode/sentence-node.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
 import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/validate.js';
@@ -48,9 +51,12 @@ The last stdout line is the summary as one JSON object.
   --seed-weight W       loss weight of a seed against a synthetic example (default ${LOOP_DEFAULTS.seedWeight})
   --seed N              seed of the split and of training (default ${LOOP_DEFAULTS.seed})
   --generation-baseline also spend the same budget on plain generation and report it
-  --encoder E           glove (mean-pooled GloVe, default) or glove-mean-max
-  --student S           word (GloVe word model, embeddings fine-tuned; default), or a head on
-                        frozen pooled vectors: mlp (one hidden layer) or linear
+  --encoder E           input of a head student: glove (mean-pooled GloVe, default), glove-mean-max,
+                        minilm (all-MiniLM-L6-v2 from the Hugging Face hub) or the PATH of a
+                        sentence-transformers ONNX folder (config.json, tokenizer*, onnx/)
+  --student S           word (GloVe word model, embeddings fine-tuned; default unless --encoder
+                        is a sentence encoder), or a head on frozen vectors: mlp (one hidden
+                        layer; default with a sentence encoder) or linear
   --epochs E            training epochs per round (default: the student's)
   --concurrency C       teacher requests at once (default 4)
   --per-request K       examples asked per generation request (default ${LOOP_DEFAULTS.examplesPerRequest})
@@ -72,10 +78,17 @@ async function readExamples(file: string, labeled: boolean): Promise<Example[]> 
   return report.examples;
 }
 
-async function encoderFor(name = 'glove'): Promise<GloveEncoder> {
+/**
+ * The head student's input: pooled GloVe (offline), or a sentence encoder: `minilm` is
+ * all-MiniLM-L6-v2 from the Hugging Face hub (downloaded once, then cached), any other value a
+ * local folder of an ONNX export (nothing is fetched).
+ */
+async function encoderFor(name = 'glove'): Promise<Encoder> {
   if (name === 'glove' || name === 'glove-mean') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean' });
   if (name === 'glove-mean-max') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean-max' });
-  throw new UserError('bad-arguments', `--encoder '${name}' is not available to run yet.`, 'Use glove or glove-mean-max.');
+  if (name === 'minilm') return SentenceEncoder.load({ source: { kind: 'hub', model: DEFAULT_SENTENCE_MODEL } });
+  const { source, dtype } = await localModelSource(name);
+  return SentenceEncoder.load({ source, dtype });
 }
 
 function studentHidden(name: string): number {
@@ -148,10 +161,16 @@ export async function run(argv: string[]): Promise<number> {
 
     const client = new TeacherClient({ baseURL: url, model, apiKey });
     const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);
-    const studentName = v.student ?? 'word';
-    const student = studentName === 'word'
-      ? wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs })
-      : headStudent({ encoder: await encoderFor(v.encoder), hidden: studentHidden(studentName), maxEpochs: epochs }, store);
+    const sentenceEncoder = v.encoder !== undefined && !v.encoder.startsWith('glove');
+    const studentName = v.student ?? (sentenceEncoder ? 'mlp' : 'word');
+    if (studentName === 'word' && v.encoder !== undefined && v.encoder !== 'glove') {
+      throw new UserError('bad-arguments', `--student word reads GloVe word vectors itself; --encoder ${v.encoder} feeds a head student.`, 'Add --student mlp (or linear), or leave out --encoder.');
+    }
+    const hidden = studentName === 'word' ? 0 : studentHidden(studentName);
+    const encoder = studentName === 'word' ? undefined : await encoderFor(v.encoder);
+    const student = encoder
+      ? headStudent({ encoder, hidden, maxEpochs: epochs }, store)
+      : wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs });
     const logFile = join(out, 'run-log.jsonl');
     const onEvent = (e: LoopEvent) => {
       const line = e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e;
@@ -178,6 +197,7 @@ export async function run(argv: string[]): Promise<number> {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      await encoder?.dispose?.();
     }
     await writeOutputs(out, store, state, config);
     process.stderr.write(formatRounds(state) + '\n');
