@@ -6,7 +6,7 @@
  * on the same 8-shot seeds and on the full training split, tested on the same test split.
  * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder E] [--student word|mlp|linear] [--hyper JSON]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear] [--hyper JSON]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,10 @@ import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
 import { headStudent } from '../src/core/loop/student.js';
 import { wordStudent } from '../src/core/loop/word-student.js';
+import type { Encoder } from '../src/core/encode/encoder.js';
 import { GloveEncoder } from '../src/core/encode/glove.js';
+import { DEFAULT_SENTENCE_MODEL, SentenceEncoder } from '../src/core/encode/sentence.js';
+import { localModelSource } from '../src/core/encode/sentence-node.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
 import { loopSummary } from '../src/core/loop/report.js';
@@ -66,9 +69,13 @@ const cell = (xs: number[] | undefined) => (xs?.length ? `${(mean(xs) * 100).toF
 
 const store = new MemoryStore(); // one store: the embedding cache is shared by every run
 const wv = await loadWordVectorsFromDisk();
-const encoder = new GloveEncoder(wv, { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' });
-// The same students as `distillery run --student`: word (default) or a head on pooled vectors.
-const student = (a.student ?? 'word') === 'word'
+// The same students as `distillery run`: word (default), or a head on pooled GloVe or on a
+// sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
+const sentence = a.encoder !== undefined && !a.encoder.startsWith('glove');
+const encoder: Encoder = !sentence
+  ? new GloveEncoder(wv, { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' })
+  : await SentenceEncoder.load(a.encoder === 'minilm' ? { source: { kind: 'hub', model: DEFAULT_SENTENCE_MODEL } } : await localModelSource(a.encoder!));
+const student = (a.student ?? (sentence ? 'mlp' : 'word')) === 'word'
   ? wordStudent({ kind: 'glove', wv }, a.hyper ? JSON.parse(a.hyper) : undefined)
   : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
 const rows: string[] = [];
