@@ -10,6 +10,7 @@ import type { LoopConfig } from '../core/loop/config.js';
 import type { LoopEvent } from '../core/loop/events.js';
 import { loopSummary, type LoopSummary } from '../core/loop/report.js';
 import { runLoop } from '../core/loop/run.js';
+import { RUN_IN_ANOTHER_TAB, withLoopLock } from '../core/loop/tab-lock.js';
 import { headStudent } from '../core/loop/student.js';
 import { teacherSynthesize } from '../core/loop/teacher.js';
 import { probeTeacher, validateSetup, type LoopData } from '../core/loop/validate.js';
@@ -60,17 +61,9 @@ export const loopApi = {
   },
 };
 
-/**
- * Another tab of the app has its own worker: the same run started there too would send every
- * request twice and overwrite this one's checkpoints. A Web Lock per run id (shared by every tab of
- * this origin, released when the holder's tab closes) lets one run it and tells the other why not.
- */
+/** The run, unless another tab runs this project's loop already (core/loop/tab-lock.ts). */
 async function runOnce(config: LoopConfig, data: LoopData, teacher: LoopTeacher, signal: AbortSignal, events: Follower): Promise<LoopResult> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) return runLocked(config, data, teacher, signal, events);
-  return locks.request(`distillery-run:${config.runId}`, { ifAvailable: true }, (lock) => lock
-    ? runLocked(config, data, teacher, signal, events)
-    : { ok: false, error: { code: 'run-in-another-tab', message: 'This synthesis run is already going in another tab or window of Distillery.', hint: 'Follow it there, or close that tab and press Resume here: nothing made so far is lost.' } });
+  return withLoopLock(config.projectId, () => runLocked(config, data, teacher, signal, events), () => ({ ok: false, error: { ...RUN_IN_ANOTHER_TAB } }));
 }
 
 async function runLocked(config: LoopConfig, data: LoopData, teacher: LoopTeacher, signal: AbortSignal, events: Follower): Promise<LoopResult> {

@@ -201,6 +201,16 @@ async function runRecord(page: Page): Promise<{ addedTotal: number; loopTexts: s
   });
 }
 
+/** The synthesis run the open project points at (its id changes when a run is started over). */
+async function savedRunId(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const projects = await new Promise<{ settings?: { synth?: { runId: string } } }[]>((res, rej) => { const r = db.transaction('projects').objectStore('projects').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return projects.map((p) => p.settings?.synth?.runId).find(Boolean) ?? '';
+  });
+}
+
 test('a reload in the middle of synthesis resumes the run with no lost or duplicated example', async ({ page }) => {
   test.setTimeout(400_000);
   const teacher = await startSim({ latencyMs: 400 });
@@ -249,6 +259,13 @@ test('a second tab on the same run says the run is going elsewhere instead of ru
   const otherRun = other.getByRole('region', { name: /Run/ });
   await expect(otherRun.getByRole('alert')).toContainText('already going in another tab', { timeout: 60_000 });
   await shot(other, '11-second-tab');
+  // Nor may it start over, which would delete what the first tab is writing and start a new run.
+  const runId = await savedRunId(page);
+  expect(runId).toContain(':synth:');
+  await otherRun.getByRole('button', { name: 'Start over' }).click();
+  await expect(otherRun.getByRole('alert')).toContainText('already going in another tab');
+  await other.waitForTimeout(1000);
+  expect(await savedRunId(page)).toBe(runId);
 
   // The first tab finishes alone: every example once, all of them counted.
   await expect(run.locator('.badge')).toHaveText('Finished', { timeout: 300_000 });

@@ -17,6 +17,7 @@
 import * as Comlink from 'comlink';
 import type { Example } from '../../core/dataset/example';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../core/loop/config';
+import { loopRunning, RUN_IN_ANOTHER_TAB } from '../../core/loop/tab-lock';
 import { synthJobId } from '../../core/loop/run';
 import type { LoopEvent } from '../../core/loop/events';
 import type { LoopState } from '../../core/loop/state';
@@ -128,6 +129,12 @@ export class SynthRun {
 
   async start(settings: SynthSettings): Promise<void> {
     if (!this.projectId) return;
+    if (this.saved && this.status !== 'running' && await loopRunning(loopProjectId(this.projectId))) {
+      // Starting over deletes the last run's bookkeeping, which another tab is writing now.
+      this.status = 'failed';
+      this.error = runErrorText(RUN_IN_ANOTHER_TAB, 0);
+      return;
+    }
     const runId = `${this.projectId}:synth:${Date.now().toString(36)}`;
     // Shown at once, so the last run's counts and message never pass for the new run's.
     this.status = 'running';
