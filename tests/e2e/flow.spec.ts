@@ -211,8 +211,8 @@ async function savedRunId(page: Page): Promise<string> {
   });
 }
 
-test('a reload in the middle of synthesis resumes the run with no lost or duplicated example', async ({ page }) => {
-  test.setTimeout(400_000);
+/** A new project whose synthesis run (60 examples, slow teacher) has accepted some but not all. */
+async function synthesisUnderWay(page: Page): Promise<Locator> {
   const teacher = await startSim({ latencyMs: 400 });
   await freshPage(page);
   await upload(page);
@@ -223,6 +223,12 @@ test('a reload in the middle of synthesis resumes the run with no lost or duplic
   const accepted = run.locator('dt:text("Accepted") + dd');
   await expect(accepted).not.toHaveText('0', { timeout: 60_000 });
   expect(Number(await accepted.textContent())).toBeLessThan(60);
+  return run;
+}
+
+test('a reload in the middle of synthesis resumes the run with no lost or duplicated example', async ({ page }) => {
+  test.setTimeout(400_000);
+  await synthesisUnderWay(page);
   await page.reload();
 
   // Back on the Synthesize step, the run carries on by itself and finishes.
@@ -244,14 +250,7 @@ test('a reload in the middle of synthesis resumes the run with no lost or duplic
 
 test('a second tab on the same run says the run is going elsewhere instead of running it twice', async ({ page }) => {
   test.setTimeout(400_000);
-  const teacher = await startSim({ latencyMs: 400 });
-  await freshPage(page);
-  await upload(page);
-  await connect(page, teacher.url);
-  await synthSettings(page, 60, 0);
-  await page.getByRole('button', { name: 'Start' }).click();
-  const run = page.getByRole('region', { name: /Run/ });
-  await expect(run.locator('dt:text("Accepted") + dd')).not.toHaveText('0', { timeout: 60_000 });
+  const run = await synthesisUnderWay(page);
 
   // The same app in a second tab opens on the running run and would resume it: it is told why not.
   const other = await page.context().newPage();
