@@ -42,6 +42,9 @@ export function synthJobId(runId: string, round: number, strategy: string): stri
   return `${runId}:r${round}:${strategy}`;
 }
 
+/** Examples with the same text up to case and surrounding space are one example to the loop. */
+const textKey = (e: Example) => textHash(e.text.trim().toLowerCase());
+
 export async function runLoop(config: LoopConfig, data: LoopData, options: LoopOptions): Promise<LoopState> {
   const { store, deps, signal } = options;
   const emit = (e: LoopEvent) => options.onEvent?.(e);
@@ -136,9 +139,9 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
   const synthetic = async (projectId: string, round: number): Promise<Example[]> => {
     const all = (await store.listExamples(projectId, { split: 'train' })).filter((e) => e.provenance.source !== 'seed' && e.provenance.round <= round);
     all.sort((a, b) => a.provenance.round - b.provenance.round || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const seen = new Set(seeds.map((e) => textHash(e.text.trim().toLowerCase())));
+    const seen = new Set(seeds.map(textKey));
     return all.filter((e) => {
-      const h = textHash(e.text.trim().toLowerCase());
+      const h = textKey(e);
       if (seen.has(h)) return false;
       seen.add(h);
       return true;
@@ -163,9 +166,8 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     if (pool && round > 0) {
       // A later round annotates texts earlier rounds did not (the pool's order is fixed, so its
       // first texts would be labeled again and dropped as duplicates).
-      const key = (e: Example) => textHash(e.text.trim().toLowerCase());
-      const done = new Set((await synthetic(config.projectId, round - 1)).map(key));
-      pool = pool.filter((e) => !done.has(key(e)));
+      const done = new Set((await synthetic(config.projectId, round - 1)).map(textKey));
+      pool = pool.filter((e) => !done.has(textKey(e)));
     }
     await deps.synthesize({
       projectId: config.projectId, jobId: synthJobId(config.runId, round, name), strategy, round, n, labels,
@@ -293,7 +295,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
       jobs.push('extrapolate-extra');
       await synthStep(round, 'extrapolate-extra', 'extrapolate', 1, rec.drivenBy.slice(0, rec.extra));
     }
-    for (const [strategy, k] of Object.entries(rec.fresh ?? {}) as [Round0Strategy, number][]) {
+    for (const [strategy, k] of Object.entries(rec.fresh ?? {}) as [Round0Strategy, number | undefined][]) {
       if (!k) continue;
       jobs.push(`fresh-${strategy}`);
       await synthStep(round, `fresh-${strategy}`, strategy, k);

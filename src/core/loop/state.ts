@@ -5,7 +5,7 @@
  */
 import type { Store, RunRecord } from '../store/store.js';
 import type { LoopError } from './deps.js';
-import type { LoopConfig } from './config.js';
+import type { LoopConfig, Round0Strategy } from './config.js';
 
 export interface MetricsSummary {
   accuracy: number;
@@ -39,7 +39,7 @@ export interface RoundRecord {
   perError?: number;
   extra?: number;
   /** Fresh examples per round-0 strategy that fill the round beyond `maxPerError` per error. */
-  fresh?: Partial<Record<string, number>>;
+  fresh?: Partial<Record<Round0Strategy, number>>;
   trainSize?: number;
   modelId?: string;
   val?: MetricsSummary;

@@ -100,13 +100,13 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   await planner.init?.(ctx);
 
   const failed: Partial<Record<FailureKind, number>> = {};
-  let requestsNow = 0, tokensNow = 0, promptNow = 0, completionNow = 0, estimated = false, acceptedNow = 0;
+  let requestsNow = 0, promptNow = 0, completionNow = 0, estimated = false, acceptedNow = 0;
   let consecutiveFailures = 0, lastError: string | undefined, stopReason: string | undefined;
   const maxConsecutive = o.maxConsecutiveFailures ?? 10;
   const acceptedTotal = () => [...state.acceptedByLabel.values()].reduce((a, b) => a + b, 0);
   const report = () => onProgress?.({
     phase: 'synthesize', done: acceptedTotal(), total: planner.total,
-    detail: { rejected: { ...rejected }, failedRequests: { ...failed }, requests: requestsNow, tokens: tokensNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped },
+    detail: { rejected: { ...rejected }, failedRequests: { ...failed }, requests: requestsNow, tokens: promptNow + completionNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped },
   });
 
   // One listener on the caller's signal fans out to a controller per unit: with many requests in
@@ -151,7 +151,7 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
           },
           onUsage: (u) => {
             budget.addUsage(u); prompt += u.promptTokens; completion += u.completionTokens;
-            tokensNow += u.promptTokens + u.completionTokens; promptNow += u.promptTokens; completionNow += u.completionTokens; estimated ||= u.estimated;
+            promptNow += u.promptTokens; completionNow += u.completionTokens; estimated ||= u.estimated;
           },
           onFailure: (e) => { failed[e.kind] = (failed[e.kind] ?? 0) + 1; lastError = e.message; report(); },
         });
@@ -250,7 +250,7 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   report();
   return {
     jobId: job.jobId, accepted, acceptedNow, rejected, requests: requestsNow, skippedRequests: skipped,
-    failedRequests: failed, tokens: tokensNow, tokensEstimated: estimated, cost: budget.cost,
+    failedRequests: failed, tokens: promptNow + completionNow, tokensEstimated: estimated, cost: budget.cost,
     seconds: Math.round((Date.now() - started) / 10) / 100, stopReason,
     ...(stopReason !== 'done' && lastError ? { lastError } : {}),
   };
