@@ -19,10 +19,7 @@ import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
 import { headStudent } from '../src/core/loop/student.js';
 import { wordStudent } from '../src/core/loop/word-student.js';
-import type { Encoder } from '../src/core/encode/encoder.js';
-import { GloveEncoder } from '../src/core/encode/glove.js';
-import { DEFAULT_SENTENCE_MODEL, SentenceEncoder } from '../src/core/encode/sentence.js';
-import { localModelSource } from '../src/core/encode/sentence-node.js';
+import { encoderByName, isSentenceEncoderName } from '../src/core/encode/by-name-node.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
 import { loopSummary } from '../src/core/loop/report.js';
@@ -71,11 +68,8 @@ const store = new MemoryStore(); // one store: the embedding cache is shared by 
 const wv = await loadWordVectorsFromDisk();
 // The same students as `distillery run`: word (default), or a head on pooled GloVe or on a
 // sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
-const sentence = a.encoder !== undefined && !a.encoder.startsWith('glove');
-const encoder: Encoder = !sentence
-  ? new GloveEncoder(wv, { pooling: a.encoder === 'glove-mean-max' ? 'mean-max' : 'mean' })
-  : await SentenceEncoder.load(a.encoder === 'minilm' ? { source: { kind: 'hub', model: DEFAULT_SENTENCE_MODEL } } : await localModelSource(a.encoder!));
-const student = (a.student ?? (sentence ? 'mlp' : 'word')) === 'word'
+const encoder = await encoderByName(a.encoder, wv);
+const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word')) === 'word'
   ? wordStudent({ kind: 'glove', wv }, a.hyper ? JSON.parse(a.hyper) : undefined)
   : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
 const rows: string[] = [];

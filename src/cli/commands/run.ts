@@ -10,10 +10,7 @@ import { runLoop } from '../../core/loop/run.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { headStudent } from '../../core/loop/student.js';
 import { LOOP_WORD_HYPER, wordStudent } from '../../core/loop/word-student.js';
-import type { Encoder } from '../../core/encode/encoder.js';
-import { GloveEncoder } from '../../core/encode/glove.js';
-import { DEFAULT_SENTENCE_MODEL, SentenceEncoder } from '../../core/encode/sentence.js';
-import { localModelSource } from '../../core/encode/sentence-node.js';
+import { encoderByName, isSentenceEncoderName } from '../../core/encode/by-name-node.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
 import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/validate.js';
@@ -76,19 +73,6 @@ async function readExamples(file: string, labeled: boolean): Promise<Example[]> 
   const report = parseDataset(new Uint8Array(await readFile(file)), basename(file), { requireLabels: labeled });
   if (!report.examples.length) throw new UserError('empty-file', `${file} has no usable rows.`, 'Check the file with `distillery inspect`.');
   return report.examples;
-}
-
-/**
- * The head student's input: pooled GloVe (offline), or a sentence encoder: `minilm` is
- * all-MiniLM-L6-v2 from the Hugging Face hub (downloaded once, then cached), any other value a
- * local folder of an ONNX export (nothing is fetched).
- */
-async function encoderFor(name = 'glove'): Promise<Encoder> {
-  if (name === 'glove' || name === 'glove-mean') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean' });
-  if (name === 'glove-mean-max') return new GloveEncoder(await loadWordVectorsFromDisk(), { pooling: 'mean-max' });
-  if (name === 'minilm') return SentenceEncoder.load({ source: { kind: 'hub', model: DEFAULT_SENTENCE_MODEL } });
-  const { source, dtype } = await localModelSource(name);
-  return SentenceEncoder.load({ source, dtype });
 }
 
 function studentHidden(name: string): number {
@@ -161,13 +145,12 @@ export async function run(argv: string[]): Promise<number> {
 
     const client = new TeacherClient({ baseURL: url, model, apiKey });
     const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);
-    const sentenceEncoder = v.encoder !== undefined && !v.encoder.startsWith('glove');
-    const studentName = v.student ?? (sentenceEncoder ? 'mlp' : 'word');
+    const studentName = v.student ?? (isSentenceEncoderName(v.encoder) ? 'mlp' : 'word');
     if (studentName === 'word' && v.encoder !== undefined && v.encoder !== 'glove') {
       throw new UserError('bad-arguments', `--student word reads GloVe word vectors itself; --encoder ${v.encoder} feeds a head student.`, 'Add --student mlp (or linear), or leave out --encoder.');
     }
     const hidden = studentName === 'word' ? 0 : studentHidden(studentName);
-    const encoder = studentName === 'word' ? undefined : await encoderFor(v.encoder);
+    const encoder = studentName === 'word' ? undefined : await encoderByName(v.encoder);
     const student = encoder
       ? headStudent({ encoder, hidden, maxEpochs: epochs }, store)
       : wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs });
