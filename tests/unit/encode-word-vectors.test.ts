@@ -53,11 +53,24 @@ describe('word vectors (derived asset in public/vectors; built by `npm run build
     expect(viaUrl.vectors.subarray(0, 500)).toEqual(wv.vectors.subarray(0, 500));
   });
 
-  it('a missing asset is a UserError naming the command that builds it', async () => {
+  it('a missing table is derived on first use (a CLI run right after npm ci), saying so once', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'vec-'));
-    const err = await loadWordVectorsFromDisk(empty).catch((e: unknown) => e);
+    const said: string[] = [];
+    const derived = await loadWordVectorsFromDisk(empty, undefined, (l) => said.push(l));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/Preparing the word vectors/);
+    expect(derived.words.length).toBe(wv.words.length);
+    expect(derived.vectors.subarray(0, 500)).toEqual(wv.vectors.subarray(0, 500));
+    // Second load: nothing to prepare.
+    await loadWordVectorsFromDisk(empty, undefined, (l) => said.push(l));
+    expect(said).toHaveLength(1);
+  }, 120_000);
+
+  it('a table that cannot be derived is a UserError that says what to do', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'vec-'));
+    const err = await loadWordVectorsFromDisk(empty, 'no-such-table').catch((e: unknown) => e);
     expect(isUserError(err)).toBe(true);
-    expect((err as { userMessage: string }).userMessage).toContain('npm run build:vectors');
+    expect((err as { userMessage: string }).userMessage).toContain('no-such-table');
   });
 
   it('a truncated binary is a UserError, not garbage vectors', async () => {
