@@ -179,13 +179,20 @@ test.describe('Synthesize step', () => {
     await expect(page.getByText('Set the budget to at least 10 examples.')).toBeVisible();
     await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
     await page.getByLabel('Budget (examples to add)').fill('120');
-    // Sliders work from the keyboard.
-    await page.getByLabel('Write new examples').focus();
-    await page.keyboard.press('ArrowRight');
-    await expect(page.locator('output[for="mix-generate"]')).toHaveText('67%');
+    // Sliders work from the keyboard, and a thumb's position is the share it shows: the shares
+    // of the usable strategies always add up to 100%.
+    const generate = page.getByLabel('Write new examples');
+    await expect(generate).toHaveValue('50');
+    await generate.focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+    await expect(generate).toHaveValue('70');
+    await expect(page.locator('output[for="mix-generate"]')).toHaveText('70%');
+    await expect(generate).toHaveAttribute('aria-valuetext', '70 percent of the first batch');
+    await expect(page.getByLabel('Reason first, then write')).toHaveValue('30');
+    await expect(page.locator('output[for="mix-rationale"]')).toHaveText('30%');
     await page.getByRole('button', { name: 'Start' }).click();
     const start = (await calls(page)).find((c) => c[0] === 'start');
-    expect(start?.[1]).toMatchObject({ budget: 120, rounds: 2, mix: { generate: 2, rationale: 1, annotate: 0 } });
+    expect(start?.[1]).toMatchObject({ budget: 120, rounds: 2, mix: { generate: 70, rationale: 30, annotate: 0 } });
     await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
   });
 

@@ -1,7 +1,7 @@
 /** The pure logic behind the flow's steps: ETA, filters, windowing, chart scales, CSP text, saved state. */
 import { describe, expect, it } from 'vitest';
 import { Eta, formatDuration } from '../../src/app/synthesize/eta';
-import { settingsProblems, defaultSynthSettings, formatCost } from '../../src/app/synthesize/synth-settings';
+import { settingsProblems, defaultSynthSettings, formatCost, setShare, toShares } from '../../src/app/synthesize/synth-settings';
 import { filterExamples, facets, NO_FILTER, UNLABELED } from '../../src/app/review/filter';
 import { visibleRange } from '../../src/app/review/window';
 import { niceTicks, extent } from '../../src/app/charts/scale';
@@ -51,6 +51,30 @@ describe('synthesis settings', () => {
     expect(settingsProblems({ ...s, mix: { annotate: 1, generate: 0, rationale: 0 } }, false)[0]).toMatch(/Data step/);
     expect(settingsProblems({ ...s, budget: 3 }, false)[0]).toMatch(/at least 10/);
     expect(settingsProblems({ ...s, mix: { annotate: 0, generate: 0, rationale: 0 } }, true)[0]).toMatch(/at least one strategy/);
+  });
+  it('start with shares that add up to 100% over the usable strategies', () => {
+    expect(defaultSynthSettings(false).mix).toEqual({ generate: 50, rationale: 50, annotate: 0 });
+    expect(defaultSynthSettings(true).mix).toEqual({ generate: 34, rationale: 33, annotate: 33 });
+  });
+  it('read settings saved as 0-10 weights as the shares they meant', () => {
+    expect(toShares({ generate: 2, rationale: 1, annotate: 0 }, false)).toEqual({ generate: 67, rationale: 33, annotate: 0 });
+    // Annotation weight without unlabeled texts cannot be used: its share goes to the others.
+    expect(toShares({ generate: 1, rationale: 1, annotate: 5 }, false)).toEqual({ generate: 50, rationale: 50, annotate: 0 });
+  });
+  it('moving one share gives the rest to the others in proportion, always summing to 100', () => {
+    const three = { generate: 50, rationale: 25, annotate: 25 };
+    expect(setShare(three, 'generate', 80, true)).toEqual({ generate: 80, rationale: 10, annotate: 10 });
+    expect(setShare(three, 'rationale', 0, true)).toEqual({ generate: 67, rationale: 0, annotate: 33 });
+    // The others had nothing: they split the rest evenly.
+    expect(setShare({ generate: 100, rationale: 0, annotate: 0 }, 'generate', 40, true)).toEqual({ generate: 40, rationale: 30, annotate: 30 });
+    // Annotation unusable: it stays at 0 and cannot be set.
+    expect(setShare({ generate: 50, rationale: 50, annotate: 0 }, 'generate', 70, false)).toEqual({ generate: 70, rationale: 30, annotate: 0 });
+    expect(setShare({ generate: 50, rationale: 50, annotate: 0 }, 'annotate', 70, false)).toEqual({ generate: 50, rationale: 50, annotate: 0 });
+    for (let v = 0; v <= 100; v += 7) {
+      const m = setShare(three, 'annotate', v, true);
+      expect(m.generate + m.rationale + m.annotate).toBe(100);
+      expect(m.annotate).toBe(v);
+    }
   });
   it('prints small costs with enough digits', () => {
     expect(formatCost(0)).toBe('$0');

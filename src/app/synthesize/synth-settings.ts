@@ -6,7 +6,10 @@ import type { Round0Strategy } from '../../core/loop/config.js';
 import type { Progress } from '../../core/progress.js';
 
 export interface SynthSettings {
-  /** Relative weights of the round-0 strategies (0 = not used). */
+  /**
+   * Share of round 0 per strategy, in whole percent summing to 100 over the usable strategies
+   * (0 = not used). The loop reads these as relative weights.
+   */
   mix: Record<Round0Strategy, number>;
   /** Teacher-made examples the run may add, all rounds together. */
   budget: number;
@@ -36,7 +39,58 @@ export function synthDetail(p: Progress | null): SynthDetail {
 }
 
 export function defaultSynthSettings(hasUnlabeled: boolean): SynthSettings {
-  return { mix: { annotate: hasUnlabeled ? 1 : 0, generate: 1, rationale: 1 }, budget: 200, rounds: 2, price: { input: 0, output: 0 } };
+  return {
+    mix: toShares({ annotate: 1, generate: 1, rationale: 1 }, hasUnlabeled),
+    budget: 200, rounds: 2, price: { input: 0, output: 0 },
+  };
+}
+
+const STRATEGIES: Round0Strategy[] = ['generate', 'rationale', 'annotate'];
+
+/** Annotation needs unlabeled texts; the other strategies can always be used. */
+export function usableStrategies(hasUnlabeled: boolean): Round0Strategy[] {
+  return STRATEGIES.filter((k) => k !== 'annotate' || hasUnlabeled);
+}
+
+/**
+ * Whole numbers proportional to `weights` over `keys` that sum to `total` exactly (largest
+ * remainder, ties to the earlier key); all-zero weights split evenly.
+ */
+function apportion(weights: Record<Round0Strategy, number>, keys: Round0Strategy[], total: number): Record<Round0Strategy, number> {
+  const out: Record<Round0Strategy, number> = { generate: 0, rationale: 0, annotate: 0 };
+  if (keys.length === 0 || total <= 0) return out;
+  const w = keys.map((k) => Math.max(0, Number.isFinite(weights[k]) ? weights[k] : 0));
+  const sum = w.reduce((a, b) => a + b, 0);
+  const exact = w.map((x) => (sum > 0 ? (x / sum) * total : total / keys.length));
+  const floors = exact.map(Math.floor);
+  let left = total - floors.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - floors[i]!, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) { if (left-- <= 0) break; floors[i]!++; }
+  keys.forEach((k, i) => { out[k] = floors[i]!; });
+  return out;
+}
+
+/**
+ * The shares (whole percent, summing to 100 over the usable strategies) that relative weights
+ * stand for. Also reads settings saved before shares, when the mix was weights from 0 to 10.
+ */
+export function toShares(weights: Record<Round0Strategy, number>, hasUnlabeled: boolean): Record<Round0Strategy, number> {
+  return apportion(weights, usableStrategies(hasUnlabeled), 100);
+}
+
+/**
+ * Sets one strategy's share and gives the rest to the other usable strategies in proportion to
+ * what they had (evenly when they had nothing), so the shares always sum to 100 and a slider's
+ * position is the share it shows.
+ */
+export function setShare(mix: Record<Round0Strategy, number>, key: Round0Strategy, value: number, hasUnlabeled: boolean): Record<Round0Strategy, number> {
+  const usable = usableStrategies(hasUnlabeled);
+  if (!usable.includes(key)) return toShares(mix, hasUnlabeled);
+  const others = usable.filter((k) => k !== key);
+  const v = others.length === 0 ? 100 : Math.round(Math.max(0, Math.min(100, Number.isFinite(value) ? value : 0)));
+  const rest = apportion(mix, others, 100 - v);
+  rest[key] = v;
+  return rest;
 }
 
 export const STRATEGY_TEXT: Record<Round0Strategy, { name: string; what: string }> = {
@@ -92,8 +146,8 @@ export function failureText(kind: string): string {
 export function settingsProblems(s: SynthSettings, hasUnlabeled: boolean): string[] {
   const out: string[] = [];
   const used = Object.values(s.mix).filter((w) => w > 0).length;
-  if (!used) out.push('Give at least one strategy a weight above 0.');
-  if (s.mix.annotate > 0 && !hasUnlabeled) out.push('Labeling unlabeled texts needs unlabeled texts: add them in the Data step, or set that weight to 0.');
+  if (!used) out.push('Give at least one strategy a share above 0%.');
+  if (s.mix.annotate > 0 && !hasUnlabeled) out.push('Labeling unlabeled texts needs unlabeled texts: add them in the Data step, or set its share to 0%.');
   if (!Number.isInteger(s.budget) || s.budget < 10) out.push('Set the budget to at least 10 examples.');
   if (!Number.isInteger(s.rounds) || s.rounds < 0 || s.rounds > 10) out.push('Rounds must be a whole number from 0 to 10.');
   if (!(s.price.input >= 0) || !(s.price.output >= 0)) out.push('Prices cannot be negative; use 0 for a free local server.');
