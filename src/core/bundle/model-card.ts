@@ -1,6 +1,7 @@
 import type { Example, Source } from '../dataset/example.js';
 import type { Metrics } from '../student/metrics.js';
 import type { InputSpec } from './format.js';
+import { mdCode, mdText } from './markdown.js';
 
 /**
  * The bundle's README.md: what the student does, how well, on what data, and its limits. Every
@@ -45,7 +46,7 @@ function encoderLine(input: InputSpec): string {
     case 'word-vectors-pool':
       return `${input.pooling} pooling of ${input.dim}-d word vectors (Distillery tokenizer) over a ${input.vocabSize.toLocaleString('en-US')}-word table, included as vocab.txt + vectors.bin`;
     case 'sentence-embedding':
-      return `sentence encoder \`${input.model}\` (revision \`${input.revision}\`), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d; downloaded by transformers.js at load time`;
+      return `sentence encoder ${mdCode(input.model)} (revision ${mdCode(input.revision)}), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d; downloaded by transformers.js at load time`;
   }
 }
 
@@ -60,7 +61,7 @@ function metricsSection(title: string, m: Metrics | undefined): string[] {
     '',
     '| label | precision | recall | F1 | support |',
     '|---|---|---|---|---|',
-    ...m.perClass.map((c) => `| ${c.label} | ${formatMetric(c.precision)} | ${formatMetric(c.recall)} | ${formatMetric(c.f1)} | ${c.support} |`),
+    ...m.perClass.map((c) => `| ${mdText(c.label)} | ${formatMetric(c.precision)} | ${formatMetric(c.recall)} | ${formatMetric(c.f1)} | ${c.support} |`),
     '',
   ];
 }
@@ -79,14 +80,14 @@ export function renderModelCard(c: ModelCardInput): string {
     '- knowledge-distillation',
     '---',
     '',
-    `# ${c.name}`,
+    `# ${mdText(c.name)}`,
     '',
-    c.task ? `${c.task}\n` : '',
-    `A small text classifier distilled by Distillery from a teacher LLM${c.teacherModel ? ` (\`${c.teacherModel}\`)` : ''}. Created ${c.createdAt}.`,
+    c.task ? `${mdText(c.task)}\n` : '',
+    `A small text classifier distilled by Distillery from a teacher LLM${c.teacherModel ? ` (${mdCode(c.teacherModel)})` : ''}. Created ${c.createdAt}.`,
     '',
     '## Labels',
     '',
-    ...c.labels.map((l, i) => `${i}. \`${l}\``),
+    ...c.labels.map((l, i) => `${i}. ${mdCode(l)}`),
     '',
     '## Model',
     '',
@@ -110,11 +111,11 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     `By split: ${[...splits].map(([s, n]) => `${s} ${n}`).join(', ') || 'none'}. The data is in \`data/train.jsonl\` and \`data/train.csv\`, each example with its provenance (source, round, teacher model, strategy, prompt template).`,
     '',
-    `Teacher model: ${c.teacherModel ? `\`${c.teacherModel}\`` : 'none recorded'}.`,
+    `Teacher model: ${c.teacherModel ? mdCode(c.teacherModel) : 'none recorded'}.`,
     '',
     'Prompt templates used:',
     '',
-    ...(c.promptTemplates?.length ? c.promptTemplates.map((p) => `- \`${p.id}\`${p.description ? `: ${p.description}` : ''}`) : ['- none recorded']),
+    ...(c.promptTemplates?.length ? c.promptTemplates.map((p) => `- ${mdCode(p.id)}${p.description ? `: ${mdText(p.description)}` : ''}`) : ['- none recorded']),
     '',
     '## Use',
     '',
