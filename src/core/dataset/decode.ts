@@ -1,5 +1,5 @@
-import { gunzipSync } from 'fflate';
 import { UserError } from '../errors.js';
+import { gunzipCapped, GunzipError } from './gunzip.js';
 
 /** Files above this many bytes (after decompression) are refused: they would not fit the page's memory budget. */
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
@@ -41,14 +41,19 @@ export function decodeBytes(input: Uint8Array, fileName: string, maxBytes = DEFA
   let bytes = input;
   let compressed = false;
   if (startsWith(bytes, [0x1f, 0x8b])) {
-    // A gzip stream states its uncompressed size (mod 2^32) in its last 4 bytes: check before inflating.
-    const n = bytes.length;
-    const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
-    if (isize > maxBytes) throw tooBig(fileName, isize, maxBytes, true);
+    // Every member is inflated (never trusting the size in the trailer), and the cap is enforced
+    // while inflating, so neither `cat a.gz b.gz` nor a bomb is misread.
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipCapped(bytes, maxBytes);
     } catch (e) {
-      throw new UserError('bad-gzip', `${fileName} looks gzip-compressed but could not be decompressed (${(e as Error).message}).`,
+      if (!(e instanceof GunzipError)) throw e;
+      const f = e.failure;
+      if (f.kind === 'too-large') throw tooBig(fileName, f.inflated, maxBytes, true, true);
+      if (f.kind === 'truncated') {
+        throw new UserError('truncated-gzip', `${fileName} is a truncated gzip file: ${f.detail}.`,
+          'The download or copy was cut short: get the file again (`gzip -t FILE` checks it).');
+      }
+      throw new UserError('bad-gzip', `${fileName} looks gzip-compressed but could not be decompressed (${f.detail}).`,
         'Check that the download finished, or decompress it yourself and upload the plain file.');
     }
     compressed = true;
@@ -95,10 +100,16 @@ export function decodeBytes(input: Uint8Array, fileName: string, maxBytes = DEFA
   return { text, encoding, compressed, bytes: bytes.length };
 }
 
-/** The too-large error, also for callers that can see a file's size before reading it (the CLI). */
-export function tooBig(fileName: string, size: number, maxBytes: number, compressed = false): UserError {
+/**
+ * The too-large error, also for callers that can see a file's size before reading it. `atLeast`:
+ * reading stopped at the limit, `size` is only a lower bound.
+ */
+export function tooBig(fileName: string, size: number, maxBytes: number, compressed = false, atLeast = false): UserError {
   return new UserError('too-large',
-    `${fileName} is ${MB(size)}${compressed ? ' uncompressed' : ''}, over the ${MB(maxBytes)} limit.`,
+    atLeast
+      // Reading stopped at the limit, so the real size is unknown: say only that it is over.
+      ? `${fileName} is over the ${MB(maxBytes)} limit${compressed ? ' once decompressed' : ''} (reading stopped there).`
+      : `${fileName} is ${MB(size)}${compressed ? ' uncompressed' : ''}, over the ${MB(maxBytes)} limit.`,
     'Upload a sample of it (a few thousand rows is plenty for seeds and an unlabeled pool), or split it into smaller files.');
 }
 
