@@ -1,9 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
-import { parseDataset, DEFAULT_MAX_BYTES, type DatasetReport } from '../../core/dataset/parse.js';
+import { parseDataset, type DatasetReport } from '../../core/dataset/parse.js';
 import { reportSummary } from '../../core/dataset/report.js';
-import { tooBig } from '../../core/dataset/decode.js';
 import { parseCommandArgs, printSummary } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery inspect FILE [--text-col C] [--label-col C] [--unlabeled] [--header | --no-header]
 
@@ -29,20 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   }, usage, true);
   if (positionals.length !== 1) throw new UserError('bad-arguments', 'inspect takes exactly one FILE.', `\n${usage}`);
   const file = positionals[0];
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new UserError('not-a-file', `${file} is not a file.`, 'Give the path of a data file.');
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError('no-file', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path.');
-  }
-  // Refuse before reading a huge file into memory; gzip is checked again after inflating.
-  if (size > DEFAULT_MAX_BYTES && !file.endsWith('.gz')) {
-    throw tooBig(file, size, DEFAULT_MAX_BYTES);
-  }
-  const bytes = new Uint8Array(await readFile(file));
+  const bytes = await readInputFile(file);
   const report = parseDataset(bytes, file, {
     textColumn: values['text-col'],
     labelColumn: values['label-col'],

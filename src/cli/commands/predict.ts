@@ -1,11 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
+import { decodeBytes } from '../../core/dataset/decode.js';
 import { readBundle } from '../../core/bundle/import.js';
+import { MAX_UNZIPPED_BYTES } from '../../core/bundle/zip.js';
 import { openPredictor } from '../../core/bundle/predictor.js';
 import { SentenceEncoder } from '../../core/encode/sentence.js';
 import { localModelSource } from '../../core/encode/sentence-node.js';
 import { parseCommandArgs, requireOption } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery predict --bundle FILE.zip (--text T [--text T2 …] | --input FILE) [--text-col C]
 
@@ -21,21 +23,11 @@ Classifies texts with an exported student bundle and prints one JSON line per te
   --encoder-dir D for sentence-encoder bundles: a local copy of the encoder (a folder with
                   config.json, tokenizer files and onnx/) instead of the hub id in the bundle`;
 
-async function readBytes(file: string, what: string): Promise<Uint8Array> {
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new UserError('not-a-file', `${file} is not a file.`, `Give the path of ${what}.`);
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError('no-file', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path.');
-  }
-}
-
 /** Plain text files are one text per line; anything else goes through the app's own parser. */
 export function textsFromFile(bytes: Uint8Array, file: string, textColumn?: string): string[] {
   if (/\.txt(\.gz)?$/i.test(file) && !textColumn) {
-    const text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
+    // The app's decoder: gzip, encodings and binary files are handled as for every data file.
+    const text = decodeBytes(bytes, file).text.replace(/^\uFEFF/, '');
     return text.split(/\r?\n/).filter((l) => l.trim() !== '');
   }
   return parseDataset(bytes, file, { requireLabels: false, textColumn }).examples.map((e) => e.text);
@@ -53,10 +45,10 @@ export async function run(argv: string[]): Promise<number> {
   const bundleFile = requireOption(values.bundle, '--bundle', usage);
   if (!values.text?.length && !values.input) throw new UserError('bad-arguments', 'Give --text T or --input FILE.', `\n${usage}`);
   if (values.text?.length && values.input) throw new UserError('bad-arguments', 'Give --text or --input, not both.', `\n${usage}`);
-  const texts = values.input ? textsFromFile(await readBytes(values.input, 'a text file'), values.input, values['text-col']) : values.text!;
+  const texts = values.input ? textsFromFile(await readInputFile(values.input, { what: 'a text file' }), values.input, values['text-col']) : values.text!;
   if (!texts.length) throw new UserError('no-texts', `${values.input} has no texts in it.`, 'Give a file with one text per line.');
 
-  const bundle = await readBundle(await readBytes(bundleFile, 'a bundle .zip'), bundleFile);
+  const bundle = await readBundle(await readInputFile(bundleFile, { what: 'a bundle .zip', maxBytes: MAX_UNZIPPED_BYTES }), bundleFile);
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
   let encoder: SentenceEncoder | undefined;

@@ -1,8 +1,8 @@
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError, isAbortError } from '../../core/errors.js';
 import type { Example } from '../../core/dataset/example.js';
-import { parseDataset, DEFAULT_MAX_BYTES } from '../../core/dataset/parse.js';
+import { parseDataset } from '../../core/dataset/parse.js';
 import { LOOP_DEFAULTS, type LoopConfig, type Round0Strategy, type StrategyChoice } from '../../core/loop/config.js';
 import type { LoopEvent } from '../../core/loop/events.js';
 import { formatRounds, loopSummary } from '../../core/loop/report.js';
@@ -17,6 +17,7 @@ import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/vali
 import { NodeStore } from '../../core/store/node.js';
 import { TeacherClient } from '../../core/teacher/client.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery run --seeds FILE [--val FILE] [--test FILE] [--unlabeled FILE]
          --teacher-url URL --teacher-model NAME [--api-key-env VAR]
@@ -63,14 +64,7 @@ The last stdout line is the summary as one JSON object.
   --out DIR             run folder: student/, synthetic.jsonl, run-log.jsonl, report.json, store/`;
 
 async function readExamples(file: string, labeled: boolean): Promise<Example[]> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (e) {
-    throw new UserError('no-file', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, 'Check the path.');
-  }
-  if (size > DEFAULT_MAX_BYTES && !file.endsWith('.gz')) parseDataset(new Uint8Array(DEFAULT_MAX_BYTES + 1), file);
-  const report = parseDataset(new Uint8Array(await readFile(file)), basename(file), { requireLabels: labeled });
+  const report = parseDataset(await readInputFile(file), basename(file), { requireLabels: labeled });
   if (!report.examples.length) throw new UserError('empty-file', `${file} has no usable rows.`, 'Check the file with `distillery inspect`.');
   return report.examples;
 }

@@ -3,7 +3,7 @@
  * (--out) keeps a store with every accepted example and the request journal, so running the same
  * command again after a crash or Ctrl-C resumes the job instead of starting over.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AbortError, UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
@@ -11,6 +11,7 @@ import { textHash } from '../../core/dataset/hash.js';
 import { NodeStore } from '../../core/store/node.js';
 import { synthesize, TeacherClient, findPreset, type SynthesisJob } from '../../core/teacher/index.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery synth --seeds FILE --teacher-url URL --teacher-model NAME --strategy S --n N --out DIR [options]
 
@@ -46,11 +47,7 @@ Exit status: 0 done; 3 stopped early (a budget, a failing teacher: the summary s
 to resume); 130 cancelled (Ctrl-C; run again to resume); 1 bad input.`;
 
 async function readLabeled(file: string, requireLabels: boolean) {
-  let bytes: Uint8Array;
-  try { bytes = await readFile(file); } catch (e) {
-    throw new UserError('no-file', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, 'Check the path.');
-  }
-  return parseDataset(bytes, basename(file), { requireLabels });
+  return parseDataset(await readInputFile(file), basename(file), { requireLabels });
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -3,13 +3,13 @@
  * pool of real labeled texts, with optional latency and fault injection. For offline demos, tests
  * and benchmarks; what it yields measures the pipeline, not a language model.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
 import { parseFaultSpec } from '../../core/teacher/sim/faults.js';
 import { startTeacherSim } from '../../core/teacher/sim/server.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery teacher-sim --pool FILE --port P [options]
 
@@ -44,11 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const noise = numberOption(v.noise, '--noise', 0);
   if (noise < 0 || noise > 1) throw new UserError('bad-arguments', `--noise must be in [0, 1], not ${noise}.`);
 
-  let bytes: Uint8Array;
-  try { bytes = await readFile(poolFile); } catch (e) {
-    throw new UserError('no-file', `Cannot read the pool file ${poolFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, 'Check the path.');
-  }
-  const report = parseDataset(bytes, basename(poolFile));
+  const report = parseDataset(await readInputFile(poolFile), basename(poolFile));
   const pool = report.examples.filter((e) => e.label !== null).map((e) => ({ text: e.text, label: e.label! }));
   if (new Set(pool.map((p) => p.label)).size < 1) throw new UserError('empty-pool', `${poolFile} has no labeled texts.`);
 

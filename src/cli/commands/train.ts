@@ -2,7 +2,7 @@
  * `distillery train`: trains a student in Node with the same core as the app and writes the
  * model (tfjs model.json + weights), its spec and its metrics into --out.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseDataset } from '../../core/dataset/parse.js';
@@ -15,6 +15,7 @@ import { evaluate } from '../../core/student/metrics.js';
 import { predict } from '../../core/student/predict.js';
 import { trainStudent, type LabeledTexts, type StudentFeatures } from '../../core/student/student.js';
 import { intOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { readInputFile } from '../input-file.js';
 
 export const usage = `Usage: distillery train --train FILE [--val FILE] [--test FILE] [options]
 
@@ -32,13 +33,7 @@ export const usage = `Usage: distillery train --train FILE [--val FILE] [--test 
 Ends stdout with one JSON line: {"val", "test", "backend", "examples", "seconds"}.`;
 
 async function readLabeled(file: string): Promise<LabeledTexts & { examples: Example[] }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch {
-    throw new UserError('file-missing', `Cannot read ${file}.`, 'Check the path.');
-  }
-  const report = parseDataset(bytes, basename(file), { requireLabels: true });
+  const report = parseDataset(await readInputFile(file), basename(file), { requireLabels: true });
   const examples = report.examples.filter((e) => e.label !== null);
   if (!examples.length) throw new UserError('no-examples', `${file} has no labeled examples.`, 'Give a file with a text and a label per row.');
   return { examples, texts: examples.map((e) => e.text), labels: examples.map((e) => e.label!) };
