@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -76,6 +76,20 @@ describe('distillery export', () => {
     expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ bundle: out, labels: ['neg', 'pos'] });
     const b = await readBundle(new Uint8Array(await readFile(out)));
     expect(b.examples).toHaveLength(input.examples.length);
+  });
+
+  it('--out in a missing folder or onto a folder: a clear message, before any work, and nothing left behind', async () => {
+    const run = join(dir, 'run');
+    const missing = await cli(['export', '--run', run, '--out', join(dir, 'no-such-folder', 'b.zip')]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/the folder .*no-such-folder does not exist\. Create it first/);
+    const onto = join(dir, 'a-folder');
+    await mkdir(onto);
+    const r = await cli(['export', '--run', run, '--out', onto]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--out .*a-folder is a folder\. Give the bundle's file name, e\.g\. --out .*a-folder\/distillery-student\.zip/);
+    expect(await readdir(onto)).toEqual([]);
+    expect((await readdir(dir)).filter((n) => /partial|\.tmp-/.test(n))).toEqual([]);
   });
 
   it('says when the folder is not a run folder', async () => {

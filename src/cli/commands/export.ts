@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { writeRunBundle } from '../../core/bundle/write-node.js';
 import { NodeStore } from '../../core/store/node.js';
+import { checkWritableTarget } from '../../core/store/atomic-write-node.js';
 import { parseCommandArgs, printSummary, requireOption } from '../args.js';
 
 export const usage = `Usage: distillery export --run DIR --out FILE.zip [--model ID] [--vectors DIR]
@@ -26,6 +27,13 @@ export async function run(argv: string[]): Promise<number> {
   }, usage);
   const dir = requireOption(values.run, '--run', usage);
   const out = requireOption(values.out, '--out', usage);
+  await checkWritableTarget(out).catch((e) => {
+    // The one case worth a concrete suggestion: a folder given where the .zip should go.
+    if ((e as { code?: string }).code === 'is-a-folder') {
+      throw new UserError('is-a-folder', `--out ${out} is a folder.`, `Give the bundle's file name, e.g. --out ${join(out, 'distillery-student.zip')}.`);
+    }
+    throw e;
+  });
   const storeDir = join(dir, 'store');
   try {
     if (!(await stat(storeDir)).isDirectory()) throw new Error();

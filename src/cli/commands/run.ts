@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError, isAbortError } from '../../core/errors.js';
 import type { Example } from '../../core/dataset/example.js';
@@ -15,6 +15,7 @@ import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js'
 import { teacherSynthesize } from '../../core/loop/teacher.js';
 import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/validate.js';
 import { NodeStore } from '../../core/store/node.js';
+import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { TeacherClient } from '../../core/teacher/client.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
@@ -191,11 +192,11 @@ async function writeOutputs(out: string, store: NodeStore, state: LoopState, con
   const model = final?.modelId ? await store.getModel(final.modelId) : undefined;
   if (model) {
     await mkdir(join(out, 'student'), { recursive: true });
-    await writeFile(join(out, 'student', 'model.json'), JSON.stringify({ ...model.modelJson, distillery: { ...model.meta, round: final!.round, runId: config.runId } }, null, 1));
-    await writeFile(join(out, 'student', 'weights.bin'), new Uint8Array(model.weights));
+    await writeFileAtomic(join(out, 'student', 'model.json'), JSON.stringify({ ...model.modelJson, distillery: { ...model.meta, round: final!.round, runId: config.runId } }, null, 1));
+    await writeFileAtomic(join(out, 'student', 'weights.bin'), new Uint8Array(model.weights));
   }
   const synthetic = (await store.listExamples(config.projectId, { split: 'train' })).filter((e) => e.provenance.source !== 'seed');
   synthetic.sort((a, b) => a.provenance.round - b.provenance.round || (a.id < b.id ? -1 : 1));
-  await writeFile(join(out, 'synthetic.jsonl'), synthetic.map((e) => JSON.stringify(e)).join('\n') + (synthetic.length ? '\n' : ''));
-  await writeFile(join(out, 'report.json'), JSON.stringify({ summary: loopSummary(state), state }, null, 1));
+  await writeFileAtomic(join(out, 'synthetic.jsonl'), synthetic.map((e) => JSON.stringify(e)).join('\n') + (synthetic.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'report.json'), JSON.stringify({ summary: loopSummary(state), state }, null, 1));
 }

@@ -3,12 +3,12 @@
  * (--out) keeps a store with every accepted example and the request journal, so running the same
  * command again after a crash or Ctrl-C resumes the job instead of starting over.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AbortError, UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
 import { textHash } from '../../core/dataset/hash.js';
 import { NodeStore } from '../../core/store/node.js';
+import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { synthesize, TeacherClient, findPreset, type SynthesisJob } from '../../core/teacher/index.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
@@ -172,7 +172,6 @@ export async function run(argv: string[]): Promise<number> {
 async function writeSynthetic(store: NodeStore, job: SynthesisJob, out: string): Promise<number> {
   const mine = (await store.listExamples(job.projectId)).filter((e) => e.id.startsWith(job.jobId + ':'));
   const path = join(out, 'synthetic.jsonl');
-  await writeFile(path + '.tmp', mine.map((e) => JSON.stringify(e)).join('\n') + (mine.length ? '\n' : ''));
-  await rename(path + '.tmp', path);
+  await writeFileAtomic(path, mine.map((e) => JSON.stringify(e)).join('\n') + (mine.length ? '\n' : ''));
   return mine.length;
 }

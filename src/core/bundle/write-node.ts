@@ -3,10 +3,10 @@
  * `train` and `run` call at the end (`<out>/distillery-student.zip`) and what `export` calls.
  * Kept apart from export.ts so browser bundles never pull in `node:fs`.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import { diskSource, DEFAULT_VECTORS_DIR } from '../encode/word-vectors-node.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
+import { writeFileAtomic } from '../store/atomic-write-node.js';
 import { writeBundle, type BundleInput } from './export.js';
 import { bundleInputFromStore } from './from-store.js';
 
@@ -18,11 +18,10 @@ export interface WriteRunBundleOptions extends LongOpOptions {
   vectorsDir?: string;
 }
 
-/** Writes then renames, so an interrupted export never leaves half a bundle under the final name. */
+/** Written atomically, so an interrupted or failed export never leaves half a bundle, nor a temporary file. */
 export async function writeBundleFile(file: string, input: BundleInput, opts: LongOpOptions = {}): Promise<number> {
   const zip = await writeBundle(input, opts);
-  await writeFile(file + '.partial', zip);
-  await rename(file + '.partial', file);
+  await writeFileAtomic(file, zip);
   return zip.byteLength;
 }
 

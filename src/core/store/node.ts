@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, readdir, rename, rm, appendFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { removeStaleTemps, writeError, writeFileAtomic } from './atomic-write-node.js';
 import type { Example } from '../dataset/example.js';
 import type {
   EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
@@ -16,8 +17,8 @@ import type {
  *   <root>/models/<model>.json + .bin          ModelRecord without weights + the raw weight bytes
  *   <root>/embeddings/<encoder>.jsonl          {"h": hash, "v": base64 float32} per line (appended)
  *
- * Whole-file writes go to a temporary file that is fsynced and then renamed over the target, so
- * a crash leaves the old or the new file, never half of one. Appends are fsynced before the
+ * Whole-file writes go through writeFileAtomic (a temporary file, fsynced, renamed over the
+ * target), so a crash leaves the old or the new file, never half of one. Appends are fsynced before the
  * promise resolves. Names are sanitised so an id can never escape the folder.
  * Meant for one process at a time per folder (a CLI run); writes within the process are serialised.
  */
@@ -28,7 +29,11 @@ export class NodeStore implements Store {
   private constructor(readonly root: string) {}
 
   static async open(root: string): Promise<NodeStore> {
-    for (const d of ['projects', 'examples', 'requests', 'runs', 'models', 'embeddings']) await mkdir(join(root, d), { recursive: true });
+    for (const d of ['projects', 'examples', 'requests', 'runs', 'models', 'embeddings']) {
+      await mkdir(join(root, d), { recursive: true }).catch((e) => writeError(e, join(root, d)));
+      // A run killed mid-write leaves its temporary file; nothing reads it, so it goes now.
+      await removeStaleTemps(join(root, d));
+    }
     return new NodeStore(root);
   }
 
@@ -43,7 +48,7 @@ export class NodeStore implements Store {
     return (await readJsonDir<ProjectRecord>(join(this.root, 'projects'))).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
   async getProject(id: string) { return readJson<ProjectRecord>(join(this.root, 'projects', safe(id) + '.json')); }
-  putProject(p: ProjectRecord) { return this.serial(() => writeAtomic(join(this.root, 'projects', safe(p.id) + '.json'), JSON.stringify(p, null, 1))); }
+  putProject(p: ProjectRecord) { return this.serial(() => writeFileAtomic(join(this.root, 'projects', safe(p.id) + '.json'), JSON.stringify(p, null, 1))); }
   deleteProject(id: string) {
     return this.serial(async () => {
       for (const r of await this.listRuns(id)) await rm(join(this.root, 'runs', safe(r.id) + '.json'), { force: true });
@@ -67,7 +72,7 @@ export class NodeStore implements Store {
     return this.serial(async () => {
       const m = await this.readExamples(projectId);
       for (const e of examples) m.set(e.id, e);
-      await writeAtomic(this.examplesPath(projectId), toJsonl(m.values()));
+      await writeFileAtomic(this.examplesPath(projectId), toJsonl(m.values()));
     });
   }
   async listExamples(projectId: string, filter: ExampleFilter = {}) {
@@ -80,7 +85,7 @@ export class NodeStore implements Store {
     return this.serial(async () => {
       const m = await this.readExamples(projectId);
       for (const id of ids) m.delete(id);
-      await writeAtomic(this.examplesPath(projectId), toJsonl(m.values()));
+      await writeFileAtomic(this.examplesPath(projectId), toJsonl(m.values()));
     });
   }
 
@@ -123,7 +128,7 @@ export class NodeStore implements Store {
     return [...m.values()];
   }
 
-  putRun(r: RunRecord) { return this.serial(() => writeAtomic(join(this.root, 'runs', safe(r.id) + '.json'), JSON.stringify(r, null, 1))); }
+  putRun(r: RunRecord) { return this.serial(() => writeFileAtomic(join(this.root, 'runs', safe(r.id) + '.json'), JSON.stringify(r, null, 1))); }
   async getRun(id: string) { return readJson<RunRecord>(join(this.root, 'runs', safe(id) + '.json')); }
   async listRuns(projectId: string) { return (await readJsonDir<RunRecord>(join(this.root, 'runs'))).filter((r) => r.projectId === projectId); }
 
@@ -131,8 +136,8 @@ export class NodeStore implements Store {
     return this.serial(async () => {
       const { weights, ...rest } = m;
       // Weights first: a model JSON on disk always has its weights beside it.
-      await writeAtomic(join(this.root, 'models', safe(m.id) + '.bin'), new Uint8Array(weights));
-      await writeAtomic(join(this.root, 'models', safe(m.id) + '.json'), JSON.stringify(rest));
+      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.bin'), new Uint8Array(weights));
+      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.json'), JSON.stringify(rest));
     });
   }
   async getModel(id: string) {
@@ -157,34 +162,6 @@ export function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 }
 
-function diskError(e: unknown, path: string): never {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    throw new UserError('storage-full', `The disk is full: could not write ${path}. Nothing already saved was changed.`, 'Free some disk space (or choose another --out folder) and run the command again; finished steps resume.');
-  }
-  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-    throw new UserError('storage-denied', `Cannot write ${path} (${code}).`, 'Choose a folder you can write to.');
-  }
-  throw e;
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    diskError(e, path);
-  }
-}
-
 async function appendDurable(path: string, data: string): Promise<void> {
   try {
     const fh = await open(path, 'a');
@@ -195,7 +172,7 @@ async function appendDurable(path: string, data: string): Promise<void> {
       await fh.close();
     }
   } catch (e) {
-    diskError(e, path);
+    writeError(e, path);
   }
 }
 
