@@ -94,3 +94,24 @@ test('bad files each get one clear message, and a saved project is untouched', a
   await expect(page.getByTestId('project-list')).toContainText('Keep me');
   await expect(page.getByTestId('open-seed-count')).toHaveText('12');
 });
+
+test('labels named constructor, toString and __proto__ are counted like any other, before and after saving', async ({ page }) => {
+  const names = ['constructor', 'toString', '__proto__'];
+  const csv = 'text,label\n' + names.flatMap((l, i) => [`first text for ${i},${l}`, `second text for ${i},${l}`]).join('\n') + '\nthird text for 0,constructor\n';
+  await uploadSeeds(page, 'proto.csv', Buffer.from(csv));
+  const report = page.getByTestId('seeds-report');
+  await expect(report.getByTestId('seeds-accepted')).toContainText('7 accepted');
+  const classes = report.getByRole('table', { name: /Classes/ });
+  await expect(classes.getByRole('row')).toHaveCount(4);
+  await expect(classes.getByRole('row', { name: /constructor 3 42\.9%/ })).toBeVisible();
+  await expect(classes.getByRole('row', { name: /toString 2 28\.6%/ })).toBeVisible();
+  await expect(classes.getByRole('row', { name: /__proto__ 2 28\.6%/ })).toBeVisible();
+  await expect(report).not.toContainText('native code');
+  await page.getByLabel('Project name').fill('Proto labels');
+  await page.getByRole('button', { name: 'Save project' }).click();
+  const opened = page.getByTestId('open-project');
+  await expect(opened).toContainText('in 3 classes');
+  const saved = opened.getByRole('table', { name: 'Classes' });
+  await expect(saved.getByRole('row', { name: /__proto__ 2/ })).toBeVisible();
+  await expect(saved.getByRole('row', { name: /constructor 3/ })).toBeVisible();
+});

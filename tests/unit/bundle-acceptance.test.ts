@@ -118,6 +118,16 @@ describe('a token-id student bundle in a clean folder', () => {
     predictor.dispose();
   }, 120_000);
 
+  it('labels named __proto__ and constructor get their scores from example.mjs too', async () => {
+    const labels = ['__proto__', 'constructor'];
+    const renamed = { ...input, labels, examples: input.examples.map((e) => ({ ...e, label: e.label === 'neg' ? '__proto__' : 'constructor' })) };
+    const d = await cleanInstall(await writeBundle(renamed));
+    dirs.push(d);
+    const [r] = await runExample(d, ['a great and wonderful film']);
+    expect(Object.keys(r.scores)).toEqual(labels);
+    expect(r.scores.__proto__ + r.scores.constructor).toBeCloseTo(1, 5);
+  }, 120_000);
+
   it('loads with the stock tf.loadLayersModel from model.json', async () => {
     const server: Server = createServer(async (req, res) => {
       try {

@@ -7,6 +7,7 @@ import { IdbStore, requestPersistence } from '../../core/store/idb';
 import type { ProjectRecord } from '../../core/store/store';
 import type { Example } from '../../core/dataset/example';
 import type { DatasetReport } from '../../core/dataset/report';
+import { countLabels } from '../../core/dataset/label-counts';
 
 let opening: Promise<IdbStore> | undefined;
 let persisted: Promise<boolean> | undefined;
@@ -85,9 +86,7 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
   const all = await s.listExamples(id, { source: 'seed' });
   // IndexedDB returns them in key (hash) order; show them as they were in the file.
   const seeds = all.filter((e) => e.label !== null).sort((a, b) => (a.provenance.row ?? 0) - (b.provenance.row ?? 0));
-  const classes: Record<string, number> = {};
-  for (const l of project.labels) classes[l] = 0;
-  for (const e of seeds) classes[e.label!] = (classes[e.label!] ?? 0) + 1;
+  const classes = countLabels(seeds.map((e) => e.label!), project.labels);
   return { project, seeds, unlabeledCount: all.length - seeds.length, classes };
 }
 

@@ -174,9 +174,9 @@ export async function load(bundle, options = {}) {
       y.dispose();
       for (const row of probs) {
         let best = 0;
-        const scores = {};
-        row.forEach((p, i) => { scores[labels[i]] = p; if (p > row[best]) best = i; });
-        results.push({ label: labels[best], scores });
+        row.forEach((p, i) => { if (p > row[best]) best = i; });
+        // fromEntries: a label named __proto__ or constructor is a key like any other.
+        results.push({ label: labels[best], scores: Object.fromEntries(labels.map((l, i) => [l, row[i]])) });
       }
     }
     return results;

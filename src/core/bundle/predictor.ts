@@ -96,9 +96,9 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
         y.dispose();
         for (const row of probs) {
           let best = 0;
-          const scores: Record<string, number> = {};
-          row.forEach((p, i) => { scores[labels[i]] = p; if (p > row[best]) best = i; });
-          results.push({ label: labels[best], scores });
+          row.forEach((p, i) => { if (p > row[best]) best = i; });
+          // fromEntries: a label named __proto__ or constructor is a key like any other.
+          results.push({ label: labels[best], scores: Object.fromEntries(labels.map((l, i) => [l, row[i]])) });
         }
       }
       return results;

@@ -6,6 +6,7 @@ import { decodeBytes, DEFAULT_MAX_BYTES } from './decode.js';
 import { readTable, JsonFileError, type Table } from './table.js';
 import { applyHeader, chooseColumns, findColumn } from './columns.js';
 import { classWarnings } from './warnings.js';
+import { countLabels } from './label-counts.js';
 import type { DatasetReport, RejectedRow } from './report.js';
 
 export { DEFAULT_MAX_BYTES };
@@ -93,7 +94,6 @@ export function parseDataset(bytes: Uint8Array, fileName: string, options: Parse
   const examples: Example[] = [];
   const rejected: RejectedRow[] = [];
   const seen = new Map<string, { row: number; label: string | null }>();
-  const classes: Record<string, number> = {};
   const conflicts: number[] = [];
   const total = table.rows.length;
   table.rows.forEach((r, k) => {
@@ -120,7 +120,6 @@ export function parseDataset(bytes: Uint8Array, fileName: string, options: Parse
     }
     const useLabel = label === '' ? null : label;
     seen.set(text, { row: r.row, label: useLabel });
-    if (useLabel !== null) classes[useLabel] = (classes[useLabel] ?? 0) + 1;
     examples.push({
       id: `${useLabel === null ? 'u' : 's'}-${textHash(text)}`,
       text,
@@ -130,6 +129,7 @@ export function parseDataset(bytes: Uint8Array, fileName: string, options: Parse
     });
   });
   onProgress?.({ phase: 'validate', done: total, total });
+  const classes = countLabels(examples.flatMap((e) => (e.label === null ? [] : [e.label])));
 
   const warnings = labeled && wantLabels ? classWarnings(classes) : [];
   if (conflicts.length > 0) {
