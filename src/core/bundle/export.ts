@@ -1,6 +1,6 @@
 import type { Example } from '../dataset/example.js';
 import type { LongOpOptions } from '../progress.js';
-import { throwIfAborted } from '../errors.js';
+import { throwIfAborted, UserError } from '../errors.js';
 import type { Metrics } from '../student/metrics.js';
 import { toCsv, toJsonl } from './dataset-export.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES, type InferenceSpec, type InputSpec } from './format.js';
@@ -8,6 +8,7 @@ import { exampleSource, inferenceModuleSource } from './inference-module.js';
 import { buildManifest } from './manifest.js';
 import { renderModelCard } from './model-card.js';
 import { publicUrl, redactSecrets } from './secrets.js';
+import { checkLabels, weightsByteLength } from './validate.js';
 import { zipFiles } from './zip.js';
 
 /** The trained model as tfjs ModelArtifacts parts (what `model.save(tf.io.withSaveHandler(…))` gives). */
@@ -83,6 +84,15 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
     output: input.output,
   };
   const teacher = input.teacher ? { model: input.teacher.model, baseUrl: publicUrl(input.teacher.baseUrl) } : undefined;
+  // A bundle is checked on the way out as on the way in: weights that do not fill the model's
+  // layers (a truncated or altered model file in a run folder) must not become a bundle.
+  const weights = weightBytes(input.model.weightData);
+  const need = weightsByteLength(input.model.weightSpecs, 'model');
+  if (weights.byteLength !== need) {
+    throw new UserError('bad-weights', `The student's weights are ${weights.byteLength} bytes, but its model needs ${need}: the stored model was cut short or changed.`,
+      'Train the student again (or restore the run folder from a copy), then export.');
+  }
+  checkLabels(input.labels, 'label list');
   const files: Record<string, Uint8Array> = {
     [FILES.modelJson]: json({
       format: 'layers-model',
@@ -91,7 +101,7 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       modelTopology: input.model.modelTopology,
       weightsManifest: [{ paths: [FILES.weights], weights: input.model.weightSpecs }],
     }),
-    [FILES.weights]: weightBytes(input.model.weightData),
+    [FILES.weights]: weights,
     [FILES.inference]: json(inference),
     [FILES.labels]: json(input.labels),
     [FILES.student]: json(redactSecrets({

@@ -2,8 +2,9 @@ import { UserError } from '../errors.js';
 import type { Example } from '../dataset/example.js';
 import { BUNDLE_FORMAT_NAME, FILES, type BundleManifest, type InferenceSpec } from './format.js';
 import type { ModelParts } from './export.js';
-import { parseManifest, verifyFiles } from './manifest.js';
-import { unzipFiles } from './zip.js';
+import { MAX_MANIFEST_BYTES, parseManifest, verifyFiles } from './manifest.js';
+import { checkExamples, checkInference, checkLabels, checkModelJson, checkVectors, checkVocab } from './validate.js';
+import { unzipSelected } from './zip.js';
 
 /** A bundle read back and checked: everything needed to predict or to continue training. */
 export interface Bundle {
@@ -25,68 +26,99 @@ export interface Bundle {
 const HINT = 'Export the bundle again from Distillery.';
 const dec = new TextDecoder('utf-8');
 
-function parseJsonFile<T>(files: Record<string, Uint8Array>, name: string): T {
+function parseJsonFile(files: Record<string, Uint8Array>, name: string): unknown {
   try {
-    return JSON.parse(dec.decode(files[name])) as T;
+    return JSON.parse(dec.decode(files[name]));
   } catch {
     throw new UserError('bundle-bad-file', `The bundle's ${name} is not valid JSON.`, HINT);
   }
+}
+
+function jsonObjectOrNull(files: Record<string, Uint8Array>, name: string): Record<string, unknown> | null {
+  if (!Object.hasOwn(files, name)) return null;
+  const v = parseJsonFile(files, name);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError('bundle-bad-file', `The bundle's ${name} is not a JSON object.`, HINT);
+  return v as Record<string, unknown>;
+}
+
+/**
+ * Only manifest.json, inflated alone and capped: nothing else is inflated before the manifest
+ * says what the bundle holds.
+ */
+function readManifest(bytes: Uint8Array, what: string): { manifest: BundleManifest; raw: Uint8Array } {
+  let seen = 0;
+  const files = unzipSelected(bytes, what, (e) => {
+    if (e.name !== FILES.manifest) return false;
+    if (++seen > 1) throw new UserError('bundle-bad-manifest', `${what} holds manifest.json twice.`, HINT);
+    if (e.originalSize > MAX_MANIFEST_BYTES) throw new UserError('bundle-bad-manifest', `${what}'s manifest.json would be ${e.originalSize} bytes, far more than a manifest holds.`, HINT);
+    return true;
+  });
+  const raw = files[FILES.manifest];
+  return { manifest: parseManifest(raw), raw };
 }
 
 /**
  * Opens a bundle's bytes, refusing with a distinct UserError code each way a bundle can be bad:
  * not a zip (`bundle-not-zip`), cut short (`bundle-truncated`), no manifest (`bundle-no-manifest`),
  * another format version (`bundle-unknown-version`), a file missing (`bundle-missing-file`), a file
- * changed (`bundle-hash-mismatch`), an unreadable file (`bundle-bad-file`).
+ * the manifest does not list (`bundle-unlisted-file`), a file changed (`bundle-hash-mismatch`),
+ * weights that do not fit the model (`bundle-bad-weights`), an unreadable or malformed file
+ * (`bundle-bad-file`), more than any bundle holds (`bundle-too-large`).
+ *
+ * Memory stays bounded by what the manifest declares (itself capped): an entry is inflated only
+ * when the manifest lists it with the size the zip states, into a buffer of that size.
  */
 export async function readBundle(bytes: Uint8Array, what = 'The bundle'): Promise<Bundle> {
-  const files = unzipFiles(bytes, what);
-  const manifest = parseManifest(files[FILES.manifest]);
+  const { manifest, raw } = readManifest(bytes, what);
+  const unlisted: string[] = [];
+  const seen = new Set<string>();
+  const files = unzipSelected(bytes, what, (e) => {
+    if (e.name === FILES.manifest || (e.name.endsWith('/') && e.originalSize === 0)) return false;
+    if (!Object.hasOwn(manifest.files, e.name)) { unlisted.push(e.name); return false; }
+    if (seen.has(e.name)) throw new UserError('bundle-bad-file', `${what} holds ${e.name} twice.`, HINT);
+    seen.add(e.name);
+    if (e.originalSize !== manifest.files[e.name].bytes) {
+      throw new UserError('bundle-hash-mismatch', `The file ${e.name} in the bundle is ${e.originalSize} bytes, not the ${manifest.files[e.name].bytes} its manifest lists: it was changed or damaged after export.`, HINT);
+    }
+    return true;
+  });
+  if (unlisted.length) {
+    const shown = unlisted.slice(0, 5).map((n) => JSON.stringify(n.slice(0, 100))).join(', ');
+    throw new UserError('bundle-unlisted-file', `${what} holds ${unlisted.length === 1 ? 'a file' : `${unlisted.length} files`} its manifest does not list (${shown}${unlisted.length > 5 ? ', …' : ''}), so it is not as Distillery exported it.`, HINT);
+  }
+  files[FILES.manifest] = raw;
   await verifyFiles(manifest, files);
 
-  const inference = parseJsonFile<InferenceSpec>(files, FILES.inference);
+  const labels = checkLabels(parseJsonFile(files, FILES.labels));
+  const inference = checkInference(parseJsonFile(files, FILES.inference), labels);
   if (inference.format !== BUNDLE_FORMAT_NAME || inference.formatVersion !== manifest.formatVersion) {
     throw new UserError('bundle-bad-file', 'The bundle\'s inference.json does not match its manifest\'s format.', HINT);
   }
-  const modelJson = parseJsonFile<{ modelTopology?: object; weightsManifest?: Array<{ paths: string[]; weights: ModelParts['weightSpecs'] }> }>(files, FILES.modelJson);
-  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new UserError('bundle-bad-file', 'The bundle\'s model.json is not a TensorFlow.js layers model.', HINT);
-  }
-  const parts: Uint8Array[] = [];
-  const weightSpecs: ModelParts['weightSpecs'] = [];
-  for (const g of modelJson.weightsManifest) {
-    weightSpecs.push(...g.weights);
-    for (const p of g.paths) {
-      if (!files[p]) throw new UserError('bundle-missing-file', `The bundle is missing a file: ${p} (weights named by model.json).`, HINT);
-      parts.push(files[p]);
-    }
-  }
-  const weightData = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) { weightData.set(p, o); o += p.byteLength; }
+  const model = checkModelJson(parseJsonFile(files, FILES.modelJson), files);
 
   const input = inference.input;
-  const vocab = 'vocabFile' in input ? readVocab(files, input.vocabFile) : undefined;
-  const examples = files[FILES.dataJsonl]
-    ? dec.decode(files[FILES.dataJsonl]).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Example)
-    : [];
+  let vocab: string[] | undefined;
+  let vectors: Uint8Array | undefined;
+  if (input.kind === 'token-ids' || input.kind === 'word-vectors-pool') {
+    if (!Object.hasOwn(files, input.vocabFile)) throw new UserError('bundle-missing-file', `The bundle is missing a file: ${input.vocabFile} (its vocabulary).`, HINT);
+    vocab = checkVocab(files[input.vocabFile], input.vocabFile, input.vocabSize);
+  }
+  if (input.kind === 'word-vectors-pool') {
+    if (!Object.hasOwn(files, input.vectorsFile)) throw new UserError('bundle-missing-file', `The bundle is missing a file: ${input.vectorsFile} (its word vectors).`, HINT);
+    vectors = files[input.vectorsFile];
+    checkVectors(vectors, input.vectorsFile, input.vocabSize, input.dim);
+  }
+  const examples = Object.hasOwn(files, FILES.dataJsonl) ? checkExamples(files[FILES.dataJsonl], FILES.dataJsonl, labels) : [];
   return {
     manifest,
     inference,
-    labels: parseJsonFile<string[]>(files, FILES.labels),
-    model: { modelTopology: modelJson.modelTopology, weightSpecs, weightData: weightData.buffer },
-    student: files[FILES.student] ? parseJsonFile(files, FILES.student) : null,
-    metrics: files[FILES.metrics] ? parseJsonFile(files, FILES.metrics) : null,
+    labels,
+    model,
+    student: jsonObjectOrNull(files, FILES.student) as Bundle['student'],
+    metrics: jsonObjectOrNull(files, FILES.metrics),
     vocab,
-    vectors: input.kind === 'word-vectors-pool' ? files[input.vectorsFile] : undefined,
+    vectors,
     examples,
     files,
   };
-}
-
-function readVocab(files: Record<string, Uint8Array>, name: string): string[] {
-  if (!files[name]) throw new UserError('bundle-missing-file', `The bundle is missing a file: ${name} (its vocabulary).`, HINT);
-  const words = dec.decode(files[name]).split('\n');
-  if (words[words.length - 1] === '') words.pop();
-  return words;
 }

@@ -1,5 +1,18 @@
 import { UserError } from '../errors.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES, REQUIRED_FILES, type BundleManifest } from './format.js';
+import { MAX_UNZIPPED_BYTES } from './zip.js';
+
+/** manifest.json itself is a list of names and hashes: a few KB. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * A bundle's file names: relative paths of plain segments. No `..`, no absolute paths, no
+ * backslashes or drive letters, and no `__proto__` (a name an object cannot hold as a key).
+ */
+export function isSafeBundleName(name: string): boolean {
+  return name.length > 0 && name.length <= 200 && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(name)
+    && !name.split('/').some((seg) => seg === '.' || seg === '..' || seg === '__proto__');
+}
 
 /**
  * SHA-256 of bytes as lowercase hex. Web Crypto exists in browsers, workers and Node ≥ 20, so one
@@ -45,8 +58,26 @@ export function parseManifest(bytes: Uint8Array | undefined): BundleManifest {
         : HINT_REEXPORT,
     );
   }
-  if (!o.files || typeof o.files !== 'object') {
+  if (!o.files || typeof o.files !== 'object' || Array.isArray(o.files)) {
     throw new UserError('bundle-bad-manifest', 'The bundle\'s manifest.json lists no files.', HINT_REEXPORT);
+  }
+  if (typeof o.createdAt !== 'string') {
+    throw new UserError('bundle-bad-manifest', 'The bundle\'s manifest.json has no creation time.', HINT_REEXPORT);
+  }
+  let total = 0;
+  for (const [name, entry] of Object.entries(o.files as Record<string, unknown>)) {
+    if (!isSafeBundleName(name) || name === FILES.manifest) {
+      throw new UserError('bundle-bad-manifest', `The bundle's manifest.json lists a file named ${JSON.stringify(name.slice(0, 80))}, which is not a bundle file name.`, HINT_REEXPORT);
+    }
+    const e = entry as { sha256?: unknown; bytes?: unknown } | null;
+    if (!e || typeof e !== 'object' || typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256)
+      || typeof e.bytes !== 'number' || !Number.isSafeInteger(e.bytes) || e.bytes < 0) {
+      throw new UserError('bundle-bad-manifest', `The bundle's manifest.json entry for ${name} is not a size and a SHA-256.`, HINT_REEXPORT);
+    }
+    total += e.bytes;
+  }
+  if (total > MAX_UNZIPPED_BYTES) {
+    throw new UserError('bundle-too-large', `The bundle's manifest.json declares ${Math.round(total / 1024 / 1024)} MB of files, more than the ${Math.round(MAX_UNZIPPED_BYTES / 1024 / 1024)} MB any student bundle needs.`, 'Choose the .zip that Distillery exported.');
   }
   return o as BundleManifest;
 }
@@ -56,7 +87,7 @@ export function parseManifest(bytes: Uint8Array | undefined): BundleManifest {
  * matches, naming the first file that fails.
  */
 export async function verifyFiles(manifest: BundleManifest, files: Record<string, Uint8Array>): Promise<void> {
-  const missing = [...new Set([...REQUIRED_FILES, ...Object.keys(manifest.files)])].filter((n) => !(n in files));
+  const missing = [...new Set([...REQUIRED_FILES, ...Object.keys(manifest.files)])].filter((n) => !Object.hasOwn(files, n));
   if (missing.length) {
     throw new UserError(
       'bundle-missing-file',
@@ -65,7 +96,7 @@ export async function verifyFiles(manifest: BundleManifest, files: Record<string
     );
   }
   for (const name of REQUIRED_FILES) {
-    if (!(name in manifest.files)) {
+    if (!Object.hasOwn(manifest.files, name)) {
       throw new UserError('bundle-missing-file', `The bundle's manifest does not list ${name}.`, HINT_REEXPORT);
     }
   }

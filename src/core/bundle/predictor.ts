@@ -35,9 +35,24 @@ function vocabIndex(words: string[]): Map<string, number> {
 }
 
 export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {}): Promise<BundlePredictor> {
-  const model = await tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts));
   const input = bundle.inference.input;
   const labels = bundle.labels;
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts));
+  } catch (e) {
+    // readBundle checked the files' shapes; what is left is a topology tfjs cannot build.
+    throw new UserError('bundle-bad-model', `The bundle's model.json cannot be loaded by TensorFlow.js (${(e as Error).message}).`, 'Export the bundle again from Distillery.');
+  }
+  const width = input.kind === 'token-ids' ? input.maxLen : input.kind === 'word-vectors-pool' ? (input.pooling === 'mean-max' ? 2 * input.dim : input.dim) : input.dim;
+  const inShape = model.inputs[0]?.shape;
+  const outShape = model.outputs[0]?.shape;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape?.length !== 2 || (inShape[1] !== null && inShape[1] !== width) || outShape?.[outShape.length - 1] !== labels.length) {
+    model.dispose();
+    throw new UserError('bundle-bad-model',
+      `The bundle's model takes ${JSON.stringify(inShape)} and gives ${JSON.stringify(outShape)}, but its inference.json feeds it ${width} values and its labels.json lists ${labels.length} labels.`,
+      'Export the bundle again from Distillery.');
+  }
   let encode: (texts: string[]) => Promise<tf.Tensor>;
   if (input.kind === 'token-ids') {
     const wv = { index: vocabIndex(bundle.vocab ?? []) };

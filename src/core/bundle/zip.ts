@@ -1,5 +1,5 @@
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { UserError } from '../errors.js';
+import { isUserError, UserError } from '../errors.js';
 
 /**
  * Zip read and write through fflate (synchronous: bundles are a few MB and the callers already
@@ -36,7 +36,24 @@ function hasEndRecord(bytes: Uint8Array): boolean {
 /** Far above any real bundle (the GloVe table is ~11 MB); refuses zip bombs before inflating. */
 export const MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024;
 
-export function unzipFiles(bytes: Uint8Array, what = 'The file', maxUnzipped = MAX_UNZIPPED_BYTES): Record<string, Uint8Array> {
+/** What the central directory says about an entry, before anything is inflated. */
+export interface ZipEntryInfo {
+  name: string;
+  /** Compressed bytes. */
+  size: number;
+  /** Bytes once inflated, as the zip states it (the inflater's output is bounded by it). */
+  originalSize: number;
+}
+
+/**
+ * The entries `accept` says yes to, inflated; the rest are never inflated. `accept` sees every
+ * entry of the central directory and may throw a UserError to refuse the whole zip. The result has
+ * no prototype, so an entry named like an Object member is a file like any other.
+ *
+ * fflate inflates an entry into a buffer of its stated `originalSize` and never grows it, so
+ * capping what `accept` lets through caps memory, whatever the entries really hold.
+ */
+export function unzipSelected(bytes: Uint8Array, what: string, accept: (e: ZipEntryInfo) => boolean): Record<string, Uint8Array> {
   if (bytes.length < 22 || !(startsWith(bytes, LOCAL) || startsWith(bytes, EOCD))) {
     throw new UserError('bundle-not-zip', `${what} is not a zip archive.`, 'Choose the .zip that Distillery exported.');
   }
@@ -48,28 +65,32 @@ export function unzipFiles(bytes: Uint8Array, what = 'The file', maxUnzipped = M
     );
   }
   let out: Record<string, Uint8Array>;
-  let total = 0;
   try {
-    out = unzipSync(bytes, {
-      filter: (f) => {
-        total += f.originalSize;
-        if (total > maxUnzipped) throw new TooLarge();
-        return true;
-      },
-    });
+    out = unzipSync(bytes, { filter: (f) => accept({ name: f.name, size: f.size, originalSize: f.originalSize }) });
   } catch (e) {
-    if (e instanceof TooLarge) {
-      throw new UserError('bundle-too-large', `${what} would unpack to more than ${Math.round(maxUnzipped / 1024 / 1024)} MB, far more than any student bundle.`, 'Choose the .zip that Distillery exported.');
-    }
+    if (isUserError(e)) throw e;
     throw new UserError(
       'bundle-truncated',
       `${what} is a damaged or truncated zip (${(e as Error).message}).`,
       'Download or copy the bundle again.',
     );
   }
+  const files: Record<string, Uint8Array> = Object.create(null);
   // Folders appear as empty entries ending in '/': they are not files.
-  for (const name of Object.keys(out)) if (name.endsWith('/')) delete out[name];
-  return out;
+  for (const name of Object.keys(out)) if (!name.endsWith('/')) files[name] = out[name];
+  return files;
 }
 
-class TooLarge extends Error {}
+/** Every file of a zip (any zip: dataset downloads, tests), refusing more than `maxUnzipped` in all. */
+export function unzipFiles(bytes: Uint8Array, what = 'The file', maxUnzipped = MAX_UNZIPPED_BYTES): Record<string, Uint8Array> {
+  let total = 0;
+  return unzipSelected(bytes, what, (f) => {
+    // fflate would assign it as `files['__proto__'] = …`, which sets a prototype, not a file.
+    if (f.name === '__proto__') throw new UserError('bundle-bad-name', `${what} has an entry named __proto__, which is not a file name.`, 'Choose the .zip that Distillery exported.');
+    total += f.originalSize;
+    if (total > maxUnzipped) {
+      throw new UserError('bundle-too-large', `${what} would unpack to more than ${Math.round(maxUnzipped / 1024 / 1024)} MB, far more than any student bundle.`, 'Choose the .zip that Distillery exported.');
+    }
+    return true;
+  });
+}

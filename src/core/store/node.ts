@@ -1,4 +1,5 @@
 import { mkdir, open, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { removeStaleTemps, writeError, writeFileAtomic } from './atomic-write-node.js';
@@ -52,7 +53,9 @@ export class NodeStore implements Store {
   deleteProject(id: string) {
     return this.serial(async () => {
       for (const r of await this.listRuns(id)) await rm(join(this.root, 'runs', safe(r.id) + '.json'), { force: true });
-      for (const m of await this.listModels(id)) {
+      // Names only: a project whose model file is damaged can still be deleted.
+      const models = (await readJsonDir<Omit<ModelRecord, 'weights'>>(join(this.root, 'models'))).filter((m) => m.projectId === id);
+      for (const m of models) {
         await rm(join(this.root, 'models', safe(m.id) + '.json'), { force: true });
         await rm(join(this.root, 'models', safe(m.id) + '.bin'), { force: true });
       }
@@ -135,15 +138,23 @@ export class NodeStore implements Store {
   putModel(m: ModelRecord) {
     return this.serial(async () => {
       const { weights, ...rest } = m;
-      // Weights first: a model JSON on disk always has its weights beside it.
-      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.bin'), new Uint8Array(weights));
-      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.json'), JSON.stringify(rest));
+      const bin = new Uint8Array(weights);
+      // Weights first: a model JSON on disk always has its weights beside it. The JSON records
+      // their size and hash, so a .bin cut short or changed later is caught when it is read.
+      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.bin'), bin);
+      await writeFileAtomic(join(this.root, 'models', safe(m.id) + '.json'), JSON.stringify({ ...rest, [WEIGHTS_CHECK]: { bytes: bin.byteLength, sha256: sha256(bin) } }));
     });
   }
   async getModel(id: string) {
-    const rest = await readJson<Omit<ModelRecord, 'weights'>>(join(this.root, 'models', safe(id) + '.json'));
-    if (!rest) return undefined;
-    const b = await readFile(join(this.root, 'models', safe(id) + '.bin'));
+    const stored = await readJson<Omit<ModelRecord, 'weights'> & { [WEIGHTS_CHECK]?: { bytes: number; sha256: string } }>(join(this.root, 'models', safe(id) + '.json'));
+    if (!stored) return undefined;
+    const { [WEIGHTS_CHECK]: check, ...rest } = stored;
+    const path = join(this.root, 'models', safe(id) + '.bin');
+    const b = await readFile(path);
+    if (check && (b.byteLength !== check.bytes || sha256(b) !== check.sha256)) {
+      throw new UserError('store-corrupt', `${path} is ${b.byteLength === check.bytes ? 'not the file that was saved (its SHA-256 differs)' : `${b.byteLength} bytes, but ${check.bytes} were saved`}: the model's weights were cut short or changed.`,
+        'Restore the run folder from a copy, or train again in a new folder.');
+    }
     return { ...rest, weights: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) } as ModelRecord;
   }
   async listModels(projectId: string) {
@@ -155,6 +166,11 @@ export class NodeStore implements Store {
 
   async close() { await this.queue; }
 }
+
+/** Key of the weights' size and hash in a model's JSON file (not part of the ModelRecord). */
+const WEIGHTS_CHECK = 'storedWeights';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** File-name-safe form of an id; distinct ids stay distinct (unsafe characters are %-escaped). */
 export function safe(id: string): string {
