@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
+import { createHash } from 'node:crypto';
 
 const MAKE = fileURLToPath(new URL('./export-bundle-fixture.ts', import.meta.url));
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -42,6 +43,23 @@ test('a damaged bundle is refused with the reason', async ({ page }) => {
   await page.getByLabel(/A Distillery \.zip/).setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: bundle.subarray(0, bundle.length - 40) });
   await expect(page.getByTestId('export-error')).toContainText('truncated zip');
   await expect(page.getByTestId('opened-bundle')).toHaveCount(0);
+});
+
+test('a crafted bundle whose labels.json is an object (hashes rewritten to match) gets a clear message, not a blank panel', async ({ page }) => {
+  const uncaught: string[] = [];
+  page.on('pageerror', (e) => uncaught.push(e.message));
+  const files = unzipSync(new Uint8Array(bundle));
+  files['labels.json'] = new TextEncoder().encode('{"neg": 0, "pos": 1}');
+  const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
+  manifest.files['labels.json'] = { sha256: createHash('sha256').update(files['labels.json']).digest('hex'), bytes: files['labels.json'].length };
+  files['manifest.json'] = new TextEncoder().encode(JSON.stringify(manifest));
+  await page.getByLabel(/A Distillery \.zip/).setInputFiles({ name: 'crafted.zip', mimeType: 'application/zip', buffer: Buffer.from(zipSync(files)) });
+  await expect(page.getByTestId('export-error')).toHaveText("The bundle's labels.json is an object, not a list of labels. Export the bundle again from Distillery.");
+  await expect(page.getByTestId('opened-bundle')).toHaveCount(0);
+  // The step still works: a good bundle opens after the bad one.
+  await page.getByLabel(/A Distillery \.zip/).setInputFiles({ name: 'fixture.distillery.zip', mimeType: 'application/zip', buffer: bundle });
+  await expect(page.getByTestId('opened-bundle')).toContainText('2 labels (neg, pos)');
+  expect(uncaught).toEqual([]);
 });
 
 test('continue training from a bundle, then download it again and its data', async ({ page }) => {
