@@ -40,9 +40,21 @@ function csvRow(e: Example): unknown[] {
   ];
 }
 
-/** RFC 4180 CSV with a header row; papaparse quotes texts with commas, quotes or newlines. */
+/**
+ * Cells a spreadsheet would run as a formula (OWASP's CSV injection list: a leading `=`, `+`,
+ * `-`, `@`, tab or carriage return). Texts come from users and from the teacher, so any may.
+ * Papaparse's own default pattern ends in `.*$`, which misses a formula followed by a line break;
+ * this one looks at the first character only.
+ */
+export const CSV_FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180 CSV with a header row; papaparse quotes texts with commas, quotes or newlines, and
+ * prefixes a cell that a spreadsheet would read as a formula with `'` (so it shows as text). The
+ * JSONL and Hugging Face exports keep every text exact; this CSV is for spreadsheets.
+ */
 export function toCsv(examples: Example[]): string {
-  return Papa.unparse({ fields: [...CSV_COLUMNS], data: examples.map(csvRow) }, { newline: '\n' }) + '\n';
+  return Papa.unparse({ fields: [...CSV_COLUMNS], data: examples.map(csvRow) }, { newline: '\n', escapeFormulae: CSV_FORMULA_START }) + '\n';
 }
 
 const HF_SPLIT: Record<Split, string | null> = { train: 'train', val: 'validation', test: 'test', unlabeled: null };
