@@ -43,8 +43,14 @@ Options:
                         budgets; prices per million tokens
   --round R             round number recorded in provenance (default 0)
 
-Exit status: 0 done; 3 stopped early (a budget, a failing teacher: the summary says why; run again
-to resume); 130 cancelled (Ctrl-C; run again to resume); 1 bad input.`;
+The summary adds up for the whole job: requested = accepted + rejected (by reason) + missing (by
+reason: not returned, cut off, request failed, not sent, off-label answer); "why" says why a job
+ended short. A rerun asks again for what is missing (annotation: texts left without a label) and
+re-checks every kept example against the current --avoid files.
+
+Exit status: 0 done; 3 stopped early or incomplete (a budget, a failing teacher, texts left without
+a label: the summary says why; run again to resume); 130 cancelled (Ctrl-C; run again to resume);
+1 bad input.`;
 
 async function readLabeled(file: string, requireLabels: boolean) {
   return parseDataset(await readInputFile(file), basename(file), { requireLabels });
@@ -142,11 +148,14 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
     const written = await writeSynthetic(store, job, out);
-    if (summary.stopReason !== 'done') console.error(`synth: stopped (${summary.stopReason})${summary.lastError ? `: ${summary.lastError}` : ''}. ${written} examples in ${join(out, 'synthetic.jsonl')}.`);
+    if (summary.stopReason !== 'done') console.error(`synth: stopped (${summary.stopReason}): ${summary.why ?? summary.lastError ?? ''} ${written} examples in ${join(out, 'synthetic.jsonl')}.`);
+    // Adds up for the whole job: requested = accepted + Σ rejected + Σ missing (extra: sent beyond what was asked).
     printSummary({
-      accepted: summary.accepted, rejected: summary.rejected, requests: summary.requests, failedRequests: summary.failedRequests,
+      target: summary.target, requested: summary.requested, accepted: summary.accepted, rejected: summary.rejected, missing: summary.missing, extra: summary.extra,
+      requests: summary.requests, failedRequests: summary.failedRequests,
       tokens: summary.tokens, seconds: Math.round((Date.now() - started) / 10) / 100,
-      stopReason: summary.stopReason, skippedRequests: summary.skippedRequests, jobId: job.jobId, out: join(out, 'synthetic.jsonl'),
+      stopReason: summary.stopReason, ...(summary.why ? { why: summary.why } : {}),
+      skippedRequests: summary.skippedRequests, jobId: job.jobId, out: join(out, 'synthetic.jsonl'),
     });
     return summary.stopReason === 'done' ? 0 : 3;
   } catch (e) {

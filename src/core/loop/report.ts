@@ -15,27 +15,32 @@ function round4(x: number): number {
 }
 
 export interface LoopSummary {
-  rounds: { round: number; added: number; addedBySource: Record<string, number>; trainSize: number; errors: number; val: Score | null; test: Score | null }[];
+  /** Per round: requested = added + Σ rejected + Σ missing (teacher items; cross-round duplicates are rejected). */
+  rounds: { round: number; requested: number | null; added: number; addedBySource: Record<string, number>; rejected: Record<string, number>; missing: Record<string, number>; trainSize: number; errors: number; val: Score | null; test: Score | null }[];
   final: { round: number; val: Score | null; test: Score | null };
   baseline: { seedsOnly: { val: Score | null; test: Score | null }; generationOnly?: { added: number; val: Score | null; test: Score | null } };
-  teacher: { requests: number; failedRequests: number; tokens: number; cost: number };
+  /** requests: journaled; attempts: sent, retries included; failedRequests: failed attempts (by kind); unfinishedRequests: failed for good. */
+  teacher: { requests: number; attempts: number; failedRequests: number; failedByKind: Record<string, number>; unfinishedRequests: number; tokens: number; cost: number };
   stop: string;
 }
 
 export function loopSummary(state: LoopState): LoopSummary {
   const rounds = [...state.rounds].sort((a, b) => a.round - b.round);
   const final = rounds.find((r) => r.round === state.finalRound) ?? rounds[rounds.length - 1];
-  const teacher = { requests: 0, failedRequests: 0, tokens: 0, cost: 0 };
+  const teacher = { requests: 0, attempts: 0, failedRequests: 0, failedByKind: {} as Record<string, number>, unfinishedRequests: 0, tokens: 0, cost: 0 };
   for (const r of rounds) {
     teacher.requests += r.teacher.requests;
+    teacher.attempts += r.teacher.attempts ?? r.teacher.requests;
     teacher.failedRequests += r.teacher.failedRequests;
+    for (const [k, v] of Object.entries(r.teacher.failedByKind ?? {})) teacher.failedByKind[k] = (teacher.failedByKind[k] ?? 0) + v;
+    teacher.unfinishedRequests += r.teacher.unfinishedRequests ?? 0;
     teacher.tokens += r.teacher.tokens;
     teacher.cost += r.teacher.cost;
   }
   const gen = state.baselines.generationOnly;
   return {
     rounds: rounds.map((r) => ({
-      round: r.round, added: r.addedTotal, addedBySource: r.added, trainSize: r.trainSize ?? 0,
+      round: r.round, requested: r.requested ?? null, added: r.addedTotal, addedBySource: r.added, rejected: r.rejected, missing: r.missing ?? {}, trainSize: r.trainSize ?? 0,
       errors: r.errors?.length ?? 0, val: score(r.val), test: score(r.test),
     })),
     final: { round: final?.round ?? 0, val: score(final?.val), test: score(final?.test) },

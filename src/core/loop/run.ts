@@ -21,6 +21,7 @@ import { asSplit, dataFingerprint } from './prepare.js';
 import { stratifiedSplit } from '../dataset/split.js';
 import { Checkpoint, type BaselineRecord, type LoopState, type MetricsSummary, type RoundRecord, type TeacherUse } from './state.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
+import { countJournal } from '../teacher/accounting.js';
 
 export interface LoopOptions extends LongOpOptions {
   store: Store;
@@ -115,21 +116,37 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
   );
 
   /** Teacher use of a set of jobs, read from the request journal so resumed jobs count once. */
-  const teacherUse = async (projectId: string, jobIds: string[]): Promise<{ use: TeacherUse; rejected: Record<string, number> }> => {
-    const use: TeacherUse = { requests: 0, failedRequests: 0, tokens: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
+  const teacherUse = async (projectId: string, jobIds: string[]): Promise<{ use: TeacherUse; rejected: Record<string, number>; requested: number; missing: Record<string, number> }> => {
+    const use: TeacherUse = { requests: 0, attempts: 0, failedRequests: 0, failedByKind: {}, unfinishedRequests: 0, tokens: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
     const rejected: Record<string, number> = {};
+    const missing: Record<string, number> = {};
+    let requested = 0;
     for (const jobId of jobIds) {
-      for (const r of await store.listRequests(projectId, jobId)) {
+      const journal = await store.listRequests(projectId, jobId);
+      for (const r of journal) {
         use.requests++;
-        if (r.status === 'failed') use.failedRequests++;
+        const attempts = r.attempts ?? 1;
+        use.attempts! += attempts;
+        // Every failed attempt counts, not only requests that failed for good (older journals
+        // without per-kind counts: every attempt but the one that succeeded).
+        const failures = r.failures ?? { unknown: attempts - (r.status === 'done' ? 1 : 0) };
+        for (const [k, v] of Object.entries(failures)) {
+          if (!v) continue;
+          use.failedRequests += v;
+          use.failedByKind![k] = (use.failedByKind![k] ?? 0) + v;
+        }
+        if (r.status === 'failed') use.unfinishedRequests!++;
         use.promptTokens += r.promptTokens;
         use.completionTokens += r.completionTokens;
-        for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
       }
+      const c = countJournal(journal);
+      requested += c.requested;
+      for (const [k, v] of Object.entries(c.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(c.missing)) missing[k] = (missing[k] ?? 0) + v;
     }
     use.tokens = use.promptTokens + use.completionTokens;
     use.cost = (use.promptTokens * config.price.input + use.completionTokens * config.price.output) / 1e6;
-    return { use, rejected };
+    return { use, rejected, requested, missing };
   };
 
   /**
@@ -185,7 +202,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const now = await synthetic(config.projectId, round);
     const fresh = now.filter((e) => e.provenance.round === round);
     const stored = (await store.listExamples(config.projectId, { split: 'train', round })).filter((e) => e.provenance.source !== 'seed');
-    const { use, rejected } = await teacherUse(config.projectId, jobNames.map((s) => synthJobId(config.runId, round, s)));
+    const { use, rejected, requested, missing } = await teacherUse(config.projectId, jobNames.map((s) => synthJobId(config.runId, round, s)));
     const dropped = stored.length - fresh.length;
     if (dropped > 0) rejected['duplicate-of-earlier'] = (rejected['duplicate-of-earlier'] ?? 0) + dropped;
     await cp.complete(id, () => {
@@ -194,6 +211,8 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
       for (const e of fresh) rec.added[e.provenance.source] = (rec.added[e.provenance.source] ?? 0) + 1;
       rec.addedTotal = fresh.length;
       rec.rejected = rejected;
+      rec.requested = requested;
+      rec.missing = missing;
       rec.teacher = use;
       rec.trainSize = seeds.length + before + fresh.length;
     });

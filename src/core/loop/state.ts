@@ -17,8 +17,15 @@ export interface MetricsSummary {
 }
 
 export interface TeacherUse {
+  /** Teacher requests journaled (each with one or more attempts). */
   requests: number;
+  /** Attempts sent, retries included (absent in checkpoints from before it was counted). */
+  attempts?: number;
+  /** Attempts that failed (429, 5xx, timeout, malformed…), whether retried or not. */
   failedRequests: number;
+  failedByKind?: Record<string, number>;
+  /** Requests that failed for good (every attempt failed). */
+  unfinishedRequests?: number;
   tokens: number;
   promptTokens: number;
   completionTokens: number;
@@ -32,6 +39,12 @@ export interface RoundRecord {
   addedTotal: number;
   /** Filter rejections by reason, as the teacher's journal counted them (plus cross-round duplicates). */
   rejected: Record<string, number>;
+  /**
+   * Items asked of the teacher this round, and those that never came, by reason: requested =
+   * addedTotal + Σ rejected + Σ missing (absent in checkpoints from before it was counted).
+   */
+  requested?: number;
+  missing?: Record<string, number>;
   teacher: TeacherUse;
   /** The validation errors this round's synthesis extrapolated from (rounds ≥ 1). */
   drivenBy: LoopError[];

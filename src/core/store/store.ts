@@ -39,6 +39,19 @@ export interface RequestRecord {
   completionTokens: number;
   /** Attempts sent for this request, retries included (for request budgets across resumes). */
   attempts?: number;
+  /** Failed attempts by kind (429, 5xx, timeout…), retried or not. */
+  failures?: Record<string, number>;
+  /**
+   * Items this request asked for (examples, or texts to label). Every one of them is accepted,
+   * rejected (`rejected`, by reason) or missing (`missing`, by reason): asked = accepted + rejected + missing.
+   */
+  asked?: number;
+  /** Asked-for items that did not come back: 'not returned', 'cut off', 'request failed'. */
+  missing?: Record<string, number>;
+  /** Items the teacher sent beyond what was asked (not used, not counted in `asked`). */
+  extra?: number;
+  /** Annotation: the outcome of each text by its hash: 'accepted', a reject reason or a missing reason. */
+  outcomes?: Record<string, string>;
   error?: string;
   finishedAt: string;
 }

@@ -97,6 +97,9 @@ export class ExampleFilter {
   /** Remembers an example accepted earlier (a resumed job). */
   remember(text: string): void { this.accepted.add(text); }
 
+  /** Whether `text` copies (or nearly copies) a validation or test text. */
+  isLeak(text: string): boolean { return this.avoid.match(text.trim()) !== undefined; }
+
   /**
    * Checks one generated item; on success it is remembered, so the next identical one is a
    * duplicate. `checkDuplicates: false` for annotation, where the text is the user's own: only the

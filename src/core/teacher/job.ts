@@ -65,11 +65,26 @@ export interface SynthesisOptions {
 
 export interface SynthesisSummary {
   jobId: string;
+  /** What the job is for: n examples (generate, rationale), texts to label (annotate), n × errors (extrapolate). */
+  target: number;
+  /**
+   * Items asked of the teacher over the whole job, earlier runs included (generation: examples
+   * asked in requests, each rejected one asked again; annotation: texts, each once). Always
+   * `requested = accepted + Σ rejected + Σ missing`.
+   */
+  requested: number;
   /** Accepted examples of the whole job, earlier interrupted runs included. */
   accepted: number;
   /** Accepted in this call. */
   acceptedNow: number;
+  /** Items the teacher returned that were not kept, by reason (off-label, duplicate, leak…), whole job. */
   rejected: Record<string, number>;
+  /** Items asked for that never came: 'not returned', 'cut off' (length limit), 'request failed', 'not sent'. */
+  missing: Record<string, number>;
+  /** Items sent beyond what was asked (not used; not part of `requested`). */
+  extra: number;
+  /** When the job ended short: why, in one sentence (e.g. how many requests returned nothing). */
+  why?: string;
   /** Attempts sent in this call, retries included. */
   requests: number;
   /** Requests finished by an earlier run of this job and skipped now. */

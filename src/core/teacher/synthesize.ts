@@ -8,11 +8,13 @@
 import { AbortError, UserError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Example } from '../dataset/example.js';
+import { textHash } from '../dataset/hash.js';
 import type { RequestRecord, Store } from '../store/store.js';
 import { Budget } from './budget.js';
 import { StopRequested, TeacherError, type FailureKind, type TeacherClient } from './client.js';
 import { ExampleFilter, lengthLimits } from './filters.js';
 import type { SynthesisJob, SynthesisSummary } from './job.js';
+import { countRequests, countTexts, REJECT_OUTCOMES, whyShort } from './accounting.js';
 import { resolveTemplates } from './prompts.js';
 import { arrayField, parseJsonObject, salvageExampleItems } from './schema.js';
 import { AnnotatePlanner } from './strategies/annotate.js';
@@ -60,13 +62,32 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   const idPrefix = `${job.jobId}:`;
 
   // What an earlier run of this job finished.
-  const journal = await store.listRequests(job.projectId, job.jobId);
+  let journal = await store.listRequests(job.projectId, job.jobId);
   const doneKeys = new Set(journal.filter((r) => r.status === 'done').map((r) => r.key));
   const mine = (await store.listExamples(job.projectId, { source: SOURCE_OF[job.strategy] })).filter((e) => e.id.startsWith(idPrefix));
-  const isKept = (e: Example) => doneKeys.has(e.id.slice(idPrefix.length, e.id.lastIndexOf(':')));
+  const keyOf = (e: Example) => e.id.slice(idPrefix.length, e.id.lastIndexOf(':'));
+  const isKept = (e: Example) => doneKeys.has(keyOf(e));
   const orphans = mine.filter((e) => !isKept(e));
   if (orphans.length) await store.deleteExamples(job.projectId, orphans.map((e) => e.id));
-  const kept = mine.filter(isKept);
+  let kept = mine.filter(isKept);
+
+  // The avoid list may have changed since (a rerun with another --avoid file): an example kept
+  // from before must pass today's leakage guard too. Those that do not are deleted and counted
+  // as leaks in their request's journal entry; the planner then asks for as many new ones.
+  const leaked = kept.filter((e) => filter.isLeak(e.text));
+  if (leaked.length) {
+    await store.deleteExamples(job.projectId, leaked.map((e) => e.id));
+    const gone = new Set(leaked.map((e) => e.id));
+    for (const r of journal) {
+      const dropped = r.acceptedIds.filter((id) => gone.has(id));
+      if (!dropped.length) continue;
+      const outcomes = r.outcomes ? { ...r.outcomes } : undefined;
+      if (outcomes) for (const e of leaked) if (dropped.includes(e.id)) outcomes[textHash(e.text)] = 'leak';
+      await store.putRequest({ ...r, acceptedIds: r.acceptedIds.filter((id) => !gone.has(id)), rejected: { ...r.rejected, leak: (r.rejected.leak ?? 0) + dropped.length }, ...(outcomes ? { outcomes } : {}) });
+    }
+    kept = kept.filter((e) => !gone.has(e.id));
+    journal = await store.listRequests(job.projectId, job.jobId);
+  }
 
   const budget = new Budget(job.budget);
   for (const r of journal) {
@@ -81,32 +102,38 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   }
 
   let planner: Planner;
-  const rejected: Record<string, number> = {};
-  const bump = (reason: string, n = 1) => { if (n > 0) rejected[reason] = (rejected[reason] ?? 0) + n; };
+  // Annotation: the texts the job labels (the first n that pass the leakage guard), by hash.
+  let wanted: string[] = [];
+  let leaks = 0;
   if (job.strategy === 'generate') planner = generatePlanner(job, templates.generate);
   else if (job.strategy === 'rationale') planner = new RationalePlanner(job, templates['rationale-attributes'], templates['rationale-generate']);
   else if (job.strategy === 'extrapolate') planner = new ExtrapolatePlanner(job, templates.extrapolate);
   else {
     // The leakage guard runs before the teacher sees anything: a val/test text is never sent.
-    const texts: string[] = [];
-    let leaks = 0;
     for (const t of job.unlabeled ?? []) {
-      if (filter.check(t, job.labels[0], false) === 'leak') leaks++;
-      else texts.push(t);
+      if (wanted.length >= job.n) break;
+      if (filter.isLeak(t)) leaks++;
+      else wanted.push(t);
     }
-    if (journal.length === 0) bump('leak', leaks);
-    planner = new AnnotatePlanner(job, templates.annotate, texts);
+    // Texts an earlier run settled (labeled and kept, or rejected) are not asked again; those
+    // it left without a label (not returned, a failed request, never sent) are.
+    const settled = new Set(kept.map((e) => textHash(e.text)));
+    for (const r of journal) for (const [h, o] of Object.entries(r.outcomes ?? {})) if (REJECT_OUTCOMES.has(o)) settled.add(h);
+    const toAsk = wanted.filter((t) => !settled.has(textHash(t)));
+    planner = new AnnotatePlanner(job, templates.annotate, toAsk, wanted.length, journal.length);
   }
   await planner.init?.(ctx);
 
   const failed: Partial<Record<FailureKind, number>> = {};
+  // This run's rejections (the progress detail); the summary counts the whole job from the journal.
+  const rejectedNow: Record<string, number> = {};
   let requestsNow = 0, promptNow = 0, completionNow = 0, estimated = false, acceptedNow = 0;
   let consecutiveFailures = 0, lastError: string | undefined, stopReason: string | undefined;
   const maxConsecutive = o.maxConsecutiveFailures ?? 10;
   const acceptedTotal = () => [...state.acceptedByLabel.values()].reduce((a, b) => a + b, 0);
   const report = () => onProgress?.({
     phase: 'synthesize', done: acceptedTotal(), total: planner.total,
-    detail: { rejected: { ...rejected }, failedRequests: { ...failed }, requests: requestsNow, tokens: promptNow + completionNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped },
+    detail: { rejected: { ...rejectedNow }, failedRequests: { ...failed }, requests: requestsNow, tokens: promptNow + completionNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped },
   });
 
   // One listener on the caller's signal fans out to a controller per unit: with many requests in
@@ -128,7 +155,11 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
 
   async function sendUnit(unit: Unit, unitSignal: AbortSignal): Promise<void> {
     let prompt = 0, completion = 0, attempts = 0, truncatedKept = 0, responseId: string | undefined;
+    const failures: Record<string, number> = {};
     const arrays: unknown[][] = [];
+    // Items this unit asks for: examples (attribute lists are not examples), or texts to label.
+    const asked = unit.field === 'attributes' ? 0 : unit.expected;
+    const texts = planner instanceof AnnotatePlanner ? planner.textsOf(unit.key) : [];
     try {
       for (const req of unit.requests) {
         const r = await client.complete(req, (answer) => {
@@ -153,7 +184,12 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
             budget.addUsage(u); prompt += u.promptTokens; completion += u.completionTokens;
             promptNow += u.promptTokens; completionNow += u.completionTokens; estimated ||= u.estimated;
           },
-          onFailure: (e) => { failed[e.kind] = (failed[e.kind] ?? 0) + 1; lastError = e.message; report(); },
+          onFailure: (e) => {
+            failed[e.kind] = (failed[e.kind] ?? 0) + 1;
+            failures[e.kind] = (failures[e.kind] ?? 0) + 1;
+            lastError = e.message;
+            report();
+          },
         });
         arrays.push(r.value);
         responseId ??= r.answer.responseId;
@@ -163,7 +199,11 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
       if (e instanceof TeacherError) {
         state.failed.add(unit.key);
         consecutiveFailures++;
-        await store.putRequest(record(unit, 'failed', [], {}, prompt, completion, attempts, responseId, e.message));
+        await store.putRequest({
+          ...record(unit, 'failed', [], {}, prompt, completion, attempts, responseId, e.message),
+          failures, asked, missing: asked ? { 'request failed': asked } : {},
+          ...(texts.length ? { outcomes: Object.fromEntries(texts.map((t) => [textHash(t), 'request failed'])) } : {}),
+        });
         if (consecutiveFailures >= maxConsecutive) stopReason ??= 'teacher-failing';
         return;
       }
@@ -172,21 +212,30 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
     consecutiveFailures = 0;
     const out = unit.read(arrays);
     const unitRejected: Record<string, number> = { ...out.rejected };
-    // Answers cut off at the length limit whose complete items were kept (the rest is lost).
-    if (truncatedKept) unitRejected.truncated = truncatedKept;
     const rej = (r: string) => { unitRejected[r] = (unitRejected[r] ?? 0) + 1; };
     if (unit.field === 'attributes' && unit.label !== undefined) {
       if (out.attributes?.length) await planner.saveAttributes?.(unit.label, out.attributes, ctx);
-      else rej('malformed');
+      else rej('malformed-attribute');
     }
     const examples: Example[] = [];
+    const outcomes = out.outcomes ? [...out.outcomes] : undefined;
     const now = new Date().toISOString();
     const requestId = idPrefix + unit.key;
+    // Generation: only as many items as were asked are judged, in the order they came; the
+    // rest are extra (a schema caps them, a text answer may not).
+    let judged = Object.values(out.rejected).reduce((a, b) => a + b, 0);
+    let extra = 0;
     for (const item of out.items) {
-      if (unit.label !== undefined && unit.field === 'examples' && item.label !== unit.label) { rej('off-label'); continue; }
+      if (unit.field === 'examples' && judged >= unit.expected) { extra++; continue; }
+      judged++;
+      const outcome = (reason: string) => {
+        rej(reason);
+        // Annotation: the item is one of the batch's texts; its outcome changes from 'accepted'.
+        if (outcomes) outcomes[texts.indexOf(item.text)] = reason;
+      };
+      if (unit.label !== undefined && unit.field === 'examples' && item.label !== unit.label) { outcome('off-label'); continue; }
       const reason = filter.check(item.text, item.label, unit.dedup);
-      if (reason) { rej(reason); continue; }
-      if (examples.length >= unit.expected) { rej('surplus'); continue; }
+      if (reason) { outcome(reason); continue; }
       examples.push({
         id: `${requestId}:${examples.length}`, text: item.text.trim(), label: item.label, split: 'train',
         provenance: {
@@ -196,11 +245,22 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
         },
       });
     }
+    const missing: Record<string, number> = {};
+    if (outcomes) {
+      for (const x of outcomes) if (x !== 'accepted' && !REJECT_OUTCOMES.has(x)) missing[x] = (missing[x] ?? 0) + 1;
+    } else if (asked > judged) {
+      // What an answer cut at the length limit lost is 'cut off'; what a whole answer left out, 'not returned'.
+      missing[truncatedKept ? 'cut off' : 'not returned'] = asked - judged;
+    }
     if (examples.length) await store.putExamples(job.projectId, examples);
-    await store.putRequest(record(unit, 'done', examples.map((e) => e.id), unitRejected, prompt, completion, attempts, responseId));
+    await store.putRequest({
+      ...record(unit, 'done', examples.map((e) => e.id), unitRejected, prompt, completion, attempts, responseId),
+      failures, asked, missing, ...(extra ? { extra } : {}),
+      ...(outcomes ? { outcomes: Object.fromEntries(texts.map((t, i) => [textHash(t), outcomes[i]])) } : {}),
+    });
     state.done.add(unit.key);
     for (const e of examples) state.acceptedByLabel.set(e.label!, (state.acceptedByLabel.get(e.label!) ?? 0) + 1);
-    for (const [r, n] of Object.entries(unitRejected)) bump(r, n);
+    for (const [r, n] of Object.entries(unitRejected)) rejectedNow[r] = (rejectedNow[r] ?? 0) + n;
     acceptedNow += examples.length;
     if (examples.length) opts.onExamples?.(examples);
     report();
@@ -241,17 +301,27 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   if (fatal) throw fatal;
 
   const accepted = acceptedTotal();
+  const finalJournal = await store.listRequests(job.projectId, job.jobId);
+  const counts = job.strategy === 'annotate'
+    ? countTexts(wanted.map((t) => textHash(t)), new Set((await store.listExamples(job.projectId, { source: 'annotated' })).filter((e) => e.id.startsWith(idPrefix)).map((e) => textHash(e.text))), finalJournal, leaks)
+    : countRequests(finalJournal);
   if (!stopReason) {
     const makesTexts = job.strategy === 'generate' || job.strategy === 'rationale';
-    // Generation replaces a failed request by another; annotation and extrapolation cannot.
+    const missingTotal = Object.values(counts.missing).reduce((a, b) => a + b, 0);
+    // Generation replaces a failed request by another; annotation and extrapolation cannot, so a
+    // text or an error case left without its examples makes the job incomplete (rerun to retry).
     if (makesTexts) stopReason = accepted >= planner.total ? 'done' : state.failed.size > 0 ? 'incomplete' : 'exhausted';
+    else if (job.strategy === 'annotate') stopReason = missingTotal > 0 ? 'incomplete' : 'done';
     else stopReason = state.failed.size > 0 ? 'incomplete' : 'done';
   }
   report();
+  const why = whyShort(stopReason, counts, finalJournal, planner.total, lastError);
   return {
-    jobId: job.jobId, accepted, acceptedNow, rejected, requests: requestsNow, skippedRequests: skipped,
+    jobId: job.jobId, target: planner.total, requested: counts.requested, accepted, acceptedNow, rejected: counts.rejected, missing: counts.missing, extra: counts.extra,
+    requests: requestsNow, skippedRequests: skipped,
     failedRequests: failed, tokens: promptNow + completionNow, tokensEstimated: estimated, cost: budget.cost,
     seconds: Math.round((Date.now() - started) / 10) / 100, stopReason,
+    ...(why ? { why } : {}),
     ...(stopReason !== 'done' && lastError ? { lastError } : {}),
   };
 }

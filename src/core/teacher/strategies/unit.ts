@@ -16,6 +16,13 @@ export interface UnitOutput {
   rejected: Record<string, number>;
   /** Rationale-first, step one: the attributes the teacher listed for `label`. */
   attributes?: string[];
+  /**
+   * Annotation: per text of the batch, in order, 'accepted' (it is in `items`), a reject reason
+   * ('off-label', 'low-agreement') or 'not returned' (no usable answer for it).
+   */
+  outcomes?: string[];
+  /** Items the answer held beyond what was asked, or malformed items (generation). */
+  returned?: number;
 }
 
 export interface Unit {
