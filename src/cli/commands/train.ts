@@ -70,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`No --val given: holding out ${split.val.length} of ${trainFile.examples.length} training examples (10%, stratified, seed ${seed}) for validation.`);
   }
 
+  const testFile = values.test ? await readLabeled(values.test) : null;
+  checkBeforeTraining(train, val, testFile, values.val !== undefined);
+
   const features: StudentFeatures = { kind: 'glove', wv: await loadWordVectorsFromDisk() };
   const student = await trainStudent(train, val, features, {
     hyper: { epochs, seed },
@@ -81,8 +84,8 @@ export async function run(argv: string[]): Promise<number> {
   console.error(`backend: ${student.backend.backend} ${JSON.stringify(student.backend.timings)}; best epoch ${student.fit.bestEpoch}`);
 
   let test: ReturnType<typeof evaluate> | null = null;
-  if (values.test) {
-    const t = await readLabeled(values.test);
+  if (testFile) {
+    const t = testFile;
     const preds = await predict(student, t.texts, features);
     test = evaluate(t.labels.map((l) => student.spec.labels.indexOf(l)), preds.map((p) => p.scores), student.spec.labels);
   }
@@ -102,4 +105,29 @@ export async function run(argv: string[]): Promise<number> {
   const short = (m: { accuracy: number; macroF1: number } | null) => (m ? { accuracy: m.accuracy, macroF1: m.macroF1 } : null);
   printSummary({ val: short(student.fit.val), test: short(test), backend: student.backend.backend, examples: train.texts.length, seconds: (performance.now() - t0) / 1000 });
   return 0;
+}
+
+/**
+ * What would only fail after training (or report a number that means nothing) is refused first:
+ * no validation example to choose the epoch on, and validation or test labels the training data
+ * lacks (the student has no output for them; `run` refuses the same in validateSetup).
+ */
+function checkBeforeTraining(train: LabeledTexts, val: LabeledTexts, test: LabeledTexts | null, valGiven: boolean): void {
+  if (val.texts.length === 0) {
+    throw new UserError('no-validation', valGiven
+      ? 'The --val file has no labeled examples, so there is nothing to validate on.'
+      : `No validation examples: holding out 10% of each class of --train left none (--train has ${train.texts.length + val.texts.length} examples; a class needs at least 2 to give one to validation).`,
+    'Give --val FILE with labeled examples of every class, or add more training examples (a few per class at least).');
+  }
+  const known = new Set(train.labels);
+  for (const [flag, set] of [['--val', valGiven ? val : null], ['--test', test]] as const) {
+    if (!set) continue;
+    const unknown = new Map<string, number>();
+    for (const l of set.labels) if (!known.has(l)) unknown.set(l, (unknown.get(l) ?? 0) + 1);
+    if (unknown.size) {
+      const list = [...unknown].slice(0, 10).map(([l, n]) => `'${l}' (${n} row${n === 1 ? '' : 's'})`).join(', ');
+      throw new UserError('label-not-in-training', `The ${flag} file has label${unknown.size === 1 ? '' : 's'} ${list}${unknown.size > 10 ? ', …' : ''} that the training data lacks: the student cannot predict ${unknown.size === 1 ? 'it' : 'them'}, so its scores there would be wrong.`,
+        `Remove those rows from the ${flag} file, or add training examples of ${unknown.size === 1 ? 'that label' : 'those labels'}.`);
+    }
+  }
 }
