@@ -134,6 +134,10 @@ describe('distillery run (CLI)', () => {
       const killed = await cli([...base, '--out', out], line, delay);
       expect(killed.killed).toBe(true);
       expect(killed.code).not.toBe(0);
+      // Every step the run reported done before the kill is in its log (a fire-and-forget append lost them).
+      const reported = [...killed.stderr.matchAll(/\[run\] (\S+) done/g)].map((m) => m[1]);
+      const logged = readFileSync(join(out, 'run-log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'step').map((e) => e.step);
+      expect(logged.slice(0, reported.length)).toEqual(reported);
       const resumed = await cli([...base, '--out', out]);
       expect(resumed.code).toBe(0);
       expect(counts(out)).toEqual(reference);

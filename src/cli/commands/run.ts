@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { UserError, isAbortError } from '../../core/errors.js';
 import type { Example } from '../../core/dataset/example.js';
@@ -19,6 +19,7 @@ import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { TeacherClient } from '../../core/teacher/client.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
+import { runLogWriter } from '../run-log.js';
 
 export const usage = `Usage: distillery run --seeds FILE [--val FILE] [--test FILE] [--unlabeled FILE]
          --teacher-url URL --teacher-model NAME [--api-key-env VAR]
@@ -149,10 +150,9 @@ export async function run(argv: string[]): Promise<number> {
     const student = encoder
       ? headStudent({ encoder, hidden, maxEpochs: epochs }, store)
       : wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs });
-    const logFile = join(out, 'run-log.jsonl');
+    const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
-      const line = e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e;
-      void appendFile(logFile, JSON.stringify({ at: new Date().toISOString(), ...line }) + '\n');
+      log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);
       if (e.type === 'step') process.stderr.write(`[run] ${e.step} done\n`);
       if (e.type === 'round') process.stderr.write(`[run] round ${e.record.round}: +${e.record.addedTotal} examples, val macro-F1 ${(e.record.val!.macroF1 * 100).toFixed(1)}%, ${e.record.errors!.length} val errors\n`);
     };

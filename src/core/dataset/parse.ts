@@ -5,7 +5,7 @@ import { textHash } from './hash.js';
 import { decodeBytes, DEFAULT_MAX_BYTES } from './decode.js';
 import { readTable, JsonFileError, type Table } from './table.js';
 import { applyHeader, chooseColumns, findColumn } from './columns.js';
-import { classWarnings } from './warnings.js';
+import { classWarnings, labelShapeWarnings } from './warnings.js';
 import { countLabels } from './label-counts.js';
 import type { DatasetReport, RejectedRow } from './report.js';
 
@@ -131,7 +131,7 @@ export function parseDataset(bytes: Uint8Array, fileName: string, options: Parse
   onProgress?.({ phase: 'validate', done: total, total });
   const classes = countLabels(examples.flatMap((e) => (e.label === null ? [] : [e.label])));
 
-  const warnings = labeled && wantLabels ? classWarnings(classes) : [];
+  const warnings = labeled && wantLabels ? [...labelShapeWarnings(classes, examples.length), ...classWarnings(classes)] : [];
   if (conflicts.length > 0) {
     warnings.push({ code: 'label-conflict', message: `${conflicts.length} row(s) repeat a text with a different label (first at row ${conflicts[0]}); the first occurrence was kept. Check those labels.` });
   }

@@ -12,7 +12,8 @@ export interface RejectedRow {
   detail?: string;
 }
 
-export type WarningCode = 'one-class' | 'tiny-class' | 'imbalance' | 'label-conflict' | 'header-guessed' | 'many-rejected' | 'numeric-text';
+export type WarningCode = 'one-class' | 'tiny-class' | 'imbalance' | 'label-conflict' | 'header-guessed' | 'many-rejected' | 'numeric-text'
+  | 'labels-look-like-words' | 'labels-mostly-unique';
 
 export interface DatasetWarning {
   code: WarningCode;

@@ -3,6 +3,32 @@ import type { DatasetWarning } from './report.js';
 /** Above this ratio between the largest and the smallest class, training needs care (class weights, more seeds). */
 export const IMBALANCE_RATIO = 10;
 
+/**
+ * English words that begin sentences but are never class names. Single letters, yes/no and
+ * numbers are left out on purpose: those are real labels (grades, answers, ratings).
+ */
+const FUNCTION_WORDS = new Set(('the an this that these those it its i we you he she they my our your his her their there here '
+  + 'in on at of and but or so to for with as by from is was are were be been if then when while what why how who which '
+  + 'after before just very all some most many much more also even still only').split(' '));
+
+/**
+ * Labels that are not labels: the first word of plain sentences read as `LABEL TEXT` lines
+ * ('the', 'an'), or a column of near-unique values taken as the label.
+ */
+export function labelShapeWarnings(classes: Record<string, number>, accepted: number): DatasetWarning[] {
+  const out: DatasetWarning[] = [];
+  const entries = Object.entries(classes);
+  const wordy = entries.filter(([l]) => FUNCTION_WORDS.has(l.toLowerCase()));
+  const wordyRows = wordy.reduce((n, [, c]) => n + c, 0);
+  if (wordy.length > 0 && wordyRows * 2 >= accepted) {
+    out.push({ code: 'labels-look-like-words', message: `The labels look like ordinary words (${wordy.slice(0, 5).map(([l]) => `'${l}'`).join(', ')}): is this a plain list of sentences whose first word was taken as the label? If so, upload it as unlabeled texts, or add a label column.` });
+  }
+  if (accepted >= 10 && entries.length * 2 > accepted) {
+    out.push({ code: 'labels-mostly-unique', message: `${entries.length} different labels for ${accepted} rows: nearly every row has its own label. Check that the label column is right; a classifier needs several examples of each label.` });
+  }
+  return out;
+}
+
 /** Warnings about the label distribution that a user should see before spending teacher tokens. */
 export function classWarnings(classes: Record<string, number>): DatasetWarning[] {
   const out: DatasetWarning[] = [];
