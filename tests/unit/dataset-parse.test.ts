@@ -181,3 +181,26 @@ describe('parseDataset: files a new user might give it', () => {
     expect(e.userMessage).toContain('2 empty text');
   });
 });
+
+describe('parseDataset: inputs that used to throw instead of reporting (issue 18)', () => {
+  it('a JSON value nested deeper than JSON.stringify can walk makes its row malformed', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const r = parseDataset(enc(`{"text": ${deep}, "label": "a"}\n{"text": "fine", "label": "b"}\n{"text": "ok", "label": "a"}\n`), 'deep.jsonl');
+    expect(r.rejected).toEqual([{ row: 1, reason: 'malformed row', detail: 'a value nested too deeply to read' }]);
+    expect(r.accepted).toBe(2);
+  });
+
+  it('a key named like an Object.prototype member, missing from a row, reads as empty', () => {
+    const r = parseDataset(enc('{"text": "first", "label": "a"}\n{"text": "second", "label": "b", "valueOf": "x"}\n'), 'vo.jsonl');
+    expect(r.accepted).toBe(2);
+    expect(r.columns.names).toEqual(['text', 'label', 'valueOf']);
+  });
+
+  it('300,000 distinct labels and a 300,000-item JSON list of lists do not overflow the stack', () => {
+    const many = parseDataset(enc('text,label\n' + Array.from({ length: 300_000 }, (_, i) => `t${i},l${i}`).join('\n') + '\n'), 'many.csv');
+    expect(Object.keys(many.classes)).toHaveLength(300_000);
+    expect(many.warnings.map((w) => w.code)).toContain('labels-mostly-unique');
+    const lists = parseDataset(enc(JSON.stringify(Array.from({ length: 300_000 }, (_, i) => [`text ${i}`, i % 2 ? 'a' : 'b']))), 'lists.json');
+    expect(lists.accepted).toBe(300_000);
+  });
+});

@@ -54,7 +54,7 @@ export function formatReport(r: DatasetReport, maxRejected = 20): string {
   if (r.rejected.length > maxRejected) out.push(`  … and ${r.rejected.length - maxRejected} more (all are in the JSON line)`);
   if (r.labeled) {
     out.push(`classes: ${Object.keys(r.classes).length}`);
-    const w = Math.max(...Object.keys(r.classes).map((k) => k.length), 5);
+    const w = Object.keys(r.classes).reduce((m, k) => Math.max(m, k.length), 5);
     for (const [k, n] of Object.entries(r.classes)) out.push(`  ${k.padEnd(w)}  ${String(n).padStart(7)}  ${((100 * n) / r.accepted).toFixed(1)}%`);
   }
   if (r.warnings.length) {

@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   const labels = Object.keys(seedReport.classes);
   const unlabeled = v.unlabeled ? (await readLabeled(v.unlabeled, false)).examples.map((e) => e.text) : undefined;
   const avoidTexts: string[] = [];
-  for (const f of v.avoid ?? []) avoidTexts.push(...(await readLabeled(f, false)).examples.map((e) => e.text));
+  for (const f of v.avoid ?? []) for (const e of (await readLabeled(f, false)).examples) avoidTexts.push(e.text);
 
   const options = {
     concurrency: intOption(v.concurrency, '--concurrency', 4, 1),

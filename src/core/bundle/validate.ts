@@ -98,7 +98,7 @@ export function checkModelJson(v: unknown, files: Record<string, Uint8Array>): {
   const parts: Uint8Array[] = [];
   for (const g of m.weightsManifest as Array<{ paths?: unknown; weights?: unknown }>) {
     if (!g || !Array.isArray(g.paths) || !Array.isArray(g.weights) || !g.paths.every(isStr)) throw bad('model.json', 'has a weight group that is not a list of files and weights');
-    weightSpecs.push(...(g.weights as WeightSpec[]));
+    for (const w of g.weights as WeightSpec[]) weightSpecs.push(w);
     for (const p of g.paths as string[]) {
       if (!Object.hasOwn(files, p)) throw new UserError('bundle-missing-file', `The bundle is missing a file: ${p} (weights named by model.json).`, HINT);
       parts.push(files[p]);

@@ -193,11 +193,19 @@ function readLines(text: string): Table {
   return { format: 'lines', names: ['text'], named: false, header: { present: false, reason: 'one text per line' }, rows, blankLines };
 }
 
+/** A value nested deeper than JSON.stringify can walk (it recurses): the row is malformed. */
+class TooDeep extends Error {}
+
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch (e) {
+    if (e instanceof RangeError) throw new TooDeep();
+    throw e;
+  }
 }
 
 /** Objects become rows over the union of their keys (in first-seen order); strings a text column. */
@@ -214,15 +222,26 @@ function fromItems(items: { row: number; value: unknown; malformed?: string }[],
     else if (v && typeof v === 'object') for (const k of Object.keys(v)) if (!seen.has(k)) { seen.add(k); keys.push(k); }
   }
   const mode = keys.length > 0 ? 'object' : arrays > strings ? 'array' : 'string';
-  const width = mode === 'array' ? Math.max(...items.map((it) => (Array.isArray(it.value) ? it.value.length : 0))) : 1;
+  const width = mode === 'array' ? items.reduce((m, it) => Math.max(m, Array.isArray(it.value) ? it.value.length : 0), 0) : 1;
   const names = mode === 'object' ? keys : mode === 'array' ? Array.from({ length: width }, (_, i) => `column ${i + 1}`) : ['text'];
   const rows: TableRow[] = items.map((it) => {
+    try {
+      return itemRow(it);
+    } catch (e) {
+      if (e instanceof TooDeep) return { row: it.row, cells: [], malformed: 'a value nested too deeply to read' };
+      throw e;
+    }
+  });
+  return { format, names, named: mode === 'object', header: { present: false, reason: mode === 'object' ? 'names from JSON keys' : 'JSON values have no names' }, rows, blankLines };
+
+  function itemRow(it: { row: number; value: unknown; malformed?: string }): TableRow {
     const v = it.value;
     if (it.malformed) return { row: it.row, cells: [], malformed: it.malformed };
     if (mode === 'object') {
       if (!v || typeof v !== 'object' || Array.isArray(v)) return { row: it.row, cells: [], malformed: `a ${Array.isArray(v) ? 'list' : typeof v} where the file has objects` };
       const o = v as Record<string, unknown>;
-      return { row: it.row, cells: keys.map((k) => cell(o[k])) };
+      // Own keys only: a row without "valueOf" must not read Object.prototype.valueOf.
+      return { row: it.row, cells: keys.map((k) => cell(Object.hasOwn(o, k) ? o[k] : undefined)) };
     }
     if (mode === 'array') {
       if (!Array.isArray(v)) return { row: it.row, cells: [], malformed: `a ${typeof v} where the file has lists` };
@@ -230,8 +249,7 @@ function fromItems(items: { row: number; value: unknown; malformed?: string }[],
     }
     if (typeof v !== 'string') return { row: it.row, cells: [], malformed: `a ${v === null ? 'null' : typeof v} where the file has strings` };
     return { row: it.row, cells: [v] };
-  });
-  return { format, names, named: mode === 'object', header: { present: false, reason: mode === 'object' ? 'names from JSON keys' : 'JSON values have no names' }, rows, blankLines };
+  }
 }
 
 function readJsonl(text: string): Table {

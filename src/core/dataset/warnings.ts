@@ -42,7 +42,9 @@ export function classWarnings(classes: Record<string, number>): DatasetWarning[]
   }
   if (entries.length >= 2) {
     const counts = entries.map(([, n]) => n);
-    const max = Math.max(...counts); const min = Math.min(...counts);
+    // A loop, not Math.max(...counts): a file can have hundreds of thousands of labels.
+    let max = 0; let min = Infinity;
+    for (const c of counts) { if (c > max) max = c; if (c < min) min = c; }
     if (max / min >= IMBALANCE_RATIO) {
       const big = entries.find(([, n]) => n === max)![0]; const small = entries.find(([, n]) => n === min)![0];
       out.push({ code: 'imbalance', message: `Heavy imbalance: '${big}' has ${max} examples, '${small}' only ${min} (${Math.round(max / min)}:1). The student may ignore the small classes; add examples of them or let the teacher generate some.` });
