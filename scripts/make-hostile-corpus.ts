@@ -185,7 +185,7 @@ export async function buildCorpus(): Promise<{ files: Record<string, Uint8Array>
   const asData = dataRefusal(ZIP_AS_DATA);
   const bundle = async (file: string, why: string, stderr: string | null, mutate?: (f: Record<string, Uint8Array>) => void, opts: { keepManifest?: boolean; raw?: (z: Uint8Array) => Uint8Array } = {}) => {
     const f = mutate ? await crafted(base, mutate, opts.keepManifest) : base;
-    let bytes = zip(f);
+    let bytes: Uint8Array = zip(f);
     if (opts.raw) bytes = opts.raw(bytes);
     add(file, bytes, { why, ...asData, import: stderr === null ? ok : refuse(stderr) });
   };
