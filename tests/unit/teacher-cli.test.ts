@@ -63,6 +63,21 @@ describe('distillery synth / teacher-sim', () => {
     expect(lastJson(r.stdout).requests).toBe(0);
   });
 
+  it('teacher-sim\'s banner counts labels named constructor, toString and __proto__ (issue 18)', async () => {
+    const { child, done } = cli(['teacher-sim', '--pool', join(root, 'tests/fixtures/hostile/proto-labels.csv'), '--port', '0']);
+    let err = '';
+    child.stderr!.on('data', (d) => { err += d; });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      // Listening means the banner is out and the SIGTERM handler is in place.
+      child.stdout!.on('data', (d) => { out += d; if (/listening on/.test(out)) resolve(); });
+      child.on('close', () => reject(new Error('teacher-sim exited early: ' + err)));
+    });
+    expect(err).toMatch(/teacher-sim: 16 texts \(constructor: 4, toString: 4, __proto__: 4, hasOwnProperty: 4\)/);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+
   it('teacher-sim refuses a bad fault spec with a clear message', async () => {
     const r = await cli(['teacher-sim', '--pool', poolFile, '--port', '0', '--faults', 'teapot=0.5']).done;
     expect(r.code).toBe(1);
