@@ -48,6 +48,13 @@ export async function run(argv: string[]): Promise<number> {
   const pool = report.examples.filter((e) => e.label !== null).map((e) => ({ text: e.text, label: e.label! }));
   if (new Set(pool.map((p) => p.label)).size < 1) throw new UserError('empty-pool', `${poolFile} has no labeled texts.`);
 
+  // Listen for Ctrl-C / SIGTERM before the server starts, so a stop sent as soon as the URL is
+  // printed is a clean stop (with the summary), not a kill.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   let sim;
   try {
     sim = await startTeacherSim({
@@ -64,11 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   console.error(`teacher-sim: ${pool.length} texts (${classes}), faults ${v.faults ?? 'none'}, latency ${v['latency-ms'] ?? 0} ms. Ctrl-C stops it.`);
   console.log(`teacher-sim listening on ${sim.url} (model ${sim.core.model})`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await sim.close();
   printSummary({ requests: sim.core.stats.requests, faults: sim.core.stats.faults });
   return 0;
