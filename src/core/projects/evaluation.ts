@@ -1,0 +1,58 @@
+/**
+ * What the Evaluate step shows for a project, read from the store: the rounds its synthesis run
+ * recorded (each round's student on validation and test, and its validation mistakes) and, after
+ * them, the model the Train step made last — the one Export bundles.
+ */
+import type { LoopState, MetricsSummary } from '../loop/state.js';
+import type { Mistake } from '../student/mistakes.js';
+import type { Store } from '../store/store.js';
+
+export interface RoundMetrics {
+  round: number;
+  val?: MetricsSummary;
+  test?: MetricsSummary;
+}
+
+/** A validation or test example the student got wrong; `scores` in label order when known. */
+export interface Misclassified extends Mistake {
+  scores?: number[];
+}
+
+export interface ProjectEvaluation {
+  rounds: RoundMetrics[];
+  labels: string[];
+  /** Mistakes per round (validation), when the run recorded them. */
+  mistakes: Record<number, Misclassified[]>;
+  /** The round number given to the Train step's model, or null when there is none. */
+  trainedRound: number | null;
+}
+
+export async function projectEvaluation(store: Store, projectId: string): Promise<ProjectEvaluation> {
+  const project = await store.getProject(projectId);
+  let labels = project?.labels ?? [];
+  const saved = project?.settings.synth as { runId: string } | undefined;
+  const run = saved ? await store.getRun(saved.runId) : undefined;
+  const state = run?.state as unknown as LoopState | undefined;
+  const rounds: RoundMetrics[] = [];
+  const mistakes: Record<number, Misclassified[]> = {};
+  for (const r of state?.rounds ?? []) {
+    if (!r.val) continue;
+    rounds.push({ round: r.round, val: r.val, test: r.test });
+    mistakes[r.round] = r.errors ?? [];
+  }
+  if (state?.labels.length) labels = state.labels;
+  const models = (await store.listModels(projectId)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const latest = models[0];
+  const metrics = latest?.meta.metrics as { val?: MetricsSummary; test?: MetricsSummary } | undefined;
+  let trainedRound: number | null = null;
+  if (metrics?.val) {
+    const n = rounds.length ? Math.max(...rounds.map((r) => r.round)) + 1 : 0;
+    rounds.push({ round: n, val: metrics.val, test: metrics.test });
+    trainedRound = n;
+    // Models trained before their mistakes were kept have none stored: undefined, not [].
+    const kept = latest.meta.mistakes as Misclassified[] | undefined;
+    if (Array.isArray(kept)) mistakes[n] = kept;
+    if (Array.isArray(latest.meta.labels)) labels = latest.meta.labels as string[];
+  }
+  return { rounds, labels, mistakes, trainedRound };
+}
