@@ -1,18 +1,8 @@
 /** What the Evaluate step shows, computed from the loop's per-round metrics. */
-import type { MetricsSummary } from '../../core/loop/state.js';
-import type { LoopError } from '../../core/loop/deps.js';
+import type { RoundMetrics, Misclassified } from '../../core/projects/evaluation.js';
 import type { Series } from '../charts/series';
 
-export interface RoundMetrics {
-  round: number;
-  val?: MetricsSummary;
-  test?: MetricsSummary;
-}
-
-/** A validation or test example the student got wrong; `scores` in label order when known. */
-export interface Misclassified extends LoopError {
-  scores?: number[];
-}
+export type { RoundMetrics, Misclassified };
 
 /** Accuracy and macro-F1 per round, validation and test, as chart series (absent sets left out). */
 export function roundSeries(rounds: readonly RoundMetrics[]): { xLabels: string[]; series: Series[] } {

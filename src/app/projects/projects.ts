@@ -6,6 +6,7 @@
 import { IdbStore, requestPersistence } from '../../core/store/idb';
 import type { ProjectRecord } from '../../core/store/store';
 import type { Example } from '../../core/dataset/example';
+import { labelOrder } from '../../core/dataset/labels';
 import type { DatasetReport } from '../../core/dataset/report';
 import { countLabels } from '../../core/dataset/label-counts';
 
@@ -64,7 +65,7 @@ export async function createProject(name: string, seeds: DatasetReport, unlabele
     name: name.trim() || seeds.fileName,
     createdAt: now,
     updatedAt: now,
-    labels: Object.keys(seeds.classes),
+    labels: labelOrder(Object.keys(seeds.classes)),
     settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? source(unlabeled) : null } },
   };
   await (await store()).putProjectWithExamples(project, [...seeds.examples, ...pool]);

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { AbortError, UserError } from '../../core/errors.js';
 import { parseDataset } from '../../core/dataset/parse.js';
 import { textHash } from '../../core/dataset/hash.js';
+import { labelOrder } from '../../core/dataset/labels.js';
 import { NodeStore } from '../../core/store/node.js';
 import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { synthesize, TeacherClient, findPreset, type SynthesisJob } from '../../core/teacher/index.js';
@@ -88,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
   const seedsFile = requireOption(v.seeds, '--seeds', usage);
   const seedReport = await readLabeled(seedsFile, true);
   const seeds = seedReport.examples.map((e) => ({ text: e.text, label: e.label! }));
-  const labels = Object.keys(seedReport.classes);
+  const labels = labelOrder(Object.keys(seedReport.classes));
   const unlabeled = v.unlabeled ? (await readLabeled(v.unlabeled, false)).examples.map((e) => e.text) : undefined;
   const avoidTexts: string[] = [];
   for (const f of v.avoid ?? []) for (const e of (await readLabeled(f, false)).examples) avoidTexts.push(e.text);

@@ -36,7 +36,7 @@ function sortById(xs: Example[]): Example[] {
 }
 
 function summarize(m: ReturnType<typeof evaluate>): MetricsSummary {
-  return { accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, n: m.n };
+  return { labels: m.labels, accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, n: m.n };
 }
 
 export function synthJobId(runId: string, round: number, strategy: string): string {

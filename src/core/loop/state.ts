@@ -8,12 +8,22 @@ import type { LoopError } from './deps.js';
 import type { LoopConfig, Round0Strategy } from './config.js';
 
 export interface MetricsSummary {
+  /**
+   * The classes in the order of `confusion` and `perClass`. Records written before it was kept
+   * lack it; `metricsLabels` reads their order from `perClass`.
+   */
+  labels?: string[];
   accuracy: number;
   macroF1: number;
   /** confusion[true][predicted], rows and columns in the run's label order. */
   confusion: number[][];
   perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
   n: number;
+}
+
+/** The label order a metrics record was computed in. */
+export function metricsLabels(m: Pick<MetricsSummary, 'labels' | 'perClass'>): string[] {
+  return m.labels ?? m.perClass.map((c) => c.label);
 }
 
 export interface TeacherUse {

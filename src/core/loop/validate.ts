@@ -5,6 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import type { Example } from '../dataset/example.js';
+import { labelOrder } from '../dataset/labels.js';
 import { planBudget, round0Mix, type LoopConfig } from './config.js';
 
 export interface LoopData {
@@ -17,12 +18,12 @@ export interface LoopData {
   labels?: string[];
 }
 
-/** The label set in a stable order: given, or sorted over every labeled file. */
+/** The label set, in the one label order (dataset/labels.ts): given, or over every labeled file. */
 export function labelSet(data: LoopData): string[] {
-  if (data.labels?.length) return [...data.labels];
-  const all = new Set<string>();
-  for (const e of [...data.seeds, ...(data.val ?? []), ...(data.test ?? [])]) if (e.label !== null) all.add(e.label);
-  return [...all].sort();
+  if (data.labels?.length) return labelOrder(data.labels);
+  const all: string[] = [];
+  for (const e of [...data.seeds, ...(data.val ?? []), ...(data.test ?? [])]) if (e.label !== null) all.push(e.label);
+  return labelOrder(all);
 }
 
 function countBy(examples: Example[]): Map<string, number> {

@@ -3,7 +3,7 @@
  * recorded (each round's student on validation and test, and its validation mistakes) and, after
  * them, the model the Train step made last — the one Export bundles.
  */
-import type { LoopState, MetricsSummary } from '../loop/state.js';
+import { metricsLabels, type LoopState, type MetricsSummary } from '../loop/state.js';
 import type { Mistake } from '../student/mistakes.js';
 import type { Store } from '../store/store.js';
 
@@ -19,7 +19,9 @@ export interface Misclassified extends Mistake {
 }
 
 export interface ProjectEvaluation {
+  /** Each round's metrics carry the label order they were computed in (`labels`). */
   rounds: RoundMetrics[];
+  /** The project's labels. */
   labels: string[];
   /** Mistakes per round (validation), when the run recorded them. */
   mistakes: Record<number, Misclassified[]>;
@@ -29,7 +31,9 @@ export interface ProjectEvaluation {
 
 export async function projectEvaluation(store: Store, projectId: string): Promise<ProjectEvaluation> {
   const project = await store.getProject(projectId);
-  let labels = project?.labels ?? [];
+  const labels = project?.labels ?? [];
+  // Every record says its own label order: a run's rounds and the Train step's model need not agree.
+  const labeled = (m?: MetricsSummary): MetricsSummary | undefined => m && { ...m, labels: metricsLabels(m) };
   const saved = project?.settings.synth as { runId: string } | undefined;
   const run = saved ? await store.getRun(saved.runId) : undefined;
   const state = run?.state as unknown as LoopState | undefined;
@@ -37,22 +41,20 @@ export async function projectEvaluation(store: Store, projectId: string): Promis
   const mistakes: Record<number, Misclassified[]> = {};
   for (const r of state?.rounds ?? []) {
     if (!r.val) continue;
-    rounds.push({ round: r.round, val: r.val, test: r.test });
+    rounds.push({ round: r.round, val: labeled(r.val), test: labeled(r.test) });
     mistakes[r.round] = r.errors ?? [];
   }
-  if (state?.labels.length) labels = state.labels;
   const models = (await store.listModels(projectId)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const latest = models[0];
   const metrics = latest?.meta.metrics as { val?: MetricsSummary; test?: MetricsSummary } | undefined;
   let trainedRound: number | null = null;
   if (metrics?.val) {
     const n = rounds.length ? Math.max(...rounds.map((r) => r.round)) + 1 : 0;
-    rounds.push({ round: n, val: metrics.val, test: metrics.test });
+    rounds.push({ round: n, val: labeled(metrics.val), test: labeled(metrics.test) });
     trainedRound = n;
     // Models trained before their mistakes were kept have none stored: undefined, not [].
     const kept = latest.meta.mistakes as Misclassified[] | undefined;
     if (Array.isArray(kept)) mistakes[n] = kept;
-    if (Array.isArray(latest.meta.labels)) labels = latest.meta.labels as string[];
   }
   return { rounds, labels, mistakes, trainedRound };
 }

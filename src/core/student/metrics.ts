@@ -13,6 +13,8 @@ export interface ClassMetrics {
 }
 
 export interface Metrics {
+  /** The classes in the order of `confusion`'s rows and columns and of `perClass`. */
+  labels: string[];
   accuracy: number;
   macroF1: number;
   perClass: ClassMetrics[];
@@ -112,6 +114,7 @@ export function evaluate(yTrue: ArrayLike<number>, predictions: ArrayLike<number
   const confusion = confusionMatrix(yTrue, yPred, labels.length);
   const perClass = perClassMetrics(confusion, labels);
   return {
+    labels: [...labels],
     accuracy: accuracy(yTrue, yPred),
     macroF1: macroF1FromClasses(perClass, confusion),
     perClass,

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { labelOrder } from '../dataset/labels.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Encoder } from '../encode/encoder.js';
 import type { WordVectors } from '../encode/word-vectors.js';
@@ -36,7 +37,7 @@ export interface TrainedStudent {
 }
 
 export function labelSpace(...sets: LabeledTexts[]): string[] {
-  return [...new Set(sets.flatMap((s) => s.labels))].sort();
+  return labelOrder(sets.flatMap((s) => s.labels));
 }
 
 /** Features for texts under a trained spec: the same path training used. */
