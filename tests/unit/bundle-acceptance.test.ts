@@ -29,6 +29,7 @@ import { bundleInputFromStore } from '../../src/core/bundle/from-store.js';
 import type { VectorSource } from '../../src/core/encode/word-vectors.js';
 import { evaluate } from '../../src/core/student/metrics.js';
 import { formatMetric } from '../../src/core/bundle/model-card.js';
+import { LOOP_DEFAULTS } from '../../src/core/loop/config.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -274,7 +275,9 @@ describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core traini
     // The run's record of the kept round: the card must print exactly these numbers.
     const val = evaluate([0, 1, 1, 0], [[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.8, 0.2]], LABELS);
     await store.putRun({ id: 'r1', projectId: 'p', kind: 'loop', status: 'done', createdAt: now, updatedAt: now,
-      state: { rounds: [{ round: 0, modelId: 'm1', val }], finalRound: 0, config: { teacher: { model: 'sim-teacher' } } } });
+      state: { version: 1, fingerprint: 'f', steps: ['done'], labels: LABELS, baselines: {}, finalRound: 0,
+        config: { ...LOOP_DEFAULTS, runId: 'r1', projectId: 'p', teacherModel: 'sim-teacher', budget: 10 },
+        rounds: [{ round: 0, modelId: 'm1', val, added: {}, addedTotal: 0, rejected: {}, drivenBy: [], teacher: { requests: 0, failedRequests: 0, tokens: 0, promptTokens: 0, completionTokens: 0, cost: 0 } }] } });
     const input = await bundleInputFromStore(store, 'p', { vectors });
     expect(input.input.kind).toBe('word-vectors-pool');
     expect(input.metrics.val).toEqual(val);

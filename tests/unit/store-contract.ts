@@ -86,7 +86,7 @@ export function storeContract(name: string, make: () => Promise<{ store: Store; 
       await store.putProject(project('q'));
       await store.putExamples('p', [example('1', 'pos')]);
       await store.putExamples('q', [example('1', 'pos')]);
-      const run: RunRecord = { id: 'r1', projectId: 'p', kind: 'loop', status: 'running', createdAt: 't', updatedAt: 't', state: { round: 1 } };
+      const run: RunRecord = { id: 'r1', projectId: 'p', kind: 'teacher-attributes', status: 'running', createdAt: 't', updatedAt: 't', state: { jobId: 'j', label: 'pos', attributes: ['warm'], model: 'm' } };
       await store.putRun(run);
       await store.putRun({ ...run, status: 'done' });
       const weights = new Float32Array([1.5, -2, 3]).buffer;

@@ -8,6 +8,7 @@ import type { LoopEvent } from '../../core/loop/events.js';
 import { formatRounds, loopSummary } from '../../core/loop/report.js';
 import { runLoop } from '../../core/loop/run.js';
 import type { LoopState } from '../../core/loop/state.js';
+import { getLoopRun } from '../../core/loop/checkpoint.js';
 import { headStudent } from '../../core/loop/student.js';
 import { LOOP_WORD_HYPER, wordStudent } from '../../core/loop/word-student.js';
 import { encoderByName, isSentenceEncoderName } from '../../core/encode/by-name-node.js';
@@ -134,10 +135,10 @@ export async function run(argv: string[]): Promise<number> {
   await mkdir(out, { recursive: true });
   const store = await NodeStore.open(join(out, 'store'));
   try {
-    const existing = await store.getRun(config.runId);
+    const existing = await getLoopRun(store, config.runId);
     // Everything that can be checked without the teacher is checked before it is asked anything.
     if (!existing) validateSetup(config, data);
-    if (!(existing?.state as LoopState | undefined)?.steps.includes('done')) await probeTeacher(url, { apiKey, timeoutMs: 5000 });
+    if (!existing?.state.steps.includes('done')) await probeTeacher(url, { apiKey, timeoutMs: 5000 });
 
     const client = new TeacherClient({ baseURL: url, model, apiKey });
     const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);

@@ -1,7 +1,7 @@
 import type { Example } from '../dataset/example.js';
 import type { LongOpOptions } from '../progress.js';
 import { throwIfAborted, UserError } from '../errors.js';
-import type { Metrics } from '../student/metrics.js';
+import type { StoredMetrics } from '../student/metrics.js';
 import { toCsv, toJsonl } from './dataset-export.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES, type InferenceSpec, type InputSpec } from './format.js';
 import { exampleSource, inferenceModuleSource } from './inference-module.js';
@@ -50,7 +50,7 @@ export interface BundleInput {
     spec?: unknown;
   };
   /** The run's recorded metrics: the card and metrics.json are printed from these objects. */
-  metrics: { val?: Metrics; test?: Metrics; rounds?: unknown[] };
+  metrics: { val?: StoredMetrics; test?: StoredMetrics; rounds?: unknown[] };
   /** Seeds and synthetic examples with provenance (unlabeled ones are left out). */
   examples: Example[];
   teacher?: { model?: string; baseUrl?: string };

@@ -1,6 +1,7 @@
 import type { Example } from '../dataset/example.js';
 import { UserError } from '../errors.js';
-import type { ModelRecord, Store } from '../store/store.js';
+import type { LoopState, RoundRecord } from '../loop/state.js';
+import type { LoopRunRecord, ModelRecord, Store } from '../store/store.js';
 import type { VectorSource } from '../encode/word-vectors.js';
 import type { BundleInput } from './export.js';
 import { studentInput } from './student-input.js';
@@ -17,15 +18,11 @@ export interface FromStoreOptions {
   vectors?: VectorSource;
 }
 
-interface RoundLike { round: number; modelId?: string; val?: BundleInput['metrics']['val']; test?: BundleInput['metrics']['test'] }
-interface LoopStateLike { rounds?: RoundLike[]; finalRound?: number; config?: { teacher?: { model?: string } } }
-
-async function chooseModel(store: Store, projectId: string, modelId?: string): Promise<{ model: ModelRecord; round?: RoundLike; state?: LoopStateLike }> {
-  const runs = (await store.listRuns(projectId)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+async function chooseModel(store: Store, projectId: string, modelId?: string): Promise<{ model: ModelRecord; round?: RoundRecord; state?: LoopState }> {
+  const runs = (await store.listRuns(projectId)).filter((r) => r.kind === 'loop').sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   const roundOf = (id: string) => {
-    for (const r of runs) {
-      const state = r.state as LoopStateLike;
-      const round = state.rounds?.find((x) => x.modelId === id);
+    for (const { state } of runs) {
+      const round = state.rounds.find((x) => x.modelId === id);
       if (round) return { round, state };
     }
     return {};
@@ -35,9 +32,8 @@ async function chooseModel(store: Store, projectId: string, modelId?: string): P
     if (!model) throw new UserError('no-model', `There is no model ${modelId} in this project.`, 'Train a student first.');
     return { model, ...roundOf(modelId) };
   }
-  for (const r of runs) {
-    const state = r.state as LoopStateLike;
-    const kept = state.rounds?.find((x) => x.round === state.finalRound && x.modelId);
+  for (const { state } of runs) {
+    const kept = state.rounds.find((x) => x.round === state.finalRound && x.modelId);
     if (kept?.modelId) {
       const model = await store.getModel(kept.modelId);
       if (model) return { model, round: kept, state };
@@ -66,7 +62,8 @@ export async function bundleInputFromStore(store: Store, projectId: string, opts
   // Test examples stay out: they are the user's held-out check, not training data.
   const examples = (await store.listExamples(projectId)).filter((e) => e.label !== null && (e.split === 'train' || e.split === 'val'));
   const metaMetrics = (meta.metrics ?? {}) as BundleInput['metrics'];
-  const teacherModel = state?.config?.teacher?.model ?? examples.find((e) => e.provenance.teacherModel)?.provenance.teacherModel;
+  // The run's own teacher; a project without a run names the model its teacher examples came from.
+  const teacherModel = state?.config.teacherModel ?? examples.find((e) => e.provenance.teacherModel)?.provenance.teacherModel;
   return {
     name: project.name,
     task: typeof project.settings.task === 'string' ? project.settings.task : undefined,

@@ -1,5 +1,5 @@
 import type { Example, Source } from '../dataset/example.js';
-import type { Metrics } from '../student/metrics.js';
+import type { StoredMetrics } from '../student/metrics.js';
 import type { InputSpec } from './format.js';
 import { mdCode, mdText } from './markdown.js';
 
@@ -13,7 +13,7 @@ export interface ModelCardInput {
   name: string;
   task?: string;
   labels: string[];
-  metrics: { val?: Metrics; test?: Metrics };
+  metrics: { val?: StoredMetrics; test?: StoredMetrics };
   examples: Example[];
   teacherModel?: string;
   promptTemplates?: { id: string; description?: string }[];
@@ -50,14 +50,14 @@ function encoderLine(input: InputSpec): string {
   }
 }
 
-function metricsSection(title: string, m: Metrics | undefined): string[] {
+function metricsSection(title: string, m: StoredMetrics | undefined): string[] {
   if (!m) return [`### ${title}`, '', 'Not measured in this run.', ''];
   return [
     `### ${title} (${m.n} examples)`,
     '',
     `- accuracy: ${formatMetric(m.accuracy)}`,
     `- macro-F1: ${formatMetric(m.macroF1)}`,
-    `- expected calibration error: ${formatMetric(m.ece)}`,
+    `- expected calibration error: ${formatMetric(m.ece ?? null)}`,
     '',
     '| label | precision | recall | F1 | support |',
     '|---|---|---|---|---|',

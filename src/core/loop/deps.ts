@@ -4,12 +4,11 @@
  * (`teacher/` and `student/`, wired in `wiring.ts`); unit tests pass small fakes.
  */
 import type { Example, Strategy } from '../dataset/example.js';
-import type { Mistake } from '../student/mistakes.js';
+import type { LoopError } from './state.js';
 import type { LongOpOptions } from '../progress.js';
 import type { ModelRecord, Store } from '../store/store.js';
 
-/** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
-export type LoopError = Mistake;
+export type { LoopError };
 
 export interface SynthJob {
   projectId: string;

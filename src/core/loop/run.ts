@@ -19,7 +19,9 @@ import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './dep
 import type { LoopEvent } from './events.js';
 import { asSplit, dataFingerprint } from './prepare.js';
 import { stratifiedSplit } from '../dataset/split.js';
-import { Checkpoint, type BaselineRecord, type LoopState, type MetricsSummary, type RoundRecord, type TeacherUse } from './state.js';
+import type { BaselineRecord, LoopState, MetricsSummary, RoundRecord, TeacherUse } from './state.js';
+import { Checkpoint, getLoopRun } from './checkpoint.js';
+import type { LoopRunRecord } from '../store/store.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
 import { countJournal } from '../teacher/accounting.js';
 
@@ -54,17 +56,16 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
   const plan = planBudget(config, !!data.unlabeled?.length);
 
   // ---- checkpoint: load or start -------------------------------------------------------------
-  let run = await store.getRun(config.runId);
+  let run: LoopRunRecord | undefined = await getLoopRun(store, config.runId);
   if (run) {
-    const prev = run.state as unknown as LoopState;
-    if (prev.fingerprint !== fingerprint) {
+    if (run.state.fingerprint !== fingerprint) {
       throw new UserError('run-changed', `The run '${config.runId}' in this store was started with different settings or files.`, 'Run the same command as before to resume it, or use a new output folder for a new run.');
     }
   } else {
     validateSetup(config, data);
     const now = new Date().toISOString();
     const state: LoopState = { version: 1, fingerprint, config, labels, steps: [], rounds: [], baselines: {} };
-    run = { id: config.runId, projectId: config.projectId, kind: 'loop', status: 'running', createdAt: now, updatedAt: now, state: state as unknown as Record<string, unknown> };
+    run = { id: config.runId, projectId: config.projectId, kind: 'loop', status: 'running', createdAt: now, updatedAt: now, state };
   }
   const cp = new Checkpoint(store, run);
   const state = cp.state;

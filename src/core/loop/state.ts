@@ -1,30 +1,17 @@
 /**
- * The loop's checkpoint: what a run has finished, kept in `RunRecord.state` and written after
+ * The loop's state: what a run has finished, kept in its `LoopRunRecord.state` and written after
  * every completed step (data prepared, a synthesis job done, a student trained, a round evaluated),
- * so a run cut off anywhere resumes from the last finished step.
+ * so a run cut off anywhere resumes from the last finished step (checkpoint.ts writes it).
  */
-import type { Store, RunRecord } from '../store/store.js';
-import type { LoopError } from './deps.js';
+import type { StoredMetrics } from '../student/metrics.js';
+import type { Mistake } from '../student/mistakes.js';
 import type { LoopConfig, Round0Strategy } from './config.js';
 
-export interface MetricsSummary {
-  /**
-   * The classes in the order of `confusion` and `perClass`. Records written before it was kept
-   * lack it; `metricsLabels` reads their order from `perClass`.
-   */
-  labels?: string[];
-  accuracy: number;
-  macroF1: number;
-  /** confusion[true][predicted], rows and columns in the run's label order. */
-  confusion: number[][];
-  perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
-  n: number;
-}
+/** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
+export type LoopError = Mistake;
 
-/** The label order a metrics record was computed in. */
-export function metricsLabels(m: Pick<MetricsSummary, 'labels' | 'perClass'>): string[] {
-  return m.labels ?? m.perClass.map((c) => c.label);
-}
+/** A round's metrics (no calibration error): confusion[true][predicted] in `labels` order. */
+export type MetricsSummary = StoredMetrics;
 
 export interface TeacherUse {
   /** Teacher requests journaled (each with one or more attempts). */
@@ -94,29 +81,4 @@ export interface LoopState {
   stop?: { reason: StopReason; afterRound: number };
   /** The round whose student is kept: best validation macro-F1, the later round on ties. */
   finalRound?: number;
-}
-
-export class Checkpoint {
-  constructor(private store: Store, private record: RunRecord) {}
-
-  get state(): LoopState {
-    return this.record.state as unknown as LoopState;
-  }
-
-  done(step: string): boolean {
-    return this.state.steps.includes(step);
-  }
-
-  /** Marks a step finished and makes it durable before returning. */
-  async complete(step: string, mutate?: (s: LoopState) => void, status: RunRecord['status'] = 'running'): Promise<void> {
-    mutate?.(this.state);
-    if (!this.state.steps.includes(step)) this.state.steps.push(step);
-    await this.save(status);
-  }
-
-  async save(status: RunRecord['status'] = this.record.status): Promise<void> {
-    this.record.status = status;
-    this.record.updatedAt = new Date().toISOString();
-    await this.store.putRun(this.record);
-  }
 }

@@ -3,7 +3,9 @@
  * recorded (each round's student on validation and test, and its validation mistakes) and, after
  * them, the model the Train step made last — the one Export bundles.
  */
-import { metricsLabels, type LoopState, type MetricsSummary } from '../loop/state.js';
+import type { MetricsSummary } from '../loop/state.js';
+import { metricsLabels } from '../student/metrics.js';
+import { getLoopRun } from '../loop/checkpoint.js';
 import type { Mistake } from '../student/mistakes.js';
 import type { Store } from '../store/store.js';
 
@@ -35,8 +37,7 @@ export async function projectEvaluation(store: Store, projectId: string): Promis
   // Every record says its own label order: a run's rounds and the Train step's model need not agree.
   const labeled = (m?: MetricsSummary): MetricsSummary | undefined => m && { ...m, labels: metricsLabels(m) };
   const saved = project?.settings.synth as { runId: string } | undefined;
-  const run = saved ? await store.getRun(saved.runId) : undefined;
-  const state = run?.state as unknown as LoopState | undefined;
+  const state = saved ? (await getLoopRun(store, saved.runId))?.state : undefined;
   const rounds: RoundMetrics[] = [];
   const mistakes: Record<number, Misclassified[]> = {};
   for (const r of state?.rounds ?? []) {

@@ -1,4 +1,5 @@
 import type { Example, Source, Split } from '../dataset/example.js';
+import type { LoopState } from '../loop/state.js';
 
 /**
  * The single source of truth. Each step reads what it needs from the store and writes what it
@@ -56,16 +57,30 @@ export interface RequestRecord {
   finishedAt: string;
 }
 
-export interface RunRecord {
+export type RunStatus = 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+interface RunBase {
   id: string;
   projectId: string;
-  kind: string;
-  status: 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  status: RunStatus;
   createdAt: string;
   updatedAt: string;
-  /** Config and checkpoint state; shape owned by the module that runs it. */
-  state: Record<string, unknown>;
 }
+
+/** A distillation run (core/loop): its config and checkpoint. */
+export interface LoopRunRecord extends RunBase {
+  kind: 'loop';
+  state: LoopState;
+}
+
+/** Rationale-first synthesis, step one: the attributes the teacher listed for one label. */
+export interface AttributesRunRecord extends RunBase {
+  kind: 'teacher-attributes';
+  state: { jobId: string; label: string; attributes: string[]; model: string };
+}
+
+/** What the store keeps of a long job, by kind; the module that runs it owns its state. */
+export type RunRecord = LoopRunRecord | AttributesRunRecord;
 
 export interface ModelRecord {
   id: string;

@@ -25,6 +25,17 @@ export interface Metrics {
   n: number;
 }
 
+/**
+ * Metrics as records keep them (a loop round, a stored model, a bundle): records written before
+ * `labels` was kept lack it (their order is `perClass`'s), and a loop round has no calibration error.
+ */
+export type StoredMetrics = Omit<Metrics, 'labels' | 'ece'> & Partial<Pick<Metrics, 'labels' | 'ece'>>;
+
+/** The label order a metrics record was computed in. */
+export function metricsLabels(m: Pick<StoredMetrics, 'labels' | 'perClass'>): string[] {
+  return m.labels ?? m.perClass.map((c) => c.label);
+}
+
 function assertSameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
   if (a.length !== b.length) throw new Error(`metrics: ${a.length} true labels but ${b.length} predictions`);
 }

@@ -37,7 +37,7 @@ export class RationalePlanner implements Planner {
   async init(ctx: PlanContext): Promise<void> {
     for (const label of this.job.labels) {
       const run = await ctx.store.getRun(this.runId(label));
-      const list = run?.state.attributes;
+      const list = run?.kind === 'teacher-attributes' ? run.state.attributes : undefined;
       if (Array.isArray(list) && list.length > 0) this.attributes.set(label, list.map(String));
     }
   }

@@ -1,0 +1,34 @@
+/** Writes a loop run's state to the store after every finished step, durably, before going on. */
+import type { LoopRunRecord, RunStatus, Store } from '../store/store.js';
+import type { LoopState } from './state.js';
+
+/** The loop run `id` in the store, if there is one (a run of another kind is not it). */
+export async function getLoopRun(store: Store, id: string): Promise<LoopRunRecord | undefined> {
+  const run = await store.getRun(id);
+  return run?.kind === 'loop' ? run : undefined;
+}
+
+export class Checkpoint {
+  constructor(private store: Store, private record: LoopRunRecord) {}
+
+  get state(): LoopState {
+    return this.record.state;
+  }
+
+  done(step: string): boolean {
+    return this.state.steps.includes(step);
+  }
+
+  /** Marks a step finished and makes it durable before returning. */
+  async complete(step: string, mutate?: (s: LoopState) => void, status: RunStatus = 'running'): Promise<void> {
+    mutate?.(this.state);
+    if (!this.state.steps.includes(step)) this.state.steps.push(step);
+    await this.save(status);
+  }
+
+  async save(status: RunStatus = this.record.status): Promise<void> {
+    this.record.status = status;
+    this.record.updatedAt = new Date().toISOString();
+    await this.store.putRun(this.record);
+  }
+}
