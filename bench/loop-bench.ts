@@ -17,8 +17,7 @@ import type { Example } from '../src/core/dataset/example.js';
 import { benchmarkSplit } from '../src/core/dataset/split.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
-import { headStudent } from '../src/core/loop/student.js';
-import { wordStudent } from '../src/core/loop/word-student.js';
+import { loopStudent } from '../src/core/loop/students.js';
 import { encoderByName, isSentenceEncoderName } from '../src/core/encode/by-name-node.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
@@ -70,8 +69,8 @@ const wv = await loadWordVectorsFromDisk();
 // sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
 const encoder = await encoderByName(a.encoder, wv);
 const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word')) === 'word'
-  ? wordStudent({ kind: 'glove', wv }, a.hyper ? JSON.parse(a.hyper) : undefined)
-  : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);
+  ? loopStudent({ kind: 'words', wv }, { hyper: a.hyper ? JSON.parse(a.hyper) : undefined })
+  : loopStudent({ kind: 'vectors', encoder, cache: store }, { hyper: a.student === 'linear' ? { hidden: [] } : undefined });
 const rows: string[] = [];
 for (const name of a.datasets!.split(',')) {
   const ds = DATASETS[name]();

@@ -38,7 +38,7 @@ if (!sharedDatasetsPresent()) {
 const hyper = JSON.parse(values.hyper!) as Partial<StudentHyper>;
 const draws = Number(values.draws);
 const shots = Number(values.shots);
-const features: StudentFeatures = { kind: 'glove', wv: await loadWordVectorsFromDisk() };
+const features: StudentFeatures = { kind: 'words', wv: await loadWordVectorsFromDisk() };
 const lt = (xs: LabeledText[]): LabeledTexts => ({ texts: xs.map((x) => x.text), labels: xs.map((x) => x.label) });
 
 /** Per class: the first `take[0]` of a seeded shuffle go to part 0, the next `take[1]` (or all the rest) to part 1. */

@@ -5,12 +5,13 @@
  */
 // First, as in main.ts: the page's connect-src policy is in force before anything else runs.
 import './app/flow/csp-apply';
-import type { Remote } from 'comlink';
+import { isUserError } from './core/errors';
 import { worker } from './app/worker-client';
-import type { encodeApi } from './worker/encode';
 
-// Comlink reaches nested namespaces by path at run time; its types only model top-level functions.
-const encode = () => worker().encode as unknown as Remote<typeof encodeApi>;
+const encode = () => worker().encode;
+
+/** A load that failed: the user's own problem in its words (a UserError), or what went wrong. */
+const failed = (what: string, e: unknown) => (isUserError(e) ? e.userMessage : `${what} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
 
 const SAMPLE = ['A fine film with great acting.', 'Stocks fell as oil prices rose.', 'short'];
 
@@ -25,11 +26,6 @@ folder.addEventListener('change', async () => {
   result.textContent = '';
   try {
     const loaded = await encode().loadSentence({ source: { kind: 'files', files }, device: device.value as 'auto' });
-    if ('error' in loaded) {
-      status.textContent = `${loaded.error} ${loaded.hint ?? ''}`;
-      status.dataset.state = 'error';
-      return;
-    }
     const t0 = performance.now();
     const vectors = await encode().embedSentences(SAMPLE);
     const ms = performance.now() - t0;
@@ -41,7 +37,7 @@ folder.addEventListener('change', async () => {
       vectors: vectors.map((v) => Array.from(v)),
     });
   } catch (e) {
-    status.textContent = `The model could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+    status.textContent = failed('The model', e);
     status.dataset.state = 'error';
   }
 });
@@ -55,18 +51,13 @@ gloveButton.addEventListener('click', async () => {
   try {
     const t0 = performance.now();
     const loaded = await encode().loadGlove('mean');
-    if ('error' in loaded) {
-      gloveStatus.textContent = `${loaded.error} ${loaded.hint ?? ''}`;
-      gloveStatus.dataset.state = 'error';
-      return;
-    }
     const loadMs = performance.now() - t0;
     const vectors = await encode().embedGlove(SAMPLE, 'mean');
     gloveStatus.textContent = `Loaded ${loaded.id} in ${Math.round(loadMs)} ms.`;
     gloveStatus.dataset.state = 'ready';
     gloveResult.textContent = JSON.stringify({ id: loaded.id, dim: loaded.dim, loadMs: Math.round(loadMs), vectors: vectors.map((v) => Array.from(v)) });
   } catch (e) {
-    gloveStatus.textContent = `The word vectors could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+    gloveStatus.textContent = failed('The word vectors', e);
     gloveStatus.dataset.state = 'error';
   }
 });

@@ -4,6 +4,7 @@
  * Commands are imported lazily so that `inspect` never pays for loading tfjs.
  */
 import { isUserError } from '../core/errors.js';
+import { CLI_HINTS } from './hints.js';
 
 interface Command {
   run(argv: string[]): Promise<number>;
@@ -51,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (isUserError(e)) {
-      console.error(`distillery ${name}: ${e.userMessage}`);
+      const hint = e.hint ?? CLI_HINTS[e.code];
+      console.error(`distillery ${name}: ${hint ? `${e.message} ${hint}` : e.message}`);
       return 1;
     }
     throw e;

@@ -1,15 +1,50 @@
 /**
  * Every long operation in the core takes these options: an AbortSignal to stop it and a callback
- * for progress, so the worker, the UI and the CLI can all show the same bars.
+ * for progress, so the worker, the UI and the CLI can all show the same bars. A progress event is
+ * one of a few kinds, told apart by `phase`, each with its own details.
  */
-export interface Progress {
-  /** What is happening now, e.g. 'parse', 'synthesize', 'embed', 'train'. */
-  phase: string;
-  done: number;
-  total: number;
-  /** Phase-specific numbers for richer displays (loss, accepted counts, tokens…). */
-  detail?: Record<string, unknown>;
+import type { FailureKind } from './teacher/client.js';
+
+/** One training epoch, as the student reports it (student/train.ts `EpochReport`). */
+export interface EpochDetail {
+  epoch: number;
+  loss: number;
+  valAccuracy: number;
+  valMacroF1: number;
+  examplesPerSecond: number;
+  seconds: number;
 }
+
+/** A synthesis job's counts so far (`done` is its accepted examples, earlier sessions included). */
+export interface SynthesisDetail {
+  rejected: Record<string, number>;
+  /** Failed attempts of this session, by kind (a request retried after a 429 counts one rate_limited). */
+  failedRequests: Partial<Record<FailureKind, number>>;
+  requests: number;
+  tokens: number;
+  promptTokens: number;
+  completionTokens: number;
+  skippedRequests: number;
+  /** The job it belongs to, where several jobs report to one listener (a loop run). */
+  jobId?: string;
+}
+
+interface Counted { done: number; total: number }
+
+export type Progress = Counted & (
+  /** Reading a data file. */
+  | { phase: 'decode' | 'read' | 'validate' }
+  /** Writing a bundle. */
+  | { phase: 'bundle' }
+  | { phase: 'embed'; detail: { encoder: string; cached?: number; device?: string } }
+  | { phase: 'load-model'; detail: { file?: string } }
+  | { phase: 'train'; detail: EpochDetail }
+  | { phase: 'synthesize'; detail: SynthesisDetail }
+  /** A run's step finished and was checkpointed; `done` counts finished steps. */
+  | { phase: 'loop'; detail: { step: string; round?: number } }
+);
+
+export type ProgressPhase = Progress['phase'];
 
 export type OnProgress = (p: Progress) => void;
 

@@ -1,17 +1,13 @@
 /**
  * The worker's `bundle` namespace (Export step): the core's bundle service over the app's
- * IndexedDB store and the word vectors the app serves itself. A UserError comes back as a value
- * ({error, hint, code}), because Comlink would keep only an error's message.
+ * IndexedDB store and the word vectors the app serves itself. A bundle's model runs on whatever
+ * tfjs backend is set, never while a training job switches it (core/student/backend.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { createBundleService } from '../core/bundle/service.js';
 import { urlSource } from '../core/encode/word-vectors.js';
-import { isUserError } from '../core/errors.js';
 import { SentenceEncoder } from '../core/encode/sentence.js';
 import { IdbStore } from '../core/store/idb.js';
-
-export interface BundleFailure { error: string; hint?: string; code: string }
-export type BundleResult<T> = { ok: true; value: T } | ({ ok: false } & BundleFailure);
+import { withBackend } from '../core/student/backend.js';
 
 let store: Promise<IdbStore> | undefined;
 let sentence: { key: string; encoder: Promise<SentenceEncoder> } | undefined;
@@ -36,25 +32,16 @@ const service = createBundleService(
   { vectors: urlSource(new URL('vectors/', appBase()).href), embed },
 );
 
-async function result<T>(f: () => Promise<T>): Promise<BundleResult<T>> {
-  try {
-    // The worker registers WebGPU as tfjs's first choice, and its initialisation is asynchronous:
-    // no op may run before the chosen backend is ready (or has fallen back to the next one).
-    await tf.ready();
-    return { ok: true, value: await f() };
-  } catch (e) {
-    if (isUserError(e)) return { ok: false, error: e.message, hint: e.hint, code: e.code };
-    throw e;
-  }
-}
-
 type Service = typeof service;
 
+/** Runs a service call that touches tensors; the worker's WebGPU backend initialises asynchronously, and withBackend waits for it. */
+const tensors = <T>(f: () => Promise<T>): Promise<T> => withBackend('current', f);
+
 export const bundleApi = {
-  open: (bytes: Uint8Array, fileName: string) => result(() => service.open(bytes, fileName)),
-  predict: (handle: number, texts: string[]) => result(() => service.predict(handle, texts)),
-  close: (handle: number) => service.close(handle),
-  importProject: (bytes: Uint8Array, fileName: string) => result(() => service.importProject(bytes, fileName)),
-  exportProject: (projectId: string, options?: Parameters<Service['exportProject']>[1]) => result(() => service.exportProject(projectId, options)),
-  exportDataset: (...args: Parameters<Service['exportDataset']>) => result(() => service.exportDataset(...args)),
+  open: (bytes: Uint8Array, fileName: string) => tensors(() => service.open(bytes, fileName)),
+  predict: (handle: number, texts: string[]) => tensors(() => service.predict(handle, texts)),
+  close: (handle: number) => tensors(() => service.close(handle)),
+  importProject: (bytes: Uint8Array, fileName: string) => service.importProject(bytes, fileName),
+  exportProject: (projectId: string, options?: Parameters<Service['exportProject']>[1]) => service.exportProject(projectId, options),
+  exportDataset: (...args: Parameters<Service['exportDataset']>) => service.exportDataset(...args),
 };

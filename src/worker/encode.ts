@@ -4,7 +4,6 @@
  * absolute URL because the worker may run from a blob: URL (see app/flow/csp.ts).
  */
 import { SentenceEncoder, type Dtype, type ModelSource, type PickedFile, type SentenceDevice } from '../core/encode/sentence.js';
-import { isUserError } from '../core/errors.js';
 import { GloveEncoder, type GlovePooling } from '../core/encode/glove.js';
 import { loadWordVectors, urlSource, type WordVectors } from '../core/encode/word-vectors.js';
 
@@ -21,8 +20,6 @@ export interface LoadSentenceRequest {
 
 export interface LoadedEncoder { id: string; dim: number; device: string }
 
-/** What crosses the Comlink boundary for a failure the user can act on. */
-export interface EncodeFailure { error: string; hint?: string; code: string }
 
 let sentence: SentenceEncoder | undefined;
 let vectors: Promise<WordVectors> | undefined;
@@ -48,29 +45,19 @@ function toSource(r: SentenceSourceRequest): ModelSource {
 
 export const encodeApi = {
   /** Loads (replacing any loaded one) and reports the device that actually ran. */
-  async loadSentence(req: LoadSentenceRequest): Promise<LoadedEncoder | EncodeFailure> {
+  async loadSentence(req: LoadSentenceRequest): Promise<LoadedEncoder> {
     await sentence?.dispose();
     sentence = undefined;
-    try {
-      sentence = await SentenceEncoder.load({
-        source: toSource(req.source), device: req.device, dtype: req.dtype, wasmBase: new URL('ort/', appBase()).href,
-      });
-      return { id: sentence.id, dim: sentence.dim, device: sentence.device };
-    } catch (e) {
-      if (isUserError(e)) return { error: e.message, hint: e.hint, code: e.code };
-      throw e;
-    }
+    sentence = await SentenceEncoder.load({
+      source: toSource(req.source), device: req.device, dtype: req.dtype, wasmBase: new URL('ort/', appBase()).href,
+    });
+    return { id: sentence.id, dim: sentence.dim, device: sentence.device };
   },
 
-  async loadGlove(pooling: GlovePooling = 'mean'): Promise<LoadedEncoder | EncodeFailure> {
-    try {
-      let enc = glove.get(pooling);
-      if (!enc) glove.set(pooling, (enc = new GloveEncoder(await appWordVectors(), { pooling })));
-      return { id: enc.id, dim: enc.dim, device: 'cpu' };
-    } catch (e) {
-      if (isUserError(e)) return { error: e.message, hint: e.hint, code: e.code };
-      throw e;
-    }
+  async loadGlove(pooling: GlovePooling = 'mean'): Promise<LoadedEncoder> {
+    let enc = glove.get(pooling);
+    if (!enc) glove.set(pooling, (enc = new GloveEncoder(await appWordVectors(), { pooling })));
+    return { id: enc.id, dim: enc.dim, device: 'cpu' };
   },
 
   async embedGlove(texts: string[], pooling: GlovePooling = 'mean'): Promise<Float32Array[]> {

@@ -8,5 +8,6 @@ test('the data step reports a WebGPU adapter (SwiftShader), WebGL and WASM', asy
   // SwiftShader names itself in the adapter info (vendor "google", description/architecture "swiftshader").
   await expect(panel.getByTestId('webgpu-adapter')).toHaveText(/swiftshader|google/i);
   await expect(panel.getByTestId('wasm-status')).toContainText('SIMD: yes');
-  await expect(panel.getByTestId('best-backend')).toHaveText('WebGPU');
+  // Which backend trains is measured on the Train step, not promised here.
+  await expect(panel.getByTestId('backend-choice')).toContainText('times one training step on each backend');
 });

@@ -183,11 +183,11 @@ async function journaledAttempts(page: Page): Promise<number> {
     const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('requests').objectStore('requests').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     db.close();
-    return (all as { projectId: string; attempts?: number }[]).filter((r) => r.projectId === `${projectId}~loop`).reduce((s, r) => s + (r.attempts ?? 1), 0);
+    return (all as { projectId: string; attempts?: number }[]).filter((r) => r.projectId === projectId).reduce((s, r) => s + (r.attempts ?? 1), 0);
   });
 }
 
-/** The synthesis run's record and the teacher examples the loop stored, read from IndexedDB. */
+/** The synthesis run's record and the teacher examples in its project (the run works in the user's project), read from IndexedDB. */
 async function runRecord(page: Page): Promise<{ addedTotal: number; loopTexts: string[] }> {
   return page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });

@@ -7,7 +7,6 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -243,11 +242,7 @@ describe('a sentence-encoder student bundle in a clean folder (tfjs + transforme
   }, 120_000);
 });
 
-// The loop's student module lands separately; until it is in the tree this block says so and skips.
-const LOOP_STUDENT = resolve(ROOT, 'src/core/loop/student.ts');
-if (!existsSync(LOOP_STUDENT)) console.warn('bundle-acceptance: src/core/loop/student.ts is absent; the loop-student export test is skipped.');
-
-describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core training, GloVe encoder) exported from the store', () => {
+describe('the loop\'s head student (core training, pooled GloVe) exported from the store', () => {
   it('gives the same labels and probabilities in a clean folder as the trained student', async () => {
     const examples = fixtureExamples();
     const { words, bin, wv } = tinyWordTable(examples);
@@ -263,8 +258,8 @@ describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core traini
     await store.putProject({ id: 'p', name: 'Loop student', createdAt: now, updatedAt: now, labels: LABELS, settings: {} });
     await store.putExamples('p', examples);
     const encoder = new CoreGlove(wv, { pooling: 'mean-max' });
-    const { headStudent } = await import('../../src/core/loop/student.js');
-    const deps = headStudent({ encoder, hidden: 16, maxEpochs: 30 }, store);
+    const { loopStudent } = await import('../../src/core/loop/students.js');
+    const deps = loopStudent({ kind: 'vectors', encoder, cache: store }, { hyper: { hidden: [16], epochs: 30 } });
     const trained = await deps.train({
       labels: LABELS,
       train: examples.filter((e) => e.split === 'train').map((e) => ({ text: e.text, label: e.label!, weight: 1 })),
@@ -294,11 +289,7 @@ describe.skipIf(!existsSync(LOOP_STUDENT))('the loop\'s own student (core traini
   }, 120_000);
 });
 
-// The student module (issue 4) lands separately; until it is in the tree this block says so and skips.
-const STUDENT = resolve(ROOT, 'src/core/student/student.ts');
-if (!existsSync(STUDENT)) console.warn('bundle-acceptance: src/core/student/student.ts is absent; the StudentSpec export tests are skipped.');
-
-describe.skipIf(!existsSync(STUDENT))('the student module\'s word student (StudentSpec, trained by the core)', () => {
+describe('the student module\'s word student (StudentSpec, trained by the core)', () => {
   it('exports from its spec and runs in a clean folder with the core\'s labels and probabilities', async () => {
     const { trainStudent } = await import('../../src/core/student/student.js');
     const { predict } = await import('../../src/core/student/predict.js');
@@ -309,7 +300,7 @@ describe.skipIf(!existsSync(STUDENT))('the student module\'s word student (Stude
       const xs = examples.filter((e) => e.split === split);
       return { texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) };
     };
-    const features = { kind: 'glove' as const, wv };
+    const features = { kind: 'words' as const, wv };
     const trained = await trainStudent(pick('train'), pick('val'), features, { backend: 'cpu', hyper: { epochs: 10 } });
     let parts: ModelParts | undefined;
     await trained.model.save(tf.io.withSaveHandler(async (a) => {
@@ -317,7 +308,8 @@ describe.skipIf(!existsSync(STUDENT))('the student module\'s word student (Stude
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
     const described = await studentInput({ spec: trained.spec });
-    expect(described.input).toMatchObject({ kind: 'token-ids', lookup: 'exact', padId: 0, oovId: 1, maxLen: trained.spec.preprocessing.maxTokens });
+    if (trained.spec.kind !== 'wordpool') throw new Error('expected a word student');
+    expect(described.input).toMatchObject({ kind: 'token-ids', lookup: 'exact', padId: 0, oovId: 1, maxLen: trained.spec.input.ids.maxLen });
     const input: BundleInput = { ...described, labels: trained.spec.labels, model: parts!, metrics: {}, examples };
     const dir = await cleanInstall(await writeBundle(input));
     dirs.push(dir);

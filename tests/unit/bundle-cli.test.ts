@@ -9,6 +9,8 @@ import { createBundleService } from '../../src/core/bundle/service.js';
 import { readBundle } from '../../src/core/bundle/import.js';
 import { NodeStore } from '../../src/core/store/node.js';
 import { fixtureExamples, trainTinyStudent } from './bundle-fixture.js';
+import { loadModelRecord } from '../../src/core/student/record.js';
+import { predict } from '../../src/core/student/predict.js';
 
 let input: BundleInput;
 let dir: string;
@@ -98,3 +100,37 @@ describe('distillery export', () => {
     expect(r.err).toMatch(/not a Distillery run folder/);
   });
 });
+
+describe('distillery train → export → predict', () => {
+  it('trains into a run folder that export bundles, and the bundle predicts what the stored student predicts', async () => {
+    const POS = ['wonderful', 'delightful', 'brilliant', 'moving', 'charming', 'superb', 'lovely', 'excellent'];
+    const NEG = ['dreadful', 'boring', 'tedious', 'clumsy', 'awful', 'dull', 'lifeless', 'terrible'];
+    const rows = (words: string[], label: string) => Array.from({ length: 24 }, (_, i) => `the film is ${words[i % 8]} and ${words[(i * 3 + 1) % 8]} number ${i}\t${label}`);
+    await writeFile(join(dir, 'train.tsv'), ['text\tlabel', ...rows(POS, 'positive'), ...rows(NEG, 'negative')].join('\n') + '\n');
+    const run = join(dir, 'trained');
+    const t = await cli(['train', '--train', join(dir, 'train.tsv'), '--epochs', '8', '--backend', 'cpu', '--out', run]);
+    expect(t.code, t.err).toBe(0);
+    // The plain model files are still written beside the store.
+    expect(JSON.parse(await readFile(join(run, 'student.json'), 'utf8'))).toMatchObject({ kind: 'wordpool', labels: ['negative', 'positive'] });
+
+    const zip = join(dir, 'trained.zip');
+    const e = await cli(['export', '--run', run, '--out', zip]);
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out.trim().split('\n').pop()!)).toMatchObject({ bundle: zip, labels: ['negative', 'positive'], student: 'wordpool', examples: 48 });
+
+    const texts = ['a wonderful and lovely film', 'a dreadful, boring mess', 'an excellent-yet-tedious picture'];
+    const p = await cli(['predict', '--bundle', zip, ...texts.flatMap((x) => ['--text', x])]);
+    expect(p.code, p.err).toBe(0);
+    const got = p.out.trim().split('\n').map((l) => JSON.parse(l) as { label: string; scores: Record<string, number> });
+    expect(got.slice(0, 2).map((r) => r.label)).toEqual(['positive', 'negative']);
+    // The student in the run's store, loaded by the record module, gives the same scores.
+    const store = await NodeStore.open(join(run, 'store'));
+    const [record] = await store.listModels('train');
+    await store.close();
+    const student = await loadModelRecord(record);
+    const want = await predict(student, texts);
+    student.model.dispose();
+    want.forEach((w, i) => w.scores.forEach((s, j) => expect(got[i].scores[student.spec.labels[j]]).toBeCloseTo(s, 5)));
+  }, 120_000);
+});
+

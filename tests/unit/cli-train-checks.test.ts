@@ -40,7 +40,7 @@ describe('distillery train: checks before training', () => {
   it('no validation example (two training rows) is refused with what to do, not reported as val accuracy 0', async () => {
     const r = await train(['--train', join(dir, 'two.tsv'), '--epochs', '1']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/No validation examples: holding out 10% of each class of --train left none \(--train has 2 examples/);
+    expect(r.err).toMatch(/No validation examples: holding out 20% of each class left none \(there are 2 labeled training examples/);
     expect(r.err).toMatch(/Give --val FILE/);
     expect(r.out).not.toMatch(/"val"/);
   });

@@ -54,7 +54,7 @@ describe('GloveEncoder', () => {
 /** Wraps an encoder and records every text it is asked to embed. */
 function counting(inner: Encoder): Encoder & { calls: string[][] } {
   const calls: string[][] = [];
-  return { id: inner.id, dim: inner.dim, calls, encode: (t, o) => { calls.push([...t]); return inner.encode(t, o); } };
+  return { id: inner.id, dim: inner.dim, spec: inner.spec, calls, encode: (t, o) => { calls.push([...t]); return inner.encode(t, o); } };
 }
 
 describe('cachedEncode', () => {

@@ -41,7 +41,7 @@ function expected(pairs: [string, string][]): Record<string, number> {
 describe('Evaluate with labels not in sorted order', () => {
   it('shows every round\'s confusion matrix with the labels it was computed in', async () => {
     const store = new MemoryStore();
-    await store.putProject({ id: 'p', name: 'Topics', createdAt: at, updatedAt: at, labels: FILE_ORDER, settings: { synth: { runId: 'p:synth:1' } } });
+    await store.putProject({ id: 'p', name: 'Topics', createdAt: at, updatedAt: at, labels: FILE_ORDER, settings: { synth: { runId: 'p:synth:1', settings: { mix: { generate: 1, annotate: 0, rationale: 0 }, budget: 10, rounds: 0, price: { input: 0, output: 0 } } } } });
     // The synthesis run scored its round in the order it was given (the project's).
     const r0 = scored(ROUND0, FILE_ORDER);
     await store.putRun({

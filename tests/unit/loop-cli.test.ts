@@ -151,7 +151,9 @@ describe('distillery run (CLI)', () => {
     expect(r.code).toBe(0);
     expect(lastJson(r.stdout).rounds).toHaveLength(1);
     const model = JSON.parse(readFileSync(join(out, 'student', 'model.json'), 'utf8'));
-    expect(model.distillery.encoder).toMatch(/^st:local:/);
+    // The saved student describes its input itself: a head over the local folder's encoder.
+    expect(model.distillery.spec).toMatchObject({ kind: 'mlp', input: { encoder: { kind: 'sentence', model: { from: 'local' } } } });
+    expect(model.distillery.spec.input.encoder.id).toMatch(/^st:local:/);
     // The word student reads GloVe itself: pairing it with a sentence encoder is refused.
     const bad = await cli([...base, '--encoder', resolve('tests/fixtures/tiny-minilm'), '--student', 'word', '--out', join(dir, 'bad-word')]);
     expect(bad.code).toBe(1);

@@ -9,7 +9,8 @@ import type { Example } from '../../src/core/dataset/example.js';
 import { isUserError, UserError } from '../../src/core/errors.js';
 import { LOOP_DEFAULTS, planBudget, roundBudget, type LoopConfig } from '../../src/core/loop/config.js';
 import { runLoop } from '../../src/core/loop/run.js';
-import { probeTeacher, validateSetup, type LoopData } from '../../src/core/loop/validate.js';
+import { validateSetup, type LoopData } from '../../src/core/loop/validate.js';
+import { endpointProblem, normalizeEndpoint, teacherModels as probeTeacher } from '../../src/core/teacher/endpoint.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 
 const ex = (id: string, text: string, label: string | null): Example => ({ id, text, label, split: 'train', provenance: { source: 'seed', round: 0, createdAt: '' } });
@@ -103,6 +104,15 @@ describe('teacher probe', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
     await expect(probeTeacher(`http://127.0.0.1:${port}/v1`)).rejects.toThrow(/cannot be reached/);
+  });
+
+  it('normalises a preset or a URL, and says what is wrong with an address that cannot be called', () => {
+    expect(normalizeEndpoint(' ollama ')).toBe('http://127.0.0.1:11434/v1');
+    expect(normalizeEndpoint('http://h:1/v1//')).toBe('http://h:1/v1');
+    expect(endpointProblem('ftp://h/v1')?.kind).toBe('not-http');
+    expect(endpointProblem('http://user:secret@h/v1')?.kind).toBe('credentials');
+    expect(endpointProblem('not a url')?.kind).toBe('not-a-url');
+    expect(endpointProblem('http://127.0.0.1:8787/v1')).toBeNull();
   });
 
   it('says clearly when the URL is not an OpenAI-compatible API root, or hangs', async () => {

@@ -4,99 +4,16 @@
  * extrapolation from the previous round's errors, the stop rule, checkpoints and resume.
  */
 import { describe, expect, it } from 'vitest';
-import type { Example } from '../../src/core/dataset/example.js';
 import { isAbortError } from '../../src/core/errors.js';
-import { LOOP_DEFAULTS, planBudget, planRound, type LoopConfig } from '../../src/core/loop/config.js';
-import type { LoopDeps, SynthJob, TrainInput, TrainedStudent } from '../../src/core/loop/deps.js';
+import { planBudget, planRound } from '../../src/core/loop/config.js';
+import type { LoopDeps, SynthJob } from '../../src/core/loop/deps.js';
 import { loopSummary } from '../../src/core/loop/report.js';
 import { runLoop } from '../../src/core/loop/run.js';
+import { loopRoles } from '../../src/core/loop/prepare.js';
+import { getLoopRun } from '../../src/core/loop/checkpoint.js';
 import type { LoopState } from '../../src/core/loop/state.js';
-import type { LoopData } from '../../src/core/loop/validate.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
-
-const now = '2026-01-01T00:00:00.000Z';
-const ex = (id: string, text: string, label: string | null): Example => ({ id, text, label, split: 'train', provenance: { source: 'seed', round: 0, createdAt: now } });
-
-// Two topics told apart by their words; the fake student learns word → label counts.
-const WORDS: Record<string, string[]> = { pos: ['good', 'great', 'fine', 'lovely', 'superb', 'nice'], neg: ['bad', 'awful', 'poor', 'dull', 'grim', 'weak'] };
-function data(): LoopData {
-  const seeds = [ex('s1', 'good film', 'pos'), ex('s2', 'great day', 'pos'), ex('s3', 'bad film', 'neg'), ex('s4', 'awful day', 'neg')];
-  const val = ['fine', 'lovely', 'superb', 'poor', 'dull', 'grim'].map((w, i) => ex(`v${i}`, `${w} show`, WORDS.pos.includes(w) ? 'pos' : 'neg'));
-  const test = ['nice', 'weak', 'superb', 'grim'].map((w, i) => ex(`t${i}`, `${w} play TESTONLY`, WORDS.pos.includes(w) ? 'pos' : 'neg'));
-  const unlabeled = ['fine', 'poor', 'nice', 'weak', 'lovely', 'dull', 'good', 'bad', 'great', 'awful', 'superb', 'grim'].map((w, i) => ex(`u${i}`, `${w} tale ${i}`, null));
-  return { seeds, val, test, unlabeled };
-}
-
-function config(over: Partial<LoopConfig> = {}): LoopConfig {
-  return { ...LOOP_DEFAULTS, runId: 'run', projectId: 'p', teacherModel: 'fake', strategy: 'generate', rounds: 2, budget: 40, examplesPerRequest: 5, ...over };
-}
-
-/** A fake teacher that writes examples and journals requests, and is idempotent per (job, request). */
-function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: number } = {}): LoopDeps {
-  let requestsMade = 0;
-  const student = (counts: Map<string, Record<string, number>>, labels: string[]): TrainedStudent => ({
-    async predict(texts) {
-      return texts.map((t) => {
-        const s = labels.map(() => 1e-3);
-        for (const w of t.split(' ')) labels.forEach((l, i) => { s[i] += counts.get(w)?.[l] ?? 0; });
-        const z = s.reduce((a, b) => a + b, 0);
-        return s.map((x) => x / z);
-      });
-    },
-    async toRecord(id, projectId, runId) {
-      return { id, projectId, runId, createdAt: now, meta: { labels, counts: [...counts] }, modelJson: {}, weights: new ArrayBuffer(0) };
-    },
-    dispose() {},
-  });
-  return {
-    async synthesize(job, { store, signal }) {
-      log.push(structuredClone(job));
-      const done = new Set((await store.listRequests(job.projectId, job.jobId)).map((r) => r.key));
-      const per = 5;
-      const total = job.strategy === 'extrapolate' ? job.errors!.length * job.n : job.n;
-      for (let q = 0; q * per < total; q++) {
-        const key = `${job.strategy}:${q}`;
-        if (done.has(key)) continue;
-        if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-        if (opts.failAfterRequests !== undefined && requestsMade >= opts.failAfterRequests) throw Object.assign(new Error('killed'), { name: 'AbortError' });
-        requestsMade++;
-        const made: Example[] = [];
-        for (let i = q * per; i < Math.min(total, (q + 1) * per); i++) {
-          let text: string; let label: string;
-          if (job.strategy === 'extrapolate') {
-            const e = job.errors![Math.floor(i / job.n)];
-            label = e.label;
-            text = `${e.text.split(' ')[0]} variant ${job.jobId}-${i}`;
-          } else if (job.strategy === 'annotate') {
-            const u = job.unlabeled![i % job.unlabeled!.length];
-            label = WORDS.pos.includes(u.text.split(' ')[0]) ? 'pos' : 'neg';
-            // Annotation keeps the user's text; past the end of the pool the fake makes up new ones.
-            text = i < job.unlabeled!.length ? u.text : `${u.text} annotated ${i}`;
-          } else {
-            label = job.labels[i % job.labels.length];
-            text = `${WORDS[label][i % 2]} generated ${job.round}-${i}`;
-          }
-          made.push({ id: `${job.jobId}:${i}`, text, label, split: 'train', provenance: { source: job.strategy === 'extrapolate' ? 'extrapolated' : job.strategy === 'annotate' ? 'annotated' : 'generated', round: job.round, strategy: job.strategy, createdAt: now } });
-        }
-        await store.putExamples(job.projectId, made);
-        await store.putRequest({ projectId: job.projectId, jobId: job.jobId, key, status: 'done', acceptedIds: made.map((m) => m.id), rejected: {}, promptTokens: 100, completionTokens: 50, finishedAt: now });
-      }
-      return { accepted: job.n, rejected: {} };
-    },
-    async train(input: TrainInput) {
-      const counts = new Map<string, Record<string, number>>();
-      for (const e of input.train) for (const w of e.text.split(' ')) {
-        const c = counts.get(w) ?? {};
-        c[e.label] = (c[e.label] ?? 0) + e.weight;
-        counts.set(w, c);
-      }
-      return student(counts, input.labels);
-    },
-    async load(record) {
-      return student(new Map(record.meta.counts as [string, Record<string, number>][]), record.meta.labels as string[]);
-    },
-  };
-}
+import { config, data, ex, fakeDeps, WORDS } from './loop-fakes.js';
 
 function counts(state: LoopState) {
   return state.rounds.map((r) => ({ round: r.round, added: r.addedTotal, bySource: r.added, train: r.trainSize, driven: r.drivenBy.map((e) => e.id) }));
@@ -197,10 +114,11 @@ describe('distillation loop', () => {
     const store = new MemoryStore();
     const jobs: SynthJob[] = [];
     await runLoop(config({ rounds: 0, budget: 10 }), { seeds, test: d.test }, { store, deps: fakeDeps(jobs) });
-    const val = await store.listExamples('p', { split: 'val' });
-    const train = await store.listExamples('p', { split: 'train', source: 'seed' });
+    // The one rule (dataset/split.ts), applied to the project's real examples: 20% of each class, at least one.
+    const roles = await loopRoles(store, 'p');
+    const val = roles.val!;
     expect(val.map((e) => e.label).sort()).toEqual(['neg', 'pos']);
-    expect(train).toHaveLength(6);
+    expect(roles.seeds).toHaveLength(6);
     // Validation texts are never few-shot examples for the teacher.
     const valTexts = new Set(val.map((e) => e.text));
     for (const j of jobs) for (const s of j.seeds) expect(valTexts.has(s.text)).toBe(false);
@@ -239,8 +157,8 @@ describe('distillation loop', () => {
       let seen = 0;
       await expect(runLoop(cfg, data(), { store, deps: fakeDeps(), signal: ac.signal, onEvent: (e) => { if (e.type === 'step' && ++seen === cut) ac.abort(); } }))
         .rejects.toSatisfy(isAbortError);
-      const run = await store.getRun('run');
-      expect((run!.state as unknown as LoopState).steps.length).toBeGreaterThanOrEqual(cut);
+      const run = await getLoopRun(store, 'run');
+      expect(run!.state.steps.length).toBeGreaterThanOrEqual(cut);
       const resumed = await runLoop(cfg, data(), { store, deps: fakeDeps() });
       expect(counts(resumed)).toEqual(counts(reference));
       expect(loopSummary(resumed).teacher).toEqual(loopSummary(reference).teacher);

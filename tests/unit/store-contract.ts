@@ -5,7 +5,7 @@ import type { ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store } from
 /** The behaviour every Store must have; each implementation runs this same suite. */
 
 export const project = (id: string, name = id): ProjectRecord => ({
-  id, name, createdAt: `2026-01-01T00:00:0${id.length % 10}Z`, updatedAt: '2026-01-01T00:00:00Z', labels: ['neg', 'pos'], settings: { textColumn: 'text' },
+  id, name, createdAt: `2026-01-01T00:00:0${id.length % 10}Z`, updatedAt: '2026-01-01T00:00:00Z', labels: ['neg', 'pos'], settings: { task: 'sentiment' },
 });
 export const example = (id: string, label: string | null, extra: Partial<Example> = {}): Example => ({
   id, text: `text ${id}`, label, split: label === null ? 'unlabeled' : 'train',
@@ -28,7 +28,7 @@ export function storeContract(name: string, make: () => Promise<{ store: Store; 
       store = await reopen();
       const list = await store.listProjects();
       expect(list.map((p) => p.name).sort()).toEqual(['Renamed', 'Second']);
-      expect((await store.getProject('p1'))?.settings).toEqual({ textColumn: 'text' });
+      expect((await store.getProject('p1'))?.settings).toEqual({ task: 'sentiment' });
       expect(await store.getProject('nope')).toBeUndefined();
     });
 

@@ -43,7 +43,8 @@ function vectors(): WordVectors {
 
 describe('word student (sparse embedding fine-tuning)', () => {
   it('learns a 3-class fixture far above chance, leaks no tensor, and a saved+reloaded model scores the same', async () => {
-    const features: StudentFeatures = { kind: 'glove', wv: vectors() };
+    const wv = vectors();
+    const features: StudentFeatures = { kind: 'words', wv };
     await tf.setBackend('cpu');
     const baseline = tf.memory().numTensors;
     const perEpoch: number[] = [];
@@ -57,8 +58,9 @@ describe('word student (sparse embedding fine-tuning)', () => {
     const accuracy = preds.filter((p, i) => p.label === test.labels[i]).length / test.texts.length;
     expect(accuracy).toBeGreaterThan(0.9);
     // The fine-tuned table is in the stock Embedding layer, so the saved model carries it.
-    const initial = features.wv.vectors.subarray(0, 16);
-    const row = student.spec.preprocessing.vocab!.indexOf(features.wv.words[0]);
+    const initial = wv.vectors.subarray(0, 16);
+    if (student.spec.kind !== 'wordpool') throw new Error('expected a word student');
+    const row = student.spec.input.vocab.indexOf(wv.words[0]);
     const table = student.model.getLayer('embedding').getWeights()[0].arraySync() as number[][];
     expect(table[row].some((v, j) => Math.abs(v - initial[j]) > 1e-4)).toBe(true);
 

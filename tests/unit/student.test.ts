@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { patchCpuKernels } from '../../src/core/student/backend.js';
 import { buildMlp } from '../../src/core/student/models.js';
-import { classWeights, DEFAULT_HYPER, fitStudent, predictScores, type LabeledMatrix } from '../../src/core/student/train.js';
+import { STUDENT_DEFAULTS } from '../../src/core/student/defaults.js';
+import { classWeights, fitStudent, lossWeights, predictScores, type LabeledMatrix } from '../../src/core/student/train.js';
+
+const DEFAULT_HYPER = STUDENT_DEFAULTS.mlp;
 import { mulberry32 } from '../../src/core/student/random.js';
 
 /** Two Gaussian blobs in 8 dimensions: learnable, but not by chance. */
@@ -51,8 +54,11 @@ describe('student training', () => {
     expect(await run()).toEqual(await run());
   });
 
-  it('weights classes by inverse frequency', () => {
+  it('weights classes by inverse frequency, and each example by its own weight times its class\'s', () => {
     expect(classWeights(Int32Array.from([0, 0, 0, 1]), 2)).toEqual({ 0: 4 / 6, 1: 2 });
+    // A seed weighted 3 in class 1 (mass 3 + 1): class 0 weighs 5/(2·1), class 1 5/(2·4).
+    const w = lossWeights(Int32Array.from([0, 1, 1]), 2, Float32Array.from([1, 3, 1]));
+    expect(Array.from(w)).toEqual([2.5, 3 * 0.625, 0.625]);
   });
 
   it('the cpu scatter-add kernel gives the same embedding gradient as a dense reference', () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDataset } from '../../src/core/dataset/parse.js';
+import { teacherModels } from '../../src/core/teacher/endpoint.js';
 import { TeacherClient, TeacherError, type FailureKind } from '../../src/core/teacher/client.js';
 import { examplesSchema, parseJsonObject, arrayField, SCHEMA_NAMES } from '../../src/core/teacher/schema.js';
 import { startTeacherSim, type TeacherSim, type TeacherSimServerOptions } from '../../src/core/teacher/sim/server.js';
@@ -36,7 +37,7 @@ async function completeCounting(client: TeacherClient, req = request()) {
 describe('teacher client against teacher-sim', () => {
   it('lists models and gets schema-valid examples of the asked label from the pool', async () => {
     const client = await setup();
-    expect(await client.listModels()).toEqual(['teacher-sim']);
+    expect(await teacherModels(client.config.baseURL)).toEqual(['teacher-sim']);
     const { value, answer, failures } = await completeCounting(client);
     expect(failures).toEqual([]);
     expect(value).toHaveLength(3);
@@ -110,8 +111,7 @@ describe('teacher client against teacher-sim', () => {
   });
 
   it('turns an unreachable server into a UserError that names the URL', async () => {
-    const client = new TeacherClient({ baseURL: 'http://127.0.0.1:59999/v1', model: 'x', maxAttempts: 1 });
-    const err = await client.listModels().catch((e) => e);
+    const err = await teacherModels('http://127.0.0.1:59999/v1').catch((e: unknown) => e);
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toContain('127.0.0.1:59999');
   });
@@ -125,7 +125,7 @@ describe('teacher client against teacher-sim', () => {
   it('runs offline through simFetch (no server), with the same faults and timeouts', async () => {
     const core = new TeacherSimCore({ pool, faultSchedule: ['hang', '429'], retryAfterMs: 20 });
     const client = new TeacherClient({ baseURL: 'http://sim.invalid/v1', model: 'teacher-sim', fetch: simFetch(core), timeoutMs: 200, backoffBaseMs: 5 });
-    expect(await client.listModels()).toEqual(['teacher-sim']);
+    expect(await teacherModels('http://sim.invalid/v1', { fetch: simFetch(core) })).toEqual(['teacher-sim']);
     const r = await completeCounting(client, request('sport', 2));
     expect(r.failures).toEqual(['timeout', 'rate_limited']);
     expect(r.value.map((v) => v.label)).toEqual(['sport', 'sport']);

@@ -1,6 +1,6 @@
 /**
- * What compute this browser offers, probed with the raw web APIs (no tfjs on the page): the
- * student trains on WebGPU when there is an adapter, else WebGL, else WASM, else plain JS.
+ * What compute this browser offers, probed with the raw web APIs (no tfjs on the page), for the
+ * Data step to show. Which backend trains is decided by timing, in the worker (core/student/backend.ts).
  */
 export interface BackendReport {
   webgpu: { available: boolean; adapter?: string; fallback?: boolean; reason?: string };
@@ -17,10 +17,12 @@ interface GpuAdapterLike {
 }
 
 async function probeWebGpu(): Promise<BackendReport['webgpu']> {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+  // Typed as always there; absent outside secure contexts and in browsers without WebGPU.
+  const gpu = navigator.gpu as GPU | undefined;
   if (!gpu) return { available: false, reason: window.isSecureContext ? 'this browser has no WebGPU' : 'WebGPU needs a secure context (https or localhost)' };
   try {
-    const adapter = await gpu.requestAdapter();
+    // TypeScript's GPUAdapter lacks the newer `info` and `isFallbackAdapter`.
+    const adapter = (await gpu.requestAdapter()) as (GPUAdapter & GpuAdapterLike) | null;
     if (!adapter) return { available: false, reason: 'no WebGPU adapter (GPU blocked or unsupported)' };
     const i = adapter.info ?? {};
     const name = [i.vendor, i.architecture, i.device, i.description].filter((x) => x && x.trim()).join(' · ') || 'unnamed adapter';
@@ -53,12 +55,4 @@ function probeWasm(): BackendReport['wasm'] {
 
 export async function probeBackends(): Promise<BackendReport> {
   return { webgpu: await probeWebGpu(), webgl: probeWebGl(), wasm: probeWasm() };
-}
-
-/** The backend the student would pick here, best first. */
-export function bestBackend(r: BackendReport): string {
-  if (r.webgpu.available) return 'WebGPU';
-  if (r.webgl.webgl2 || r.webgl.webgl1) return 'WebGL';
-  if (r.wasm.available) return 'WASM';
-  return 'CPU (plain JavaScript)';
 }

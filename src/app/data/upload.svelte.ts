@@ -3,14 +3,17 @@
  * user chose, and the worker's answer. Re-parsing with new columns reuses the picked file.
  */
 import type { DatasetReport } from '../../core/dataset/report';
-import type { WorkerUserError } from '../../worker/data';
+import { isUserError } from '../../core/errors';
 import { parseFile, type ParseRequest } from './intake';
+
+/** A problem with the file, in the user's terms. */
+export interface UploadError { code: string; message: string; hint?: string }
 
 export class Upload {
   file = $state<File | null>(null);
   options = $state<ParseRequest>({});
   report = $state.raw<DatasetReport | null>(null);
-  error = $state<WorkerUserError | null>(null);
+  error = $state<UploadError | null>(null);
   busy = $state(false);
   progress = $state<{ done: number; total: number } | null>(null);
   private seq = 0;
@@ -39,15 +42,17 @@ export class Upload {
     this.error = null;
     this.progress = null;
     try {
-      const res = await parseFile(this.file, $state.snapshot(this.options), (p) => {
+      const report = await parseFile(this.file, $state.snapshot(this.options), (p) => {
         if (mine === this.seq && p.phase === 'validate') this.progress = { done: p.done, total: p.total };
       });
       if (mine !== this.seq) return;
-      if (res.ok) { this.report = res.report; } else { this.report = null; this.error = res.error; }
+      this.report = report;
     } catch (e) {
       if (mine !== this.seq) return;
       this.report = null;
-      this.error = { code: 'bug', message: `Parsing failed unexpectedly: ${(e as Error).message}`, hint: 'This is a bug in Distillery; please report it with the file if you can.' };
+      this.error = isUserError(e)
+        ? { code: e.code, message: e.message, hint: e.hint }
+        : { code: 'bug', message: `Parsing failed unexpectedly: ${(e as Error).message}`, hint: 'This is a bug in Distillery; please report it with the file if you can.' };
     } finally {
       if (mine === this.seq) this.busy = false;
     }

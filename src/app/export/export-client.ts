@@ -1,19 +1,16 @@
 /**
- * The Export step's calls to the worker, and saving bytes as a download. Worker failures the user
- * can act on come back as `{ok: false, error, hint}` and are turned into one message here.
+ * The Export step's calls to the worker, and saving bytes as a download. A failure the user can
+ * act on arrives as a UserError (what is wrong, then what to do), in one line here.
  */
-import type * as Comlink from 'comlink';
+import { isUserError } from '../../core/errors';
 import { worker } from '../worker-client';
-import type { BundleResult, bundleApi } from '../../worker/bundle';
 
 export type { OpenedBundle } from '../../core/bundle/service';
 export type { Prediction } from '../../core/bundle/predictor';
 
-export class ExportFailure extends Error {}
-
-export function unwrap<T>(r: BundleResult<T>): T {
-  if (r.ok) return r.value;
-  throw new ExportFailure(r.hint ? `${r.error} ${r.hint}` : r.error);
+/** A failed call in one line for the page. */
+export function errorText(e: unknown): string {
+  return isUserError(e) ? e.userMessage : (e as Error).message;
 }
 
 export function saveBytes(bytes: Uint8Array, name: string, mime: string): void {
@@ -26,8 +23,7 @@ export function saveBytes(bytes: Uint8Array, name: string, mime: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Comlink proxies nested namespaces at run time; its types only see the top level. */
-export const bundleWorker = () => worker().bundle as unknown as Comlink.Remote<typeof bundleApi>;
+export const bundleWorker = () => worker().bundle;
 
 /** A file name for the bundle from the project's name. */
 export function bundleFileName(projectName: string | undefined): string {

@@ -31,6 +31,8 @@
  * that list be emptied.
  */
 
+import { endpointOrigin } from '../../core/teacher/endpoint';
+
 const TEACHER_ORIGIN_KEY = 'distillery.teacherOrigin';
 
 /**
@@ -67,14 +69,7 @@ export const MODEL_ORIGINS: readonly string[] = ['https://huggingface.co', 'http
  * Only the origin goes into the policy: a path cannot be trusted to confine redirects anyway.
  */
 export function teacherOrigin(baseUrl: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(baseUrl.trim());
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  return url.origin;
+  return endpointOrigin(baseUrl);
 }
 
 /** The connect-src policy text for a teacher origin (or none yet). */

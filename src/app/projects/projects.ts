@@ -6,9 +6,11 @@
 import { IdbStore, requestPersistence } from '../../core/store/idb';
 import type { ProjectRecord } from '../../core/store/store';
 import type { Example } from '../../core/dataset/example';
-import { labelOrder } from '../../core/dataset/labels';
 import type { DatasetReport } from '../../core/dataset/report';
 import { countLabels } from '../../core/dataset/label-counts';
+import { createProject as storeProject } from '../../core/projects/projects';
+import type { DataSource } from '../../core/projects/settings';
+import { isLegacyShadow, LEGACY_SHADOW_SUFFIX } from '../../core/projects/synthesis';
 
 let opening: Promise<IdbStore> | undefined;
 let persisted: Promise<boolean> | undefined;
@@ -29,20 +31,11 @@ export function persistence(): Promise<boolean> {
 
 
 export async function listProjects(): Promise<ProjectRecord[]> {
-  // A synthesis run keeps its bookkeeping in a project of its own (synthesize/synth-run): not the user's.
-  return (await (await store()).listProjects()).filter((p) => !p.settings.loop).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  // Earlier versions kept a synthesis run's bookkeeping in a project of its own: never the user's.
+  return (await (await store()).listProjects()).filter((p) => !isLegacyShadow(p.id)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }
 
-export interface DatasetSource {
-  fileName: string;
-  format: string;
-  textColumn: string;
-  labelColumn: string | null;
-  accepted: number;
-  rejected: number;
-}
-
-function source(r: DatasetReport): DatasetSource {
+function source(r: DatasetReport): DataSource {
   return { fileName: r.fileName, format: r.format, textColumn: r.columns.text, labelColumn: r.columns.label, accepted: r.accepted, rejected: r.rejected.length };
 }
 
@@ -55,20 +48,17 @@ function newId(): string {
  * project appears in the list only with all its examples stored.
  */
 export async function createProject(name: string, seeds: DatasetReport, unlabeled?: DatasetReport): Promise<ProjectRecord> {
-  const now = new Date().toISOString();
   const seedIds = new Set(seeds.examples.map((e) => e.id));
   // A text that is both a seed and in the unlabeled file stays a seed only.
   const pool = (unlabeled?.examples ?? []).filter((e) => !seedIds.has(e.id.replace(/^u-/, 's-')))
     .map((e): Example => ({ ...e, label: null, split: 'unlabeled' }));
-  const project: ProjectRecord = {
+  const project = await storeProject(await store(), {
     id: newId(),
     name: name.trim() || seeds.fileName,
-    createdAt: now,
-    updatedAt: now,
-    labels: labelOrder(Object.keys(seeds.classes)),
+    labels: Object.keys(seeds.classes),
+    examples: [...seeds.examples, ...pool],
     settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? source(unlabeled) : null } },
-  };
-  await (await store()).putProjectWithExamples(project, [...seeds.examples, ...pool]);
+  });
   void persistence();
   return project;
 }
@@ -93,5 +83,5 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
 
 export async function deleteProject(id: string): Promise<void> {
   await (await store()).deleteProject(id);
-  await (await store()).deleteProject(`${id}~loop`); // its synthesis run's bookkeeping, if any
+  await (await store()).deleteProject(id + LEGACY_SHADOW_SUFFIX); // an earlier version's run bookkeeping, if any
 }

@@ -9,6 +9,8 @@ const WEB_HINTS: Record<string, string> = {
   'teacher-failing': 'Check that the teacher server is running and answers (Teacher step → Test connection), then press Resume: the run carries on where it stopped.',
   'teacher-unreachable': 'Check the server address on the Teacher step (it usually ends in /v1) and that the server is running, then press Resume.',
   'teacher-auth': 'Check the API key on the Teacher step, then press Resume.',
+  'teacher-not-api': 'Check the server address on the Teacher step: it should be the OpenAI-compatible API root, usually ending in /v1. Then press Resume.',
+  'teacher-url': 'Set an http:// or https:// server address on the Teacher step, then press Resume.',
   'teacher-model': 'Pick a model the server lists on the Teacher step, then press Start over (a run keeps the model it started with).',
   'run-changed': 'The teacher model or the project\'s seeds changed since this run started, so it cannot be resumed. Press Start over for a new run.',
   'budget-too-small': 'Raise the budget, give fewer strategies a weight, or lower the error-fixing rounds, then press Start over.',

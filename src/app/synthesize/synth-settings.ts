@@ -3,27 +3,20 @@
  * of a running job, and the words for rejection reasons.
  */
 import type { Round0Strategy } from '../../core/loop/config.js';
-import type { Progress } from '../../core/progress.js';
+import type { ProgressPhase } from '../../core/progress.js';
+import type { SynthSettings } from '../../core/projects/settings.js';
 
-export interface SynthSettings {
-  /**
-   * Share of round 0 per strategy, in whole percent summing to 100 over the usable strategies
-   * (0 = not used). The loop reads these as relative weights.
-   */
-  mix: Record<Round0Strategy, number>;
-  /** Teacher-made examples the run may add, all rounds together. */
-  budget: number;
-  /** S3 error-extrapolation rounds after round 0. */
-  rounds: number;
-  /** Dollars per million prompt / completion tokens (0 = not priced). */
-  price: { input: number; output: number };
-}
+export type { SynthSettings };
 
 export type SynthStatus = 'idle' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
-/** The counters a synthesis progress event may carry in `detail`; all optional. */
+/** The run's counters the step shows; all optional. */
 export interface SynthDetail {
+  /** Examples the teacher's answers yielded. */
   accepted?: number;
+  /** When the run is done: the examples it put into the project, and the unlabeled texts it labeled. */
+  added?: number;
+  labeled?: number;
   rejected?: Record<string, number>;
   promptTokens?: number;
   completionTokens?: number;
@@ -34,8 +27,12 @@ export interface SynthDetail {
   failed?: Record<string, number>;
 }
 
-export function synthDetail(p: Progress | null): SynthDetail {
-  return (p?.detail ?? {}) as SynthDetail;
+/** What the Synthesize step shows of a run's progress: its phase, how far, and the run's counters. */
+export interface RunProgress {
+  phase: ProgressPhase | 'done';
+  done: number;
+  total: number;
+  detail: SynthDetail;
 }
 
 export function defaultSynthSettings(hasUnlabeled: boolean): SynthSettings {
@@ -93,6 +90,10 @@ export function setShare(mix: Record<Round0Strategy, number>, key: Round0Strateg
   return rest;
 }
 
+export function synthDetail(p: RunProgress | null): SynthDetail {
+  return p?.detail ?? {};
+}
+
 export const STRATEGY_TEXT: Record<Round0Strategy, { name: string; what: string }> = {
   generate: { name: 'Write new examples', what: 'The teacher writes new texts for each label, shown a few of your examples.' },
   rationale: { name: 'Reason first, then write', what: 'The teacher first lists what makes each label different, then writes examples that cover those traits (S3).' },
@@ -123,7 +124,7 @@ const PHASES: Record<string, string> = {
 };
 
 /** A progress phase of the run (loop, teacher, student) in words. */
-export function phaseText(phase: string): string {
+export function phaseText(phase: RunProgress['phase']): string {
   return PHASES[phase] ?? phase.replace(/[-_]/g, ' ');
 }
 

@@ -1,22 +1,38 @@
-/** The Teacher step's default connection checks: asked of the worker, errors turned back into UserErrors. */
-import { UserError } from '../../core/errors.js';
-import type * as Comlink from 'comlink';
-import type { CheckResult, teacherCheckApi } from '../../worker/teacher-check';
+/**
+ * The Teacher step's connection checks, asked of the worker. The worker throws the core's
+ * UserErrors (code and message); the page words what to do about them here, in the Teacher
+ * step's own terms.
+ */
+import { isUserError, UserError } from '../../core/errors.js';
 import { worker } from '../worker-client';
 import type { TestRequest } from './teacher-settings';
 
-function unwrap<T>(r: CheckResult<T>): T {
-  if (r.ok) return r.value;
-  throw new UserError(r.error.code, r.error.message, r.error.hint);
+const CORS_HINT = 'If the server runs on your machine, check that it is started and that it allows requests from this page (CORS; see the note under Server type).';
+
+const HINTS: Record<string, string> = {
+  'teacher-url': 'Start the address with http:// or https://, for example http://127.0.0.1:11434/v1.',
+  'teacher-unreachable': `Check the address (it usually ends in /v1). ${CORS_HINT}`,
+  'teacher-network': CORS_HINT,
+  'teacher-timeout': CORS_HINT,
+  'teacher-auth': 'Check the API key, and that it may use this model.',
+  'teacher-not-api': 'Check the address: it should be the OpenAI-compatible API root, usually ending in /v1.',
+  'teacher-rate_limited': 'The server is rate-limiting; wait a minute and try again.',
+  'teacher-malformed': 'The model answered, but not in the JSON form asked for; try a larger or instruction-tuned model.',
+  'teacher-truncated': 'The model answered, but not in the JSON form asked for; try a larger or instruction-tuned model.',
+};
+
+/** The worker's error with the Teacher step's hint where it has one. */
+function worded<T>(p: Promise<T>): Promise<T> {
+  return p.catch((e: unknown) => {
+    if (isUserError(e) && HINTS[e.code]) throw new UserError(e.code, e.message, HINTS[e.code]);
+    throw e;
+  });
 }
 
-// Comlink types a nested namespace as a promise; at run time it is a proxy to call through.
-const check = () => worker().teacherCheck as unknown as Comlink.Remote<typeof teacherCheckApi>;
-
-export async function listModelsViaWorker(baseURL: string, apiKey: string): Promise<string[]> {
-  return unwrap(await check().models(baseURL, apiKey));
+export function listModelsViaWorker(baseURL: string, apiKey: string): Promise<string[]> {
+  return worded(worker().teacherCheck.models(baseURL, apiKey));
 }
 
-export async function sampleViaWorker(req: TestRequest): Promise<string> {
-  return unwrap(await check().sample({ presetId: req.presetId, baseURL: req.baseURL, model: req.model, apiKey: req.apiKey }));
+export function sampleViaWorker(req: TestRequest): Promise<string> {
+  return worded(worker().teacherCheck.sample({ presetId: req.presetId, baseURL: req.baseURL, model: req.model, apiKey: req.apiKey }));
 }

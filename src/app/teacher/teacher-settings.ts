@@ -3,6 +3,7 @@
  * that is key-store.ts's business. The origin of the base URL also feeds the page's CSP (flow/csp.ts).
  */
 import { TEACHER_PRESETS, findPreset } from '../../core/teacher/presets.js';
+import { endpointProblem } from '../../core/teacher/endpoint.js';
 
 export interface TeacherSettings {
   presetId: string;
@@ -39,17 +40,14 @@ export function saveTeacherSettings(s: TeacherSettings, storage: Pick<Storage, '
   }
 }
 
-/** A problem with a base URL the user typed, or null when it looks usable. */
+/** A problem with a base URL the user typed (core/teacher/endpoint.ts decides), in the Teacher step's words; null when usable. */
 export function baseUrlProblem(baseURL: string): string | null {
   const t = baseURL.trim();
-  if (!t) return 'Enter the server address, for example https://api.openai.com/v1.';
-  let u: URL;
-  try {
-    u = new URL(t);
-  } catch {
-    return `"${t}" is not a web address. Start it with http:// or https://, for example http://127.0.0.1:11434/v1.`;
+  switch (endpointProblem(baseURL)?.kind) {
+    case undefined: return null;
+    case 'empty': return 'Enter the server address, for example https://api.openai.com/v1.';
+    case 'not-a-url': return `"${t}" is not a web address. Start it with http:// or https://, for example http://127.0.0.1:11434/v1.`;
+    case 'not-http': return `Use an http:// or https:// address, not ${new URL(t).protocol}.`;
+    case 'credentials': return 'Do not put the key in the address; use the API key field below.';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `Use an http:// or https:// address, not ${u.protocol}.`;
-  if (u.username || u.password) return 'Do not put the key in the address; use the API key field below.';
-  return null;
 }

@@ -1,10 +1,10 @@
 /** The Train step's handle on the worker's `train` namespace, and the types it answers with. */
-import type * as Comlink from 'comlink';
 import { worker } from '../worker-client';
-import type { trainApi } from '../../worker/train';
 
-export type { BackendRequest, TrainEvent, TrainFailure, TrainResult, TrainSummary, PredictionOut } from '../../worker/train';
+export type { TrainEvent } from '../../core/projects/train';
+export type { TrainSummary } from '../../core/projects/settings';
 export type { EpochReport } from '../../core/student/train';
-export type { BackendName } from '../../core/student/backend';
+export type { BackendName, BackendRequest } from '../../core/student/backend';
+export type { Prediction } from '../../core/student/predict';
 
-export const trainWorker = () => worker().train as unknown as Comlink.Remote<typeof trainApi>;
+export const trainWorker = () => worker().train;

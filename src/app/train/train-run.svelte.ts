@@ -1,11 +1,17 @@
 /**
  * One training run as the Train step sees it: the settings, the live per-epoch reports from the
- * worker, the outcome, and the last result of the project (kept in its settings so a reload shows
- * it again). All computation happens in the worker; this only holds state.
+ * worker, the outcome, and the last result of the project (the use case keeps it in the project's
+ * settings, so a reload shows it again). All computation happens in the worker; this only holds state.
  */
 import * as Comlink from 'comlink';
+import { isAbortError, isUserError } from '../../core/errors';
+import { STUDENT_DEFAULTS } from '../../core/student/defaults';
 import { store } from '../projects/projects';
-import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type TrainEvent, type TrainFailure, type TrainSummary } from './train-client';
+import { worker } from '../worker-client';
+import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type TrainEvent, type TrainSummary } from './train-client';
+
+/** A failed run in the user's terms. */
+export interface TrainFailure { code: string; message: string; hint?: string }
 
 export type Phase = 'idle' | 'data' | 'vectors' | 'backend' | 'training' | 'saving' | 'done' | 'cancelled' | 'failed';
 
@@ -21,13 +27,7 @@ export const PHASE_TEXT: Record<Phase, string> = {
   failed: 'Training failed',
 };
 
-export const DEFAULT_EPOCHS = 30;
-
-/** What the project keeps of its last training run (settings.train). */
-export interface SavedTrain {
-  summary: TrainSummary;
-  finishedAt: string;
-}
+export const DEFAULT_EPOCHS = STUDENT_DEFAULTS.wordpool.epochs;
 
 export class TrainRun {
   backend = $state<BackendRequest>('auto');
@@ -58,7 +58,7 @@ export class TrainRun {
   /** The last result saved with the project, if any. */
   async restore(projectId: string): Promise<void> {
     const p = await (await store()).getProject(projectId);
-    const saved = p?.settings.train as SavedTrain | undefined;
+    const saved = p?.settings.train;
     if (saved?.summary && this.phase === 'idle') {
       this.summary = saved.summary;
       this.history = saved.summary.history;
@@ -76,48 +76,38 @@ export class TrainRun {
     this.maxEpochs = this.epochs;
     this.phase = 'data';
     try {
-      const result = await trainWorker().run(
+      const summary = await trainWorker().run(
         { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs },
         Comlink.proxy((e: TrainEvent) => {
           if (e.kind === 'phase') {
             if (this.phase !== 'cancelled') this.phase = e.phase;
-            if (e.phase === 'training' && e.detail) this.runningOn = e.detail;
+            if (e.phase === 'training' && e.backend) this.runningOn = e.backend;
           } else {
             this.history = [...this.history, e.report];
           }
         }),
       );
-      if (result.ok) {
-        this.summary = result.summary;
-        this.history = result.summary.history;
-        this.phase = 'done';
-        await this.save(projectId, { summary: result.summary, finishedAt: new Date().toISOString() });
-      } else if (result.cancelled) {
-        this.phase = 'cancelled';
-      } else {
-        this.error = result.error ?? { code: 'unknown', message: 'Training stopped without saying why.' };
-        this.phase = 'failed';
+      this.summary = summary;
+      this.history = summary.history;
+      this.phase = 'done';
+      if (summary.summaryNotSaved) {
+        // The model itself is stored; only the summary shown after a reload is lost.
+        this.error = { code: 'save-summary', message: `The student is saved, but its summary could not be: ${summary.summaryNotSaved}`, hint: 'Free some disk space; the Export step still finds the student.' };
       }
     } catch (e) {
-      this.error = { code: 'bug', message: `Training failed: ${(e as Error).message}`, hint: 'This is a bug in Distillery; your data is unchanged. Reload the page and try again.' };
-      this.phase = 'failed';
+      if (isAbortError(e)) {
+        this.phase = 'cancelled';
+      } else {
+        this.error = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint }
+          : { code: 'bug', message: `Training failed: ${(e as Error).message}`, hint: 'This is a bug in Distillery; your data is unchanged. Reload the page and try again.' };
+        this.phase = 'failed';
+      }
     } finally {
       this.jobId = null;
     }
   }
 
   cancel(): void {
-    if (this.jobId) void trainWorker().cancel(this.jobId);
-  }
-
-  private async save(projectId: string, saved: SavedTrain): Promise<void> {
-    try {
-      const s = await store();
-      const p = await s.getProject(projectId);
-      if (p) await s.putProject({ ...p, updatedAt: new Date().toISOString(), settings: { ...p.settings, train: $state.snapshot(saved) } });
-    } catch (e) {
-      // The model itself is stored; only the summary shown after a reload is lost.
-      this.error = { code: 'save-summary', message: `The student is saved, but its summary could not be: ${(e as Error).message}`, hint: 'Free some disk space; the Export step still finds the student.' };
-    }
+    if (this.jobId) void worker().cancel(this.jobId);
   }
 }

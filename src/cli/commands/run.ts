@@ -7,20 +7,22 @@ import { LOOP_DEFAULTS, type LoopConfig, type Round0Strategy, type StrategyChoic
 import type { LoopEvent } from '../../core/loop/events.js';
 import { formatRounds, loopSummary } from '../../core/loop/report.js';
 import { runLoop } from '../../core/loop/run.js';
+import { isFromRun } from '../../core/loop/prepare.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { getLoopRun } from '../../core/loop/checkpoint.js';
-import { headStudent } from '../../core/loop/student.js';
-import { LOOP_WORD_HYPER, wordStudent } from '../../core/loop/word-student.js';
+import { loopStudent } from '../../core/loop/students.js';
 import { encoderByName, isSentenceEncoderName } from '../../core/encode/by-name-node.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
-import { probeTeacher, validateSetup, type LoopData } from '../../core/loop/validate.js';
+import { validateSetup, type LoopData } from '../../core/loop/validate.js';
+import { normalizeEndpoint, teacherModels } from '../../core/teacher/endpoint.js';
 import { NodeStore } from '../../core/store/node.js';
 import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { TeacherClient } from '../../core/teacher/client.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 import { runLogWriter } from '../run-log.js';
+import { writeModelFiles } from '../model-files.js';
 
 export const usage = `Usage: distillery run --seeds FILE [--val FILE] [--test FILE] [--unlabeled FILE]
          --teacher-url URL --teacher-model NAME [--api-key-env VAR]
@@ -72,9 +74,10 @@ async function readExamples(file: string, labeled: boolean): Promise<Example[]> 
   return report.examples;
 }
 
-function studentHidden(name: string): number {
-  if (name === 'mlp') return 256;
-  if (name === 'linear') return 0;
+/** A head's hidden layers: mlp keeps the student default (defaults.ts), linear has none. */
+function headHidden(name: string): number[] | undefined {
+  if (name === 'mlp') return undefined;
+  if (name === 'linear') return [];
   throw new UserError('bad-arguments', `--student '${name}' is not available.`, 'Use word, mlp or linear.');
 }
 
@@ -102,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     'price-in': { type: 'string' }, 'price-out': { type: 'string' }, out: { type: 'string' },
   }, usage);
   const seedsFile = requireOption(v.seeds, '--seeds', usage);
-  const url = requireOption(v['teacher-url'], '--teacher-url', usage);
+  const url = normalizeEndpoint(requireOption(v['teacher-url'], '--teacher-url', usage));
   const model = requireOption(v['teacher-model'], '--teacher-model', usage);
   const out = requireOption(v.out, '--out', usage);
   const budget = intOption(requireOption(v.budget, '--budget', usage), '--budget', 0, 0);
@@ -138,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
     const existing = await getLoopRun(store, config.runId);
     // Everything that can be checked without the teacher is checked before it is asked anything.
     if (!existing) validateSetup(config, data);
-    if (!existing?.state.steps.includes('done')) await probeTeacher(url, { apiKey, timeoutMs: 5000 });
+    if (!existing?.state.steps.includes('done')) await teacherModels(url, { apiKey, timeoutMs: 5000 });
 
     const client = new TeacherClient({ baseURL: url, model, apiKey });
     const epochs = v.epochs === undefined ? undefined : intOption(v.epochs, '--epochs', 1, 1);
@@ -146,11 +149,12 @@ export async function run(argv: string[]): Promise<number> {
     if (studentName === 'word' && v.encoder !== undefined && v.encoder !== 'glove') {
       throw new UserError('bad-arguments', `--student word reads GloVe word vectors itself; --encoder ${v.encoder} feeds a head student.`, 'Add --student mlp (or linear), or leave out --encoder.');
     }
-    const hidden = studentName === 'word' ? 0 : studentHidden(studentName);
+    const hidden = studentName === 'word' ? undefined : headHidden(studentName);
     const encoder = studentName === 'word' ? undefined : await encoderByName(v.encoder);
-    const student = encoder
-      ? headStudent({ encoder, hidden, maxEpochs: epochs }, store)
-      : wordStudent({ kind: 'glove', wv: await loadWordVectorsFromDisk() }, { ...LOOP_WORD_HYPER, epochs });
+    const student = loopStudent(
+      encoder ? { kind: 'vectors', encoder, cache: store } : { kind: 'words', wv: await loadWordVectorsFromDisk() },
+      { hyper: { hidden, epochs } },
+    );
     const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
       log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);
@@ -191,12 +195,9 @@ export async function run(argv: string[]): Promise<number> {
 async function writeOutputs(out: string, store: NodeStore, state: LoopState, config: LoopConfig): Promise<void> {
   const final = state.rounds.find((r) => r.round === state.finalRound);
   const model = final?.modelId ? await store.getModel(final.modelId) : undefined;
-  if (model) {
-    await mkdir(join(out, 'student'), { recursive: true });
-    await writeFileAtomic(join(out, 'student', 'model.json'), JSON.stringify({ ...model.modelJson, distillery: { ...model.meta, round: final!.round, runId: config.runId } }, null, 1));
-    await writeFileAtomic(join(out, 'student', 'weights.bin'), new Uint8Array(model.weights));
-  }
-  const synthetic = (await store.listExamples(config.projectId, { split: 'train' })).filter((e) => e.provenance.source !== 'seed');
+  if (model) await writeModelFiles(model, join(out, 'student'), { round: final!.round, runId: config.runId, metrics: { val: final!.val, test: final!.test } });
+  // The teacher examples this run made or labeled (annotated rows keep the user's ids).
+  const synthetic = (await store.listExamples(config.projectId, { split: 'train' })).filter((e) => isFromRun(e, config.runId));
   synthetic.sort((a, b) => a.provenance.round - b.provenance.round || (a.id < b.id ? -1 : 1));
   await writeFileAtomic(join(out, 'synthetic.jsonl'), synthetic.map((e) => JSON.stringify(e)).join('\n') + (synthetic.length ? '\n' : ''));
   await writeFileAtomic(join(out, 'report.json'), JSON.stringify({ summary: loopSummary(state), state }, null, 1));

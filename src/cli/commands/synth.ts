@@ -5,12 +5,14 @@
  */
 import { basename, join } from 'node:path';
 import { AbortError, UserError } from '../../core/errors.js';
+import type { SynthesisDetail } from '../../core/progress.js';
 import { parseDataset } from '../../core/dataset/parse.js';
 import { textHash } from '../../core/dataset/hash.js';
 import { labelOrder } from '../../core/dataset/labels.js';
 import { NodeStore } from '../../core/store/node.js';
 import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { synthesize, TeacherClient, findPreset, type SynthesisJob } from '../../core/teacher/index.js';
+import { normalizeEndpoint, probeEndpoint } from '../../core/teacher/endpoint.js';
 import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 
@@ -75,8 +77,8 @@ export async function run(argv: string[]): Promise<number> {
   const n = intOption(requireOption(v.n, '--n', usage), '--n', 0, 1);
   const model = requireOption(v['teacher-model'], '--teacher-model', usage);
   const urlArg = requireOption(v['teacher-url'], '--teacher-url', usage);
-  const preset = findPreset(urlArg);
-  const baseURL = preset?.baseURL ?? urlArg;
+  const preset = findPreset(urlArg.trim());
+  const baseURL = normalizeEndpoint(urlArg);
   let apiKey: string | undefined;
   if (v['api-key-env']) {
     apiKey = process.env[v['api-key-env']];
@@ -121,14 +123,10 @@ export async function run(argv: string[]): Promise<number> {
     timeoutMs: intOption(v['timeout-ms'], '--timeout-ms', 60_000, 1), maxAttempts: intOption(v['max-attempts'], '--max-attempts', 6, 1),
   });
 
-  const probe = await client.probe();
-  if (!probe.reachable) {
-    throw new UserError('teacher-unreachable', `Cannot reach the teacher at ${baseURL}: ${probe.error}`, 'Start the server, or check --teacher-url (it usually ends in /v1).');
-  }
-  if (probe.status === 401 || probe.status === 403) {
-    throw new UserError('teacher-auth', `The teacher at ${baseURL} refused the API key (HTTP ${probe.status}).`, 'Check the key in the variable named by --api-key-env.');
-  }
-  if (probe.models && probe.models.length > 0 && !probe.models.includes(model)) {
+  const probe = await probeEndpoint(baseURL, { apiKey, timeoutMs: intOption(v['timeout-ms'], '--timeout-ms', 60_000, 1) });
+  // A server without a model list can still answer completions: only no answer or a refused key stops here.
+  if (!probe.ok && probe.kind !== 'not-api') throw new UserError(probe.kind === 'auth' ? 'teacher-auth' : 'teacher-unreachable', probe.message);
+  if (probe.ok && probe.models.length > 0 && !probe.models.includes(model)) {
     console.error(`synth: warning: '${model}' is not in the server's model list (${probe.models.slice(0, 10).join(', ')}${probe.models.length > 10 ? ', …' : ''}).`);
   }
   const store = await NodeStore.open(join(out, 'store'));
@@ -137,15 +135,16 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let lastLog = 0;
-  let last: { done: number; detail?: Record<string, unknown> } = { done: 0 };
+  let last: { done: number; detail?: Partial<SynthesisDetail> } = { done: 0 };
   try {
     const summary = await synthesize(job, {
       client, store, signal: controller.signal,
       onProgress: (p) => {
+        if (p.phase !== 'synthesize') return;
         last = p;
         if (Date.now() - lastLog < 2000 && p.done < p.total) return;
         lastLog = Date.now();
-        console.error(`synth: ${p.done}/${p.total} accepted, ${p.detail?.requests ?? 0} requests sent`);
+        console.error(`synth: ${p.done}/${p.total} accepted, ${p.detail.requests} requests sent`);
       },
     });
     const written = await writeSynthetic(store, job, out);

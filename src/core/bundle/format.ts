@@ -2,6 +2,7 @@
  * The bundle format: what a Distillery student .zip holds. Shared by export, import, the inference
  * file and the CLI, so the one list of names lives here.
  */
+import type { TokenIdRule } from '../encode/token-ids.js';
 
 /** Bumped whenever a reader of an older version could misread a newer bundle. */
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -40,24 +41,14 @@ export const REQUIRED_FILES = [
  * the model itself, written as plain JSON so any language can reimplement it.
  */
 export type InputSpec =
-  | {
+  | ({
       /** Token ids → the model (an embedding layer inside the model, e.g. GloVe-initialised). */
       kind: 'token-ids';
       /** `vocab.txt`: line i is the token whose id is i. */
       vocabFile: string;
       vocabSize: number;
-      maxLen: number;
-      padId: number;
-      oovId: number;
-      /** Where padding and truncation happen. */
-      padding: 'pre' | 'post';
-      truncating: 'pre' | 'post';
-      /**
-       * `exact`: a token's id is its vocab line, else oovId (the word student). `split-hyphens`:
-       * a hyphenated word the vocab lacks is looked up by its parts (the core's `lookupTokens`).
-       */
-      lookup: 'exact' | 'split-hyphens';
-    }
+      /** The rest (maxLen, padId, oovId, padding, truncating, lookup) as encode/token-ids.ts reads it. */
+    } & TokenIdRule)
   | {
       /**
        * Pooled word vectors of the known tokens → the model, as the core's GloveEncoder does:

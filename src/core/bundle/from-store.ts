@@ -1,10 +1,11 @@
 import type { Example } from '../dataset/example.js';
 import { UserError } from '../errors.js';
 import type { LoopState, RoundRecord } from '../loop/state.js';
-import type { LoopRunRecord, ModelRecord, Store } from '../store/store.js';
+import type { ModelRecord, Store } from '../store/store.js';
 import type { VectorSource } from '../encode/word-vectors.js';
 import type { BundleInput } from './export.js';
 import { studentInput } from './student-input.js';
+import { layersArtifacts, modelMeta } from '../student/record.js';
 
 /**
  * Builds a BundleInput from what a run left in a store (IndexedDB in the app, `<out>/store` for
@@ -57,23 +58,18 @@ export async function bundleInputFromStore(store: Store, projectId: string, opts
   const project = await store.getProject(projectId);
   if (!project) throw new UserError('no-project', `There is no project ${projectId} in this store.`, 'Check the run folder or open the project again.');
   const { model, round, state } = await chooseModel(store, projectId, opts.modelId);
-  const meta = model.meta as Record<string, unknown>;
+  const meta = modelMeta(model);
   const described = await studentInput(meta, opts.vectors);
   // Test examples stay out: they are the user's held-out check, not training data.
   const examples = (await store.listExamples(projectId)).filter((e) => e.label !== null && (e.split === 'train' || e.split === 'val'));
-  const metaMetrics = (meta.metrics ?? {}) as BundleInput['metrics'];
+  const metaMetrics = meta.metrics ?? {};
   // The run's own teacher; a project without a run names the model its teacher examples came from.
   const teacherModel = state?.config.teacherModel ?? examples.find((e) => e.provenance.teacherModel)?.provenance.teacherModel;
   return {
     name: project.name,
-    task: typeof project.settings.task === 'string' ? project.settings.task : undefined,
-    labels: described.labels ?? project.labels,
-    model: {
-      modelTopology: (model.modelJson.modelTopology ?? model.modelJson) as object,
-      weightSpecs: ((model.modelJson.weightsManifest as Array<{ weights: BundleInput['model']['weightSpecs'] }> | undefined)?.flatMap((g) => g.weights)
-        ?? model.modelJson.weightSpecs) as BundleInput['model']['weightSpecs'],
-      weightData: model.weights,
-    },
+    task: project.settings.task,
+    labels: described.labels,
+    model: { ...layersArtifacts(model), weightData: model.weights },
     input: described.input,
     output: described.output,
     vocab: described.vocab,

@@ -1,4 +1,4 @@
-import { LOOKUP_JS, TOKENIZER_JS } from './runtime-source.generated.js';
+import { LOOKUP_JS, TOKEN_IDS_JS, TOKENIZER_JS } from './runtime-source.generated.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES } from './format.js';
 
 /**
@@ -62,16 +62,8 @@ async function makeEncoder(spec, base, options) {
   if (input.kind === 'token-ids') {
     const wv = vocabulary(await readText(base, input.vocabFile));
     return (texts) => {
-      const data = new Int32Array(texts.length * input.maxLen).fill(input.padId);
-      texts.forEach((text, r) => {
-        const tokens = tokenize(text);
-        let ids = input.lookup === 'exact'
-          ? tokens.map((t) => { const i = wv.index.get(t); return i === undefined ? input.oovId : i; })
-          : lookupTokens(wv, tokens).map((i) => (i < 0 ? input.oovId : i));
-        if (ids.length > input.maxLen) ids = input.truncating === 'pre' ? ids.slice(ids.length - input.maxLen) : ids.slice(0, input.maxLen);
-        const offset = input.padding === 'pre' ? input.maxLen - ids.length : 0;
-        for (let j = 0; j < ids.length; j++) data[r * input.maxLen + offset + j] = ids[j];
-      });
+      const data = new Int32Array(texts.length * input.maxLen);
+      texts.forEach((text, r) => tokenIds(tokenize(text), wv, input, data, r * input.maxLen));
       return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
     };
   }
@@ -198,6 +190,9 @@ export function inferenceModuleSource(): string {
     '',
     '// ---- Vocabulary lookup, generated from Distillery\'s src/core/encode/word-vectors.ts ----',
     LOOKUP_JS,
+    '',
+    '// ---- Token ids, generated from Distillery\'s src/core/encode/token-ids.ts ----',
+    TOKEN_IDS_JS,
     '',
     '// ---- Loading and prediction ----',
     RUNTIME.replace('__FORMAT__', JSON.stringify(BUNDLE_FORMAT_NAME)).replace('__FORMAT_VERSION__', String(BUNDLE_FORMAT_VERSION)).trim(),

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { tokenize } from '../encode/tokenize.js';
-import { decodeWordVectors, lookupTokens, VECTORS_FORMAT, VECTORS_VERSION } from '../encode/word-vectors.js';
+import { decodeWordVectors, VECTORS_FORMAT, VECTORS_VERSION } from '../encode/word-vectors.js';
+import { tokenIds } from '../encode/token-ids.js';
 import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
 import type { Bundle } from './import.js';
@@ -57,16 +58,8 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
   if (input.kind === 'token-ids') {
     const wv = { index: vocabIndex(bundle.vocab ?? []) };
     encode = async (texts) => {
-      const data = new Int32Array(texts.length * input.maxLen).fill(input.padId);
-      texts.forEach((text, r) => {
-        const tokens = tokenize(text);
-        let ids = input.lookup === 'exact'
-          ? tokens.map((t) => wv.index.get(t) ?? input.oovId)
-          : lookupTokens(wv, tokens).map((i) => (i < 0 ? input.oovId : i));
-        if (ids.length > input.maxLen) ids = input.truncating === 'pre' ? ids.slice(ids.length - input.maxLen) : ids.slice(0, input.maxLen);
-        const offset = input.padding === 'pre' ? input.maxLen - ids.length : 0;
-        for (let j = 0; j < ids.length; j++) data[r * input.maxLen + offset + j] = ids[j];
-      });
+      const data = new Int32Array(texts.length * input.maxLen);
+      texts.forEach((text, r) => tokenIds(tokenize(text), wv, input, data, r * input.maxLen));
       return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
     };
   } else if (input.kind === 'word-vectors-pool') {

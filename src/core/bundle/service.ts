@@ -6,6 +6,8 @@ import { openPredictor, type BundlePredictor, type Prediction, type PredictorOpt
 import { bundleInputFromStore, type FromStoreOptions } from './from-store.js';
 import { writeBundle } from './export.js';
 import { zipFiles } from './zip.js';
+import type { ImportedModel, ModelMeta } from '../student/model-meta.js';
+import { importedSpec } from '../student/record.js';
 
 /**
  * The worker's `bundle` namespace: open a bundle and keep its predictor in the worker (the page
@@ -80,17 +82,16 @@ export function createBundleService(
       const name = /^# (.+)$/m.exec(new TextDecoder().decode(bundle.files['README.md']))?.[1] ?? fileName.replace(/\.zip$/i, '');
       await s.putProject({ id, name, createdAt: now, updatedAt: now, labels: bundle.labels, settings: { importedFrom: fileName } });
       await s.putExamples(id, bundle.examples);
+      // What export needs to write this student again as it came, and the spec it amounts to.
+      const imported: ImportedModel = {
+        fileName, inference: bundle.inference, vocab: bundle.inference.input.kind === 'token-ids' ? bundle.vocab : undefined,
+        student: bundle.student && { kind: bundle.student.kind, hyperparameters: bundle.student.hyperparameters, spec: bundle.student.spec },
+      };
       await s.putModel({
         id: `${id}-model`,
         projectId: id,
         createdAt: bundle.manifest.createdAt,
-        meta: {
-          spec: bundle.student?.spec ?? null,
-          // What export needs to write this student again without knowing its spec's shape.
-          bundle: { inference: bundle.inference, vocab: bundle.inference.input.kind === 'token-ids' ? bundle.vocab : undefined, student: bundle.student },
-          metrics: bundle.metrics,
-          importedFrom: fileName,
-        },
+        meta: { spec: importedSpec(imported), imported, metrics: (bundle.metrics ?? {}) as ModelMeta['metrics'] },
         modelJson: { modelTopology: bundle.model.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: bundle.model.weightSpecs }] },
         weights: bundle.model.weightData,
       });

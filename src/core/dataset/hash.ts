@@ -12,3 +12,8 @@ export function textHash(text: string): string {
   }
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
+
+/** Texts that differ only in case and surrounding space are one example: the key they share. */
+export function sameTextKey(text: string): string {
+  return textHash(text.trim().toLowerCase());
+}

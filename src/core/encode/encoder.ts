@@ -5,10 +5,45 @@
  */
 import type { LongOpOptions } from '../progress.js';
 
+/** Where a sentence encoder's weights come from, as a saved student names them. */
+export type SentenceModelRef =
+  | { from: 'hub'; model: string; revision: string }
+  | { from: 'url'; url: string }
+  /** A folder on the trainer's disk, or one the user picked: known by its weights' fingerprint. */
+  | { from: 'local' | 'files'; fingerprint: string };
+
+/**
+ * What an encoder is, in full: enough for a saved student to say what its input was and for the
+ * bundle to rebuild it elsewhere, without parsing `id`.
+ */
+export type EncoderSpec =
+  | {
+      kind: 'glove-pool';
+      id: string;
+      dim: number;
+      pooling: 'mean' | 'mean-max';
+      /** The word-vector table: its content hash, rows and row width. */
+      table: { sha256: string; rows: number; dim: number };
+    }
+  | {
+      kind: 'sentence';
+      id: string;
+      dim: number;
+      model: SentenceModelRef;
+      /** transformers.js dtype of the ONNX weights (fp32, fp16, q8). */
+      dtype: string;
+      pooling: 'mean';
+      normalize: boolean;
+      /** Inputs are cut to this many word pieces. */
+      maxTokens: number;
+    };
+
 export interface Encoder {
-  /** Stable cache key, e.g. `glove-100d:100000:mean` or `hf:Xenova/all-MiniLM-L6-v2:q8`. */
+  /** Stable cache key, e.g. `glove:<table sha>:100000:mean` or `st:hub:Xenova/all-MiniLM-L6-v2@main:q8`. */
   readonly id: string;
   readonly dim: number;
+  /** The encoder described for a saved student (kind, weights, pooling). */
+  readonly spec: EncoderSpec;
   /** Resolves to texts.length vectors of length `dim`, in input order. */
   encode(texts: string[], opts?: LongOpOptions): Promise<Float32Array[]>;
   /** Frees model sessions (ONNX, WebGPU buffers); the encoder is unusable afterwards. */

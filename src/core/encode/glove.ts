@@ -8,7 +8,7 @@
  */
 import { throwIfAborted } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
-import { yieldToLoop, type Encoder } from './encoder.js';
+import { yieldToLoop, type Encoder, type EncoderSpec } from './encoder.js';
 import { tokenize } from './tokenize.js';
 import { lookupTokens, type WordVectors } from './word-vectors.js';
 
@@ -32,6 +32,10 @@ export class GloveEncoder implements Encoder {
     this.dim = this.pooling === 'mean' ? wv.dim : 2 * wv.dim;
     // The table's content hash is in the id, so a rebuilt table never reuses stale cache entries.
     this.id = `glove:${wv.header.sha256.bin.slice(0, 12)}:${wv.words.length}:${this.pooling}`;
+  }
+
+  get spec(): EncoderSpec {
+    return { kind: 'glove-pool', id: this.id, dim: this.dim, pooling: this.pooling, table: { sha256: this.wv.header.sha256.bin, rows: this.wv.words.length, dim: this.wv.dim } };
   }
 
   /** Pools one text; exported through the class so the bundle's inference can mirror it. */

@@ -19,7 +19,7 @@
 import { UserError, throwIfAborted } from '../errors.js';
 import { textHash } from '../dataset/hash.js';
 import type { LongOpOptions } from '../progress.js';
-import { yieldToLoop, type Encoder } from './encoder.js';
+import { yieldToLoop, type Encoder, type EncoderSpec, type SentenceModelRef } from './encoder.js';
 
 export const DEFAULT_SENTENCE_MODEL = 'Xenova/all-MiniLM-L6-v2';
 /** all-MiniLM-L6-v2 was trained on 256 word pieces (sentence-transformers' max_seq_length). */
@@ -97,7 +97,7 @@ async function sha256Hex(data: ArrayBuffer): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-interface Resolved { model: string; dtype: Dtype; id: string; cacheDir?: string }
+interface Resolved { model: string; dtype: Dtype; id: string; ref: SentenceModelRef; cacheDir?: string }
 
 let HUB: { host: string; template: string; fsCache: boolean };
 
@@ -123,7 +123,8 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
       env.allowRemoteModels = true;
       env.allowLocalModels = false;
       const dtype = opts.dtype ?? 'q8';
-      return { model: source.model, dtype, id: `st:hub:${source.model}@${source.revision ?? 'main'}:${dtype}` };
+      const revision = source.revision ?? 'main';
+      return { model: source.model, dtype, id: `st:hub:${source.model}@${revision}:${dtype}`, ref: { from: 'hub', model: source.model, revision } };
     }
     case 'url': {
       // Served like a hub mirror: remoteHost is the parent URL, the folder name is the model id.
@@ -142,7 +143,7 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
       // Node's file cache keys by model name only, so each URL gets its own cache folder; the
       // browser's Cache API already keys by full URL.
       const cacheDir = env.cacheDir ? `${env.cacheDir.replace(/\/+$/, '')}/by-url/${textHash(u.href)}` : undefined;
-      return { model: name, dtype, id: `st:url:${u.href}:${dtype}`, cacheDir };
+      return { model: name, dtype, id: `st:url:${u.href}:${dtype}`, ref: { from: 'url', url: u.href }, cacheDir };
     }
     case 'local': {
       env.useFSCache = HUB.fsCache;
@@ -151,7 +152,7 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
       const dtype = opts.dtype ?? 'fp32';
-      return { model: source.path.replace(/\/+$/, ''), dtype, id: `st:local:${source.fingerprint}:${dtype}` };
+      return { model: source.path.replace(/\/+$/, ''), dtype, id: `st:local:${source.fingerprint}:${dtype}`, ref: { from: 'local', fingerprint: source.fingerprint } };
     }
     case 'files': {
       const files = normalizePicked(source.files);
@@ -175,7 +176,7 @@ async function configureEnv(t: Transformers, source: ModelSource, opts: Sentence
         // A 404 for optional files (generation_config.json…) is what transformers.js expects.
         return blob ? new Response(blob, { status: 200, headers: { 'content-length': String(blob.size) } }) : new Response(null, { status: 404 });
       };
-      return { model: name, dtype, id: `st:files:${fingerprint}:${dtype}` };
+      return { model: name, dtype, id: `st:files:${fingerprint}:${dtype}`, ref: { from: 'files', fingerprint } };
     }
   }
 }
@@ -191,13 +192,15 @@ function devicesFor(device: SentenceDevice): Array<'webgpu' | 'wasm' | 'cpu'> {
 
 export class SentenceEncoder implements Encoder {
   private constructor(
-    readonly id: string,
-    readonly dim: number,
+    readonly spec: Extract<EncoderSpec, { kind: 'sentence' }>,
     /** The device that actually loaded (after any fallback). */
     readonly device: string,
     private extractor: Extractor | undefined,
     private readonly batchSize: number,
   ) {}
+
+  get id(): string { return this.spec.id; }
+  get dim(): number { return this.spec.dim; }
 
   /** Loads tokenizer and ONNX session; errors the user can fix come back as UserError. */
   static async load(opts: SentenceEncoderOptions = {}): Promise<SentenceEncoder> {
@@ -209,6 +212,8 @@ export class SentenceEncoder implements Encoder {
     for (const device of devicesFor(opts.device ?? 'auto')) {
       throwIfAborted(opts.signal);
       try {
+        // transformers.js types `pipeline` as a union over every task, too deep for TypeScript to
+        // compare with this slice; feature-extraction returns exactly it (the one cast in the app).
         const extractor = (await t.pipeline('feature-extraction', resolved.model, {
           device,
           dtype: resolved.dtype,
@@ -225,7 +230,9 @@ export class SentenceEncoder implements Encoder {
         if (cfg) cfg.model_max_length = Math.min(cfg.model_max_length ?? Infinity, opts.maxTokens ?? DEFAULT_MAX_TOKENS);
         const dim = extractor.model.config.hidden_size;
         if (!dim) throw new UserError('model-config', 'The model config.json has no hidden_size.', 'Use a BERT-style sentence-embedding model export.');
-        return new SentenceEncoder(`${resolved.id}`, dim, device, extractor, opts.batchSize ?? 16);
+        const maxTokens = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
+        const spec = { kind: 'sentence', id: resolved.id, dim, model: resolved.ref, dtype: resolved.dtype, pooling: 'mean', normalize: true, maxTokens } as const;
+        return new SentenceEncoder(spec, device, extractor, opts.batchSize ?? 16);
       } catch (e) {
         if (e instanceof UserError) throw e;
         lastError = e;

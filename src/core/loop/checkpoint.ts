@@ -26,7 +26,9 @@ export class Checkpoint {
     await this.save(status);
   }
 
-  async save(status: RunStatus = this.record.status): Promise<void> {
+  /** Writes the state now (after `mutate`, when given), with a new status or the same. */
+  async save(status: RunStatus = this.record.status, mutate?: (s: LoopState) => void): Promise<void> {
+    mutate?.(this.state);
     this.record.status = status;
     this.record.updatedAt = new Date().toISOString();
     await this.store.putRun(this.record);

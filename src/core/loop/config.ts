@@ -36,9 +36,7 @@ export interface LoopConfig {
   patience: number;
   /** Loss weight of a seed relative to a synthetic example (seeds are real; synthetic may be noisy). */
   seedWeight: number;
-  /** Fraction of the seeds held out for validation when no validation file is given. */
-  valFraction: number;
-  /** Seed of the split and of training: same seed, same run. */
+  /** Seed of training and of the annotation pool's order: same seed, same run. (Validation held out from the seeds follows the one rule in dataset/split.ts.) */
   seed: number;
   /** Accepted examples one teacher request yields at most; a budget below it cannot buy one. */
   examplesPerRequest: number;
@@ -55,7 +53,6 @@ export const LOOP_DEFAULTS = {
   maxPerError: 5,
   patience: 2,
   seedWeight: 1,
-  valFraction: 0.25,
   seed: 1,
   examplesPerRequest: 5,
   generationBaseline: false,

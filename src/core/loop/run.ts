@@ -4,37 +4,32 @@
  *   round r   extrapolate from the validation errors → retrain from scratch on everything → evaluate
  * until R rounds, the budget, or `patience` rounds without a better validation macro-F1. The test
  * set is never shown to the teacher and never decides anything: it is only reported.
- * Every finished step is checkpointed in the store (see state.ts); calling `runLoop` again with the
- * same config and store continues where the last call stopped.
+ * The run works on a project (prepare.ts): its seeds, validation, test and unlabeled pool are the
+ * project's, and what the teacher makes goes into the project, settled after each round
+ * (adopt.ts). Every finished step is checkpointed in the store (see state.ts); calling `runLoop`
+ * again with the same config and store continues where the last call stopped.
  */
-import type { Example, Source, Strategy } from '../dataset/example.js';
-import { textHash } from '../dataset/hash.js';
+import type { Example, Strategy } from '../dataset/example.js';
+import { sameTextKey, textHash } from '../dataset/hash.js';
 import { throwIfAborted, UserError } from '../errors.js';
 import { mistakesOf } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
-import type { Store } from '../store/store.js';
+import type { LoopRunRecord, Store } from '../store/store.js';
 import { evaluate } from '../student/metrics.js';
+import { adoptRun } from './adopt.js';
 import { planBudget, planRound, round0Mix, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
 import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './deps.js';
 import type { LoopEvent } from './events.js';
-import { asSplit, dataFingerprint } from './prepare.js';
-import { stratifiedSplit } from '../dataset/split.js';
-import type { BaselineRecord, LoopState, MetricsSummary, RoundRecord, TeacherUse } from './state.js';
+import { teacherUse } from './journal.js';
+import { dataFingerprint, isFromRun, loopRoles, prepareLoopProject } from './prepare.js';
+import type { BaselineRecord, LoopState, MetricsSummary, RoundRecord } from './state.js';
 import { Checkpoint, getLoopRun } from './checkpoint.js';
-import type { LoopRunRecord } from '../store/store.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
-import { countJournal } from '../teacher/accounting.js';
 
 export interface LoopOptions extends LongOpOptions {
   store: Store;
   deps: LoopDeps;
   onEvent?: (e: LoopEvent) => void;
-}
-
-const SOURCE_OF: Record<Strategy, Source> = { generate: 'generated', rationale: 'generated', annotate: 'annotated', extrapolate: 'extrapolated' };
-
-function sortById(xs: Example[]): Example[] {
-  return xs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function summarize(m: ReturnType<typeof evaluate>): MetricsSummary {
@@ -46,14 +41,21 @@ export function synthJobId(runId: string, round: number, strategy: string): stri
 }
 
 /** Examples with the same text up to case and surrounding space are one example to the loop. */
-const textKey = (e: Example) => textHash(e.text.trim().toLowerCase());
+const textKey = (e: Example) => sameTextKey(e.text);
 
-export async function runLoop(config: LoopConfig, data: LoopData, options: LoopOptions): Promise<LoopState> {
+/**
+ * Runs (or resumes) the loop on project `config.projectId`. `data`: the run's files, for a project
+ * to be made from them (the CLI, tests); without it the project must exist (the app's own).
+ */
+export async function runLoop(config: LoopConfig, data: LoopData | undefined, options: LoopOptions): Promise<LoopState> {
   const { store, deps, signal } = options;
   const emit = (e: LoopEvent) => options.onEvent?.(e);
-  const labels = labelSet(data);
-  const fingerprint = textHash(JSON.stringify(config) + dataFingerprint([data.seeds, data.val, data.test, data.unlabeled]));
-  const plan = planBudget(config, !!data.unlabeled?.length);
+  if (data) await prepareLoopProject(store, config, data);
+  const roles = await loopRoles(store, config.projectId);
+  const labels = labelSet(roles);
+  // The unlabeled pool is left out: annotation labels its texts as the run goes.
+  const fingerprint = textHash(JSON.stringify(config) + dataFingerprint([roles.seeds, roles.val, roles.test]) + labels.join('\u0000'));
+  const plan = planBudget(config, !!roles.unlabeled?.length);
 
   // ---- checkpoint: load or start -------------------------------------------------------------
   let run: LoopRunRecord | undefined = await getLoopRun(store, config.runId);
@@ -62,9 +64,9 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
       throw new UserError('run-changed', `The run '${config.runId}' in this store was started with different settings or files.`, 'Run the same command as before to resume it, or use a new output folder for a new run.');
     }
   } else {
-    validateSetup(config, data);
+    validateSetup(config, roles);
     const now = new Date().toISOString();
-    const state: LoopState = { version: 1, fingerprint, config, labels, steps: [], rounds: [], baselines: {} };
+    const state: LoopState = { version: 1, fingerprint, config, labels, steps: [], jobs: [], rounds: [], baselines: {} };
     run = { id: config.runId, projectId: config.projectId, kind: 'loop', status: 'running', createdAt: now, updatedAt: now, state };
   }
   const cp = new Checkpoint(store, run);
@@ -78,24 +80,15 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     if (id !== 'done') throwIfAborted(signal);
   };
 
-  // ---- prepare: the data and its roles ----------------------------------------------------------
+  // ---- prepare: the data and its roles (read from the project above) -----------------------------
   if (!cp.done('prepare')) {
-    const split = data.val ? { train: data.seeds, val: data.val } : stratifiedSplit(data.seeds, { valFraction: config.valFraction, seed: config.seed });
-    const now = new Date().toISOString();
-    await store.putProject({ id: config.projectId, name: config.runId, createdAt: now, updatedAt: now, labels, settings: { loop: config.runId } });
-    await store.putExamples(config.projectId, [
-      ...asSplit(split.train, 'train', 'seed'),
-      ...asSplit(split.val, 'val', 'val'),
-      ...asSplit(data.test ?? [], 'test', 'test'),
-      ...asSplit(data.unlabeled ?? [], 'unlabeled', 'unl'),
-    ]);
     await cp.complete('prepare');
     step('prepare');
   }
-  const seeds = sortById(await store.listExamples(config.projectId, { split: 'train', source: 'seed' }));
-  const val = sortById(await store.listExamples(config.projectId, { split: 'val' }));
-  const test = sortById(await store.listExamples(config.projectId, { split: 'test' }));
-  const unlabeled = sortById(await store.listExamples(config.projectId, { split: 'unlabeled' }));
+  const seeds = roles.seeds;
+  const val = roles.val ?? [];
+  const test = roles.test ?? [];
+  const unlabeled = roles.unlabeled ?? [];
   const avoidTexts = [...val, ...test].map((e) => e.text);
 
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -116,46 +109,13 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     { store, signal, onProgress: options.onProgress },
   );
 
-  /** Teacher use of a set of jobs, read from the request journal so resumed jobs count once. */
-  const teacherUse = async (projectId: string, jobIds: string[]): Promise<{ use: TeacherUse; rejected: Record<string, number>; requested: number; missing: Record<string, number> }> => {
-    const use: TeacherUse = { requests: 0, attempts: 0, failedRequests: 0, failedByKind: {}, unfinishedRequests: 0, tokens: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
-    const rejected: Record<string, number> = {};
-    const missing: Record<string, number> = {};
-    let requested = 0;
-    for (const jobId of jobIds) {
-      const journal = await store.listRequests(projectId, jobId);
-      for (const r of journal) {
-        use.requests++;
-        const attempts = r.attempts ?? 1;
-        use.attempts! += attempts;
-        // Every failed attempt counts, not only requests that failed for good (older journals
-        // without per-kind counts: every attempt but the one that succeeded).
-        const failures = r.failures ?? { unknown: attempts - (r.status === 'done' ? 1 : 0) };
-        for (const [k, v] of Object.entries(failures)) {
-          if (!v) continue;
-          use.failedRequests += v;
-          use.failedByKind![k] = (use.failedByKind![k] ?? 0) + v;
-        }
-        if (r.status === 'failed') use.unfinishedRequests!++;
-        use.promptTokens += r.promptTokens;
-        use.completionTokens += r.completionTokens;
-      }
-      const c = countJournal(journal);
-      requested += c.requested;
-      for (const [k, v] of Object.entries(c.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(c.missing)) missing[k] = (missing[k] ?? 0) + v;
-    }
-    use.tokens = use.promptTokens + use.completionTokens;
-    use.cost = (use.promptTokens * config.price.input + use.completionTokens * config.price.output) / 1e6;
-    return { use, rejected, requested, missing };
-  };
-
   /**
-   * Synthetic examples of rounds ≤ `round`, without exact copies of seeds or of earlier examples
-   * (the teacher dedups within a job; across jobs and rounds it is the loop's business).
+   * This run's teacher examples of rounds ≤ `round`, without exact copies of seeds or of earlier
+   * examples (the teacher dedups within a job; the project's own copies are settled by adoptRun
+   * after each round, the baseline's here).
    */
   const synthetic = async (projectId: string, round: number): Promise<Example[]> => {
-    const all = (await store.listExamples(projectId, { split: 'train' })).filter((e) => e.provenance.source !== 'seed' && e.provenance.round <= round);
+    const all = (await store.listExamples(projectId, { split: 'train' })).filter((e) => isFromRun(e, config.runId) && e.provenance.round <= round);
     all.sort((a, b) => a.provenance.round - b.provenance.round || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const seen = new Set(seeds.map(textKey));
     return all.filter((e) => {
@@ -180,6 +140,11 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     const id = `r${round}.synth.${name}`;
     if (cp.done(id)) return;
     throwIfAborted(signal);
+    const jobId = synthJobId(config.runId, round, name);
+    if (!state.jobs?.some((j) => j.id === jobId)) {
+      // Listed before it starts, so a front that reloads mid-job knows which journal to count.
+      await cp.save(undefined, (s) => { (s.jobs ??= []).push({ id: jobId, round, name, strategy }); });
+    }
     let pool = strategy === 'annotate' ? unlabeled : undefined;
     if (pool && round > 0) {
       // A later round annotates texts earlier rounds did not (the pool's order is fixed, so its
@@ -188,34 +153,36 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
       pool = pool.filter((e) => !done.has(textKey(e)));
     }
     await deps.synthesize({
-      projectId: config.projectId, jobId: synthJobId(config.runId, round, name), strategy, round, n, labels,
+      projectId: config.projectId, jobId, strategy, round, n, labels,
       seeds, unlabeled: pool, errors, avoidTexts,
     }, { store, signal, onProgress: options.onProgress });
     await cp.complete(id);
     step(id, round);
   };
 
-  /** After a round's synthesis: what it added (deduplicated against earlier rounds) and what it cost. */
+  /**
+   * After a round's synthesis: its examples settled into the project (adopt.ts: duplicates gone,
+   * unlabeled texts labeled), what that added, and what it cost.
+   */
   const closeSynthesis = async (round: number, jobNames: string[]) => {
     const id = `r${round}.synth`;
     if (cp.done(id)) return;
+    const adopted = await adoptRun(store, config.projectId, config.runId, [round]);
     const before = round > 0 ? (await synthetic(config.projectId, round - 1)).length : 0;
-    const now = await synthetic(config.projectId, round);
-    const fresh = now.filter((e) => e.provenance.round === round);
-    const stored = (await store.listExamples(config.projectId, { split: 'train', round })).filter((e) => e.provenance.source !== 'seed');
-    const { use, rejected, requested, missing } = await teacherUse(config.projectId, jobNames.map((s) => synthJobId(config.runId, round, s)));
-    const dropped = stored.length - fresh.length;
+    const { use, rejected, accepted, requested, missing } = await teacherUse(store, config.projectId, jobNames.map((s) => synthJobId(config.runId, round, s)), config.price);
+    const added = adopted.added + adopted.labeled;
+    const dropped = accepted - added;
     if (dropped > 0) rejected['duplicate-of-earlier'] = (rejected['duplicate-of-earlier'] ?? 0) + dropped;
     await cp.complete(id, () => {
       const rec = roundRecord(round);
-      rec.added = {};
-      for (const e of fresh) rec.added[e.provenance.source] = (rec.added[e.provenance.source] ?? 0) + 1;
-      rec.addedTotal = fresh.length;
+      rec.added = adopted.bySource;
+      rec.addedTotal = added;
+      rec.labeled = adopted.labeled;
       rec.rejected = rejected;
       rec.requested = requested;
       rec.missing = missing;
       rec.teacher = use;
-      rec.trainSize = seeds.length + before + fresh.length;
+      rec.trainSize = seeds.length + before + added;
     });
     step(id, round);
   };
@@ -336,7 +303,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
       // (`distillery export --run DIR`) find the loop's student, not this baseline.
       const main = await store.getProject(config.projectId);
       const at = new Date(Date.parse(main?.createdAt ?? new Date().toISOString()) - 1).toISOString();
-      await store.putProject({ id: projectId, name: `${config.runId} (generation baseline)`, createdAt: at, updatedAt: at, labels, settings: { loop: config.runId, baselineOf: config.projectId } });
+      await store.putProject({ id: projectId, name: `${config.runId} (generation baseline)`, createdAt: at, updatedAt: at, labels, settings: { baselineOf: config.projectId } });
       await store.putExamples(projectId, seeds);
       await deps.synthesize({ projectId, jobId, strategy: 'generate', round: 0, n: config.budget, labels, seeds, avoidTexts }, { store, signal, onProgress: options.onProgress });
       await cp.complete('baseline.generationOnly.synth');
@@ -348,7 +315,7 @@ export async function runLoop(config: LoopConfig, data: LoopData, options: LoopO
     try {
       const v = await assess(s, val);
       const t = test.length ? await assess(s, test) : undefined;
-      const { use } = await teacherUse(projectId, [jobId]);
+      const { use } = await teacherUse(store, projectId, [jobId], config.price);
       const rec: BaselineRecord = { val: v.metrics, test: t?.metrics, trainSize: seeds.length + gen.length, added: gen.length, teacher: use };
       await cp.complete('baseline.generationOnly', (st) => { st.baselines.generationOnly = rec; });
     } finally {

@@ -5,6 +5,7 @@
  */
 import type { StoredMetrics } from '../student/metrics.js';
 import type { Mistake } from '../student/mistakes.js';
+import type { Strategy } from '../dataset/example.js';
 import type { LoopConfig, Round0Strategy } from './config.js';
 
 /** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
@@ -31,9 +32,12 @@ export interface TeacherUse {
 
 export interface RoundRecord {
   round: number;
-  /** Examples this round added, by source (generated, annotated, extrapolated). */
+  /** Examples this round added to the project, by source (generated, annotated, extrapolated). */
   added: Record<string, number>;
+  /** Examples this round added: new teacher-made ones plus the project's unlabeled texts it labeled. */
   addedTotal: number;
+  /** Of those, the project's unlabeled texts it labeled. */
+  labeled?: number;
   /** Filter rejections by reason, as the teacher's journal counted them (plus cross-round duplicates). */
   rejected: Record<string, number>;
   /**
@@ -68,6 +72,15 @@ export interface BaselineRecord {
 
 export type StopReason = 'rounds' | 'budget' | 'patience' | 'no-errors';
 
+/** One synthesis job of the run: its journal id (the teacher's request journal) and what it does. */
+export interface LoopJob {
+  id: string;
+  round: number;
+  /** Its name within the round ('generate', 'extrapolate', 'fresh-annotate'…). */
+  name: string;
+  strategy: Strategy;
+}
+
 export interface LoopState {
   version: 1;
   /** Fingerprint of the config and the input data: a resume must match it. */
@@ -76,6 +89,8 @@ export interface LoopState {
   labels: string[];
   /** Ids of completed steps, in the order they finished. */
   steps: string[];
+  /** Synthesis jobs in the order they started (the one running last): what a front counts per job. */
+  jobs?: LoopJob[];
   rounds: RoundRecord[];
   baselines: { seedsOnly?: BaselineRecord; generationOnly?: BaselineRecord };
   stop?: { reason: StopReason; afterRound: number };

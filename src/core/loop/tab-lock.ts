@@ -15,23 +15,23 @@ export const RUN_IN_ANOTHER_TAB = {
 type Locks = LockManager | undefined;
 const locks = (): Locks => (globalThis.navigator as Navigator | undefined)?.locks;
 
-export function loopLockName(loopProjectId: string): string {
-  return `distillery-loop:${loopProjectId}`;
+export function loopLockName(projectId: string): string {
+  return `distillery-loop:${projectId}`;
 }
 
 /**
  * Runs `work` holding the project's lock, or returns `busy()` at once when another holder has it.
  */
-export async function withLoopLock<T>(loopProjectId: string, work: () => Promise<T>, busy: () => T): Promise<T> {
+export async function withLoopLock<T>(projectId: string, work: () => Promise<T>, busy: () => T): Promise<T> {
   const l = locks();
   if (!l) return work();
-  return l.request(loopLockName(loopProjectId), { ifAvailable: true }, (lock) => (lock ? work() : busy()));
+  return l.request(loopLockName(projectId), { ifAvailable: true }, (lock) => (lock ? work() : busy()));
 }
 
 /** Whether a run of this project is going somewhere (any tab, this one included). */
-export async function loopRunning(loopProjectId: string): Promise<boolean> {
+export async function loopRunning(projectId: string): Promise<boolean> {
   const l = locks();
   if (!l) return false;
   const { held = [] } = await l.query();
-  return held.some((h) => h.name === loopLockName(loopProjectId));
+  return held.some((h) => h.name === loopLockName(projectId));
 }

@@ -77,31 +77,3 @@ export function validateSetup(config: LoopConfig, data: LoopData): void {
   if (!(config.round0Fraction > 0 && config.round0Fraction <= 1)) throw new UserError('bad-arguments', `The round-0 share must be in (0, 1], not ${config.round0Fraction}.`);
   if (!(config.seedWeight > 0)) throw new UserError('bad-arguments', `The seed weight must be positive, not ${config.seedWeight}.`);
 }
-
-/**
- * Asks the teacher for its model list with a short timeout. An OpenAI-compatible server answers
- * `GET {base}/models`; anything else means the URL is wrong or the server is down.
- */
-export async function probeTeacher(baseUrl: string, options: { apiKey?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string[]> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/models`;
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal, headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {} });
-  } catch (e) {
-    const why = timeout.aborted ? `no answer within ${(options.timeoutMs ?? 5000) / 1000} s` : ((e as Error & { cause?: Error }).cause?.message ?? (e as Error).message);
-    throw new UserError('teacher-unreachable', `The teacher at ${baseUrl} cannot be reached (${why}).`, 'Check --teacher-url (it usually ends in /v1) and that the server is running.');
-  }
-  if (res.status === 401 || res.status === 403) {
-    throw new UserError('teacher-auth', `The teacher at ${baseUrl} refused the API key (HTTP ${res.status}).`, 'Check the key (--api-key-env names the variable that holds it).');
-  }
-  if (!res.ok) {
-    throw new UserError('teacher-unreachable', `The teacher at ${baseUrl} answered HTTP ${res.status} to ${url}.`, 'Check --teacher-url: an OpenAI-compatible server answers GET /v1/models.');
-  }
-  const body = (await res.json().catch(() => null)) as { data?: { id?: unknown }[] } | null;
-  if (!body || !Array.isArray(body.data)) {
-    throw new UserError('teacher-unreachable', `${url} did not answer with an OpenAI-style model list.`, 'Check --teacher-url: it should point at the OpenAI-compatible API root, usually ending in /v1.');
-  }
-  return body.data.map((m) => String(m.id));
-}

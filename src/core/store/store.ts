@@ -1,5 +1,7 @@
 import type { Example, Source, Split } from '../dataset/example.js';
 import type { LoopState } from '../loop/state.js';
+import type { ProjectSettings } from '../projects/settings.js';
+import type { LegacyModelMeta, ModelMeta } from '../student/model-meta.js';
 
 /**
  * The single source of truth. Each step reads what it needs from the store and writes what it
@@ -15,8 +17,8 @@ export interface ProjectRecord {
   updatedAt: string;
   /** The label set, in display order. */
   labels: string[];
-  /** Free-form settings of the steps (columns chosen, teacher preset without key, mix…). */
-  settings: Record<string, unknown>;
+  /** What the steps remember: data sources, the synthesis run, the last training result. */
+  settings: ProjectSettings;
 }
 
 export interface ExampleFilter {
@@ -87,8 +89,11 @@ export interface ModelRecord {
   projectId: string;
   runId?: string;
   createdAt: string;
-  /** Student spec, labels, metrics: JSON-serialisable. */
-  meta: Record<string, unknown>;
+  /**
+   * The student's spec, metrics, mistakes, how it trained. Records older versions wrote have other
+   * shapes: read it through student/record.ts `modelMeta`.
+   */
+  meta: ModelMeta | LegacyModelMeta;
   /** tfjs `ModelArtifacts` parts: the topology JSON and the weight buffer. */
   modelJson: Record<string, unknown>;
   weights: ArrayBuffer;
@@ -104,6 +109,8 @@ export interface Store {
   listProjects(): Promise<ProjectRecord[]>;
   getProject(id: string): Promise<ProjectRecord | undefined>;
   putProject(project: ProjectRecord): Promise<void>;
+  /** Adds a project with its examples in one transaction, where the store has transactions. */
+  putProjectWithExamples?(project: ProjectRecord, examples: Example[]): Promise<void>;
   /** Deletes the project and everything that belongs to it. */
   deleteProject(id: string): Promise<void>;
 

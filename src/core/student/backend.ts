@@ -1,13 +1,29 @@
 /**
- * Backend choice for training: probe what this runtime offers, time one training step on each
- * that works (WebGPU is not always fastest, and some backends lack gradient kernels), pick the
- * fastest, honour a user override, and report which one ran.
+ * The one owner of tfjs's backend. tfjs has a single global backend per thread, and the Train
+ * step and the synthesis loop share one worker: a training run must never have the backend
+ * switched under it (a WebGPU variable read on the CPU backend, or the reverse, fails or copies
+ * every step). So every job that runs tensors goes through `withBackend`: jobs run one at a time,
+ * and only a job that is starting may choose the backend, by one of three requests:
+ *   - a backend by name (the user's override; a UserError if it cannot start here),
+ *   - 'auto': probe what this runtime offers and time one real training step on each that works
+ *     (WebGPU is not always fastest, and some backends lack gradient kernels), keep the fastest,
+ *   - 'current': whatever is set (predictions, loading a model).
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const ALL_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export type BackendRequest = 'auto' | BackendName;
+
+let lane: Promise<unknown> = Promise.resolve();
+
+/** Runs `job` when every earlier job has finished, alone. Jobs must not call `withBackend` themselves. */
+function exclusive<T>(job: () => Promise<T>): Promise<T> {
+  const run = lane.then(job, job);
+  lane = run.catch(() => undefined);
+  return run;
+}
 
 let cpuPatched = false;
 
@@ -24,9 +40,10 @@ export function patchCpuKernels(): void {
     kernelName: 'UnsortedSegmentSum',
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, segmentIds } = inputs as unknown as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-      const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
-      const cpu = backend as unknown as { data: { get(id: unknown): { values: ArrayLike<number> } }; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      // The cpu backend (tfjs-backend-cpu's MathBackendCPU) keeps tensor values in `data`.
+      const cpu = backend as tf.KernelBackend & { data: { get(id: unknown): { values: ArrayLike<number> } }; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
       const xs = cpu.data.get(x.dataId).values;
       const ids = cpu.data.get(segmentIds.dataId).values;
       const rows = ids.length;
@@ -45,8 +62,17 @@ export function patchCpuKernels(): void {
   });
 }
 
-/** Backends this runtime can initialise (each is tried, not assumed). */
-export async function availableBackends(candidates: BackendName[] = ALL_BACKENDS): Promise<BackendName[]> {
+/** Backends this runtime can initialise (each is tried, not assumed); the backend set before stays set. */
+export function availableBackends(candidates: BackendName[] = ALL_BACKENDS): Promise<BackendName[]> {
+  return exclusive(async () => {
+    const before = tf.getBackend();
+    const ok = await probe(candidates);
+    if (before) await tf.setBackend(before);
+    return ok;
+  });
+}
+
+async function probe(candidates: BackendName[]): Promise<BackendName[]> {
   const ok: BackendName[] = [];
   for (const b of candidates) {
     if (!tf.findBackendFactory(b)) continue;
@@ -65,19 +91,39 @@ export interface BackendChoice {
   timings: Partial<Record<BackendName, number | null>>;
 }
 
+export interface BackendOptions {
+  /** For 'auto': one representative training step, timed on each candidate. */
+  step?: () => Promise<void>;
+  /** For 'auto': the backends it may time (default: all this runtime has). */
+  candidates?: BackendName[];
+}
+
 /**
- * Sets the backend for training. With `override`, uses exactly that one (a UserError if it cannot
- * start); otherwise times `step` (one representative training step) on each available backend.
+ * Runs `job` alone, on the backend `request` chooses (see the top of this file); tells it which
+ * backend runs it and, for 'auto', what each candidate's step took.
  */
-export async function chooseBackend(step: () => Promise<void>, opts: { override?: BackendName; candidates?: BackendName[] } = {}): Promise<BackendChoice> {
-  patchCpuKernels();
-  if (opts.override) {
-    const ok = tf.findBackendFactory(opts.override) ? await tf.setBackend(opts.override).catch(() => false) : false;
-    if (!ok) throw new UserError('backend-unavailable', `The ${opts.override} backend is not available here.`, `Choose one of: ${(await availableBackends()).join(', ')}.`);
-    return { backend: opts.override, timings: {} };
-  }
+export function withBackend<T>(request: BackendRequest | 'current', job: (choice: BackendChoice) => Promise<T>, opts: BackendOptions = {}): Promise<T> {
+  return exclusive(async () => {
+    patchCpuKernels();
+    let choice: BackendChoice;
+    if (request === 'current') {
+      await tf.ready();
+      choice = { backend: tf.getBackend() as BackendName, timings: {} };
+    } else if (request === 'auto') {
+      if (!opts.step) throw new Error('withBackend: auto needs a step to time');
+      choice = await fastest(opts.step, opts.candidates);
+    } else {
+      const ok = tf.findBackendFactory(request) ? await tf.setBackend(request).catch(() => false) : false;
+      if (!ok) throw new UserError('backend-unavailable', `The ${request} backend is not available here.`, `Choose one of: ${(await probe(ALL_BACKENDS)).join(', ')}.`);
+      choice = { backend: request, timings: {} };
+    }
+    return job(choice);
+  });
+}
+
+async function fastest(step: () => Promise<void>, candidates?: BackendName[]): Promise<BackendChoice> {
   const timings: BackendChoice['timings'] = {};
-  for (const b of await availableBackends(opts.candidates)) {
+  for (const b of await probe(candidates ?? ALL_BACKENDS)) {
     await tf.setBackend(b);
     try {
       await step(); // warm-up: shader compilation, kernel setup

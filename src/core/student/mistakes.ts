@@ -11,10 +11,13 @@ export interface Mistake {
   confidence: number;
 }
 
+/** A mistake with the student's score for every label (in the model's label order), as Evaluate lists it. */
+export type ScoredMistake = Mistake & { scores?: number[] };
+
 export function mistakesOf<E extends { id: string; text: string; label?: string | null }>(
   xs: readonly E[], scores: ArrayLike<number>[], labels: readonly string[], options: { withScores?: boolean } = {},
-): (Mistake & { scores?: number[] })[] {
-  const out: (Mistake & { scores?: number[] })[] = [];
+): ScoredMistake[] {
+  const out: ScoredMistake[] = [];
   xs.forEach((e, i) => {
     if (e.label == null) return;
     let best = 0;

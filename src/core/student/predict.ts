@@ -1,13 +1,12 @@
 /**
- * `predict(student, texts)`: labels and class scores for raw texts. The bundle's inference file
- * mirrors this: tokenize → ids through spec.preprocessing.vocab (pad 0, unknown 1, cut at
- * maxTokens) → model → argmax over spec.labels.
+ * `predict(student, texts)`: labels and class scores for raw texts, through the same input path
+ * training used (student.ts `featurize`) and on whatever backend is set (backend.ts: never while
+ * another job switches it). The bundle's inference file does the same for an exported student.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { LongOpOptions } from '../progress.js';
+import { withBackend } from './backend.js';
 import { argmax } from './metrics.js';
-import type { StudentSpec } from './spec.js';
-import { featurize, type StudentFeatures } from './student.js';
+import { featurize, type Student, type StudentFeatures } from './student.js';
 import { predictScores } from './train.js';
 
 export interface Prediction {
@@ -16,8 +15,9 @@ export interface Prediction {
   scores: number[];
 }
 
-export async function predict(student: { model: tf.LayersModel; spec: StudentSpec }, texts: string[], features: StudentFeatures, opts: LongOpOptions = {}): Promise<Prediction[]> {
+/** `features`: the encoder a head student reads (a word student needs none: its vocabulary is in its spec). */
+export async function predict(student: Student, texts: string[], features?: StudentFeatures, opts: LongOpOptions = {}): Promise<Prediction[]> {
   const x = await featurize(texts, student.spec, features, opts);
-  const scores = await predictScores(student.model, x);
+  const scores = await withBackend('current', () => predictScores(student.model, x));
   return scores.map((s) => ({ label: student.spec.labels[argmax(s).index], scores: Array.from(s) }));
 }

@@ -1,15 +1,16 @@
 /**
  * Training a student with an explicit step: batches are made on demand from a row-major matrix
- * (never one giant tensor); the loss is class-weighted (inverse frequency); gradients flow through
- * the model's own layers (forwardFromFeatures) to the dense weights, updated by tfjs's Adam, and,
- * for the word model, to the rows of the embedding the batch uses, updated by a sparse lazy Adam
- * (sparse-embedding.ts). Every epoch is scored on validation macro-F1 with the stock model;
- * training stops after `patience` epochs without improvement of its smoothed value and the best
- * epoch is restored.
+ * (never one giant tensor); the loss is weighted per example (its own weight, e.g. a seed's, times
+ * its class's inverse frequency); gradients flow through the model's own layers
+ * (forwardFromFeatures) to the dense weights, updated by tfjs's Adam, and, for the word model, to
+ * the rows of the embedding the batch uses, updated by a sparse lazy Adam (sparse-embedding.ts).
+ * Every epoch is scored on validation macro-F1 with the stock model; early-stopping.ts decides
+ * when to stop and restores the best epoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { AbortError } from '../errors.js';
-import type { LongOpOptions } from '../progress.js';
+import type { EpochDetail, LongOpOptions } from '../progress.js';
+import { EarlyStopping, type FitStopReason } from './early-stopping.js';
 import { evaluate, type Metrics } from './metrics.js';
 import { mulberry32, shuffled } from './random.js';
 import { forwardFromFeatures } from './models.js';
@@ -27,32 +28,20 @@ export interface LabeledMatrix {
   x: Matrix;
   /** Label index per row. */
   y: Int32Array;
+  /** Loss weight per row (default 1): how much an example counts against others (a seed vs a teacher's). */
+  w?: Float32Array;
 }
 
-export interface EpochReport {
-  epoch: number;
-  loss: number;
-  valAccuracy: number;
-  valMacroF1: number;
-  examplesPerSecond: number;
-  seconds: number;
-}
+/** One epoch's numbers (loss, validation accuracy and macro-F1, speed). */
+export type EpochReport = EpochDetail;
 
 export interface FitResult {
   history: EpochReport[];
   /** 1-based epoch whose weights the model holds now. */
   bestEpoch: number;
   val: Metrics;
+  stopReason: FitStopReason;
 }
-
-/**
- * Defaults chosen on validation only (word student, GloVe 100-d, one run each, seed 42):
- *   SST-2 dev (train 6,920): frozen table 74.9%; sparse-Adam embedding lr 3e-4 80.4%, 1e-3 80.3%,
- *   3e-3 80.8%, 1e-2 80.7%; at 3e-3, dropout 0.3 80.2%, dense lr 5e-3 80.4%.
- *   ag_news (seeded 10% of the 10k sample): embedding lr 1e-3 85.6%, 3e-3 87.8%.
- * Not tried yet: hidden layers for the word model, a hashed-bigram "wide" part.
- */
-export const DEFAULT_HYPER: StudentHyper = { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 3e-3 };
 
 function rowsTensor(x: Matrix, idx: number[]): tf.Tensor2D {
   const isInt = x.data instanceof Int32Array;
@@ -75,66 +64,69 @@ export async function predictScores(model: tf.LayersModel, x: Matrix, batchSize 
   return out;
 }
 
-/** Inverse-frequency weights (n / (k · count)), so a 9:1 dataset does not teach "always the 9". */
-export function classWeights(y: Int32Array, k: number): Record<number, number> {
-  const counts = new Array<number>(k).fill(0);
-  for (const c of y) counts[c]++;
-  const w: Record<number, number> = {};
-  counts.forEach((c, i) => { w[i] = c ? y.length / (k * c) : 0; });
-  return w;
+/**
+ * Inverse-frequency class weights by total example weight (n / (k · mass)), so a 9:1 dataset does
+ * not teach "always the 9"; with unit example weights, mass is the class count.
+ */
+export function classWeights(y: Int32Array, k: number, w?: Float32Array): Record<number, number> {
+  const mass = new Array<number>(k).fill(0);
+  y.forEach((c, i) => { mass[c] += w?.[i] ?? 1; });
+  const total = mass.reduce((s, m) => s + m, 0);
+  const out: Record<number, number> = {};
+  mass.forEach((m, i) => { out[i] = m ? total / (k * m) : 0; });
+  return out;
+}
+
+/** Each row's loss weight: its own weight times its class's (above). */
+export function lossWeights(y: Int32Array, k: number, w?: Float32Array): Float32Array {
+  const cw = classWeights(y, k, w);
+  return Float32Array.from(y, (c, i) => (w?.[i] ?? 1) * cw[c]);
 }
 
 const MIN_STEPS_PER_EPOCH = 20;
 
-/**
- * Early stopping may end training only once the model has learned something: its training loss
- * is below LEARNED_LOSS_SHARE of chance (ln k, the loss of uniform scores), or it has taken
- * MIN_STEPS_BEFORE_STOP steps. From a thousand examples the word model's loss sits near chance for
- * its first ~150–250 steps, where validation F1 is noise (33–65% on SST-2's 64 validation
- * sentences); a lucky first epoch then outlived the patience and training stopped before learning
- * anything (60.6% and 63.8% test in two of two draws at learning rate 5e-3, where later epochs
- * reach 74%). A few seeds are fitted within a few epochs, so they still stop early.
- */
-export const MIN_STEPS_BEFORE_STOP = 400;
-export const LEARNED_LOSS_SHARE = 0.8;
-
-/** Whether training ends after this epoch: `patience` epochs past the best, once the model has learned (above). */
-export function shouldStop(s: { epoch: number; bestEpoch: number; patience: number; steps: number; loss: number; classes: number }): boolean {
-  const learned = s.steps >= MIN_STEPS_BEFORE_STOP || s.loss < LEARNED_LOSS_SHARE * Math.log(s.classes);
-  return learned && s.epoch - s.bestEpoch >= s.patience;
-}
-
 const named = (grads: tf.NamedTensorMap) => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
 
+/** One optimisation run over one training set: what fitStudent drives, whatever the kind of model. */
+export interface StepTrainer {
+  /** One batch (row indices of the training set); resolves to its loss. */
+  step(idx: number[]): Promise<number>;
+  /** Makes the model hold the current weights before it is read (validation, saving). */
+  sync(): void;
+  dispose(): void;
+}
+
 /**
- * The optimisation state of one training run. `step` runs one batch and returns its loss; call
- * `sync` before reading the model (validation, saving) and `dispose` at the end.
+ * The optimisation state of the word and head models: tfjs Adam over the dense layers, plus the
+ * sparse embedding for the word model.
  */
-export class Trainer {
+export class Trainer implements StepTrainer {
   private readonly optimizer: tf.AdamOptimizer;
   private readonly dense: tf.Variable[];
   private readonly embedding?: SparseEmbedding;
   private readonly weights: Float32Array;
   private readonly nextSeed: () => number;
 
-  constructor(private readonly model: tf.LayersModel, private readonly k: number, hyper: StudentHyper, weights: Record<number, number>) {
+  constructor(private readonly model: tf.LayersModel, private readonly train: LabeledMatrix, private readonly k: number, hyper: StudentHyper) {
     this.optimizer = tf.train.adam(hyper.learningRate);
-    // LayerVariable keeps its tf.Variable private; variableGrads needs the variable itself.
-    this.dense = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    // variableGrads needs the variables themselves: LayerVariable.read() returns its tf.Variable
+    // (tfjs-layers variables.js), typed only as the Tensor it is.
+    this.dense = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const emb = model.layers.find((l) => l.getClassName() === 'Embedding');
     if (emb) this.embedding = new SparseEmbedding(emb, hyper.embeddingLearningRate ?? 0);
-    this.weights = Float32Array.from({ length: k }, (_, i) => weights[i] ?? 1);
+    this.weights = lossWeights(train.y, k, train.w);
     const rand = mulberry32(hyper.seed ^ 0x5eed);
     this.nextSeed = () => Math.floor(rand() * 2 ** 31);
   }
 
-  async step(x: Matrix, y: Int32Array, idx: number[]): Promise<number> {
+  async step(idx: number[]): Promise<number> {
+    const { x, y } = this.train;
     const labels = Int32Array.from(idx, (i) => y[i]);
-    const exampleWeights = Float32Array.from(labels, (c) => this.weights[c]);
+    const rowWeights = Float32Array.from(idx, (i) => this.weights[i]);
     const lossOf = (probs: tf.Tensor2D) => {
       const p = tf.clipByValue(probs, 1e-7, 1 - 1e-7);
       const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), this.k), tf.log(p)), 1));
-      return tf.mean(tf.mul(ce, tf.tensor1d(exampleWeights))) as tf.Scalar;
+      return tf.mean(tf.mul(ce, tf.tensor1d(rowWeights))) as tf.Scalar;
     };
     let loss: tf.Scalar;
     if (!this.embedding) {
@@ -167,7 +159,6 @@ export class Trainer {
     return out;
   }
 
-  /** Makes the layers model hold the current weights (the embedding table lives outside it while training). */
   sync(): void {
     this.embedding?.writeBack();
   }
@@ -177,36 +168,25 @@ export class Trainer {
   }
 }
 
-/**
- * The score epochs are chosen by: validation macro-F1 averaged over the last SMOOTHING epochs.
- * With a few dozen validation examples (the few-shot case this product is for) one epoch's F1 moves
- * by several points by chance, and the best single epoch is often an early lucky one: on SST-2 with
- * 1,016 training and 64 validation examples, stopping on the raw F1 kept epoch 2 of a run (67.0%
- * test) whose later epochs reached 75%. Averaging costs a large validation set nothing but a
- * little lag.
- */
-export const SMOOTHING = 3;
-
-export function smoothedValScore(history: readonly Pick<EpochReport, 'valMacroF1'>[], window = SMOOTHING): number {
-  const last = history.slice(-window);
-  return last.reduce((s, r) => s + r.valMacroF1, 0) / Math.max(1, last.length);
+export interface FitOptions extends LongOpOptions {
+  onEpoch?: (r: EpochReport) => void;
+  /** The optimisation to drive (default: a Trainer over `train`); a kind with its own optimiser passes its own. */
+  trainer?: StepTrainer;
 }
 
-export async function fitStudent(
-  model: tf.LayersModel,
-  train: LabeledMatrix,
-  val: LabeledMatrix,
-  labels: string[],
-  hyper: StudentHyper,
-  opts: LongOpOptions & { onEpoch?: (r: EpochReport) => void } = {},
-): Promise<FitResult> {
+/**
+ * Trains `model` epoch by epoch until early stopping (or `hyper.epochs`), then leaves it holding
+ * the best epoch's weights.
+ */
+export async function fitStudent(model: tf.LayersModel, train: LabeledMatrix, val: LabeledMatrix, labels: string[], hyper: StudentHyper, opts: FitOptions = {}): Promise<FitResult> {
   const k = labels.length;
   const rand = mulberry32(hyper.seed);
   const { batchSize } = hyper;
-  const trainer = new Trainer(model, k, hyper, classWeights(train.y, k));
+  const trainer = opts.trainer ?? new Trainer(model, train, k, hyper);
+  const stopping = new EarlyStopping(model, { patience: hyper.patience, classes: k });
   const history: EpochReport[] = [];
   let steps = 0;
-  let best: { f1: number; epoch: number; weights: tf.Tensor[]; val: Metrics } | undefined;
+  let stopReason: FitStopReason = 'max-epochs';
   const yTrueVal = Array.from(val.y);
   try {
     for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
@@ -220,7 +200,7 @@ export async function fitStudent(
       let batches = 0;
       for (let s = 0; s < order.length; s += batchSize) {
         if (opts.signal?.aborted) throw new AbortError();
-        lossSum += await trainer.step(train.x, train.y, order.slice(s, s + batchSize));
+        lossSum += await trainer.step(order.slice(s, s + batchSize));
         batches++;
         steps++;
         // Let abort signals and progress messages through on long epochs.
@@ -234,26 +214,20 @@ export async function fitStudent(
         examplesPerSecond: order.length / seconds, seconds,
       };
       history.push(report);
-      let stop = false;
-      const score = smoothedValScore(history);
-      if (!best || score > best.f1) {
-        best?.weights.forEach((w) => w.dispose());
-        best = { f1: score, epoch, weights: model.getWeights().map((w) => w.clone()), val: metrics };
-      } else if (shouldStop({ epoch, bestEpoch: best.epoch, patience: hyper.patience, steps, loss: report.loss, classes: k })) {
-        stop = true;
-      }
+      const stop = stopping.epochEnd({ epoch, loss: report.loss, steps, val: metrics });
       opts.onEpoch?.(report);
       opts.onProgress?.({ phase: 'train', done: epoch, total: hyper.epochs, detail: { ...report } });
-      if (stop) break;
+      if (stop) {
+        stopReason = 'patience';
+        break;
+      }
     }
   } catch (e) {
-    best?.weights.forEach((w) => w.dispose());
+    stopping.dispose();
     throw e;
   } finally {
     trainer.dispose();
   }
-  if (!best) throw new Error('training ran no epoch');
-  model.setWeights(best.weights);
-  best.weights.forEach((w) => w.dispose());
-  return { history, bestEpoch: best.epoch, val: best.val };
+  const { bestEpoch, val: bestVal } = stopping.restore();
+  return { history, bestEpoch, val: bestVal, stopReason };
 }

@@ -6,6 +6,7 @@
  */
 import { tokenize } from '../encode/tokenize.js';
 import type { WordVectors } from '../encode/word-vectors.js';
+import { tokenIds, type TokenIdRule } from '../encode/token-ids.js';
 import { PAD, UNK } from './spec.js';
 import { mulberry32 } from './random.js';
 
@@ -49,12 +50,9 @@ export function chooseMaxTokens(texts: string[]): number {
   return Math.max(16, Math.min(400, p95));
 }
 
-/** texts → [n, maxTokens] int32, row-major, padded with PAD after the text. */
-export function encodeTexts(texts: string[], vocab: Vocab, maxTokens: number): Int32Array {
-  const out = new Int32Array(texts.length * maxTokens);
-  texts.forEach((t, r) => {
-    const toks = tokenize(t);
-    for (let j = 0; j < Math.min(maxTokens, toks.length); j++) out[r * maxTokens + j] = vocab.index.get(toks[j]) ?? UNK;
-  });
+/** texts → [n, rule.maxLen] int32, row-major, by the one token-id function. */
+export function encodeTexts(texts: string[], vocab: Pick<Vocab, 'index'>, rule: TokenIdRule): Int32Array {
+  const out = new Int32Array(texts.length * rule.maxLen);
+  texts.forEach((t, r) => tokenIds(tokenize(t), vocab, rule, out, r * rule.maxLen));
   return out;
 }

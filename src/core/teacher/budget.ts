@@ -18,6 +18,9 @@ export interface BudgetLimits {
   pricePerMOutput?: number;
 }
 
+/** Which limit stopped a job. */
+export type BudgetStop = 'budget:requests' | 'budget:tokens' | 'budget:cost';
+
 export class Budget {
   requests = 0;
   promptTokens = 0;
@@ -39,7 +42,7 @@ export class Budget {
   }
 
   /** The limit reached, as a stop reason, or undefined. */
-  exceeded(): string | undefined {
+  exceeded(): BudgetStop | undefined {
     const l = this.limits;
     if (l.maxRequests !== undefined && this.requests >= l.maxRequests) return 'budget:requests';
     if (l.maxTokens !== undefined && this.tokens >= l.maxTokens) return 'budget:tokens';

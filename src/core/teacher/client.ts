@@ -10,6 +10,8 @@
  */
 import OpenAI from 'openai';
 import { AbortError, UserError } from '../errors.js';
+import type { BudgetStop } from './budget.js';
+import { checkedEndpoint } from './endpoint.js';
 import type { JsonMode } from './presets.js';
 
 export type FailureKind =
@@ -72,7 +74,7 @@ export interface ChatAnswer {
 export interface AttemptHooks {
   signal?: AbortSignal;
   /** Called before every attempt; return a reason to stop (a budget), or undefined to go on. */
-  beforeAttempt?: () => string | undefined;
+  beforeAttempt?: () => BudgetStop | undefined;
   /** Called after every attempt that reached the server and got an answer (tokens were spent). */
   onUsage?: (usage: Usage) => void;
   onFailure?: (error: TeacherError) => void;
@@ -80,7 +82,7 @@ export interface AttemptHooks {
 
 /** Thrown by `complete()` when `beforeAttempt` refuses: the caller stops cleanly. */
 export class StopRequested extends Error {
-  constructor(readonly reason: string) { super(`stopped: ${reason}`); this.name = 'StopRequested'; }
+  constructor(readonly reason: BudgetStop) { super(`stopped: ${reason}`); this.name = 'StopRequested'; }
 }
 
 /** Rough token count for servers that send no `usage`: about four characters a token. */
@@ -95,9 +97,7 @@ export class TeacherClient {
   private jsonMode: JsonMode;
 
   constructor(config: TeacherConfig) {
-    if (!/^https?:\/\//.test(config.baseURL)) {
-      throw new UserError('teacher-url', `The teacher URL '${config.baseURL}' is not an http(s) URL.`, 'Use e.g. http://127.0.0.1:11434/v1.');
-    }
+    const baseURL = checkedEndpoint(config.baseURL);
     if (!config.model) throw new UserError('teacher-model', 'No teacher model is set.', 'Pick one from the server\'s model list.');
     this.config = {
       jsonMode: 'schema', timeoutMs: 60_000, maxAttempts: 6, backoffBaseMs: 500, backoffMaxMs: 20_000,
@@ -105,7 +105,7 @@ export class TeacherClient {
     };
     this.jsonMode = this.config.jsonMode;
     this.sdk = new OpenAI({
-      baseURL: config.baseURL.replace(/\/+$/, ''),
+      baseURL,
       apiKey: config.apiKey || 'not-needed',
       dangerouslyAllowBrowser: true,
       maxRetries: 0,
@@ -116,36 +116,6 @@ export class TeacherClient {
 
   get model(): string { return this.config.model; }
   get currentJsonMode(): JsonMode { return this.jsonMode; }
-
-  /** Model ids from `GET /models`, sorted. */
-  async listModels(signal?: AbortSignal): Promise<string[]> {
-    try {
-      const ids: string[] = [];
-      for await (const m of this.sdk.models.list({ signal })) ids.push(String(m.id));
-      return ids.sort();
-    } catch (e) {
-      const err = classify(e, signal);
-      throw new UserError('teacher-unreachable', `Could not list the teacher's models at ${this.config.baseURL}: ${err.message}`,
-        'Check the URL (it usually ends in /v1), that the server is running, and the API key.');
-    }
-  }
-
-  /**
-   * A quick check before a job: can the server be reached at all, and which models does it list?
-   * A server without `/models` is still reachable (`models` undefined); only a network failure or
-   * an auth error is a problem to report before any work starts.
-   */
-  async probe(signal?: AbortSignal): Promise<{ reachable: boolean; models?: string[]; error?: string; status?: number }> {
-    try {
-      const ids: string[] = [];
-      for await (const m of this.sdk.models.list({ signal })) ids.push(String(m.id));
-      return { reachable: true, models: ids.sort() };
-    } catch (e) {
-      const err = classify(e, signal);
-      if (err.kind === 'network' || err.kind === 'timeout') return { reachable: false, error: err.message };
-      return { reachable: true, error: err.message, status: err.status };
-    }
-  }
 
   /**
    * One request, tried up to `maxAttempts` times. `parse` turns the answer text into a value and

@@ -1,6 +1,6 @@
 /** What a synthesis job is and what it reports back. See index.ts for how to run one. */
 import type { Strategy } from '../dataset/example.js';
-import type { BudgetLimits } from './budget.js';
+import type { BudgetLimits, BudgetStop } from './budget.js';
 import type { FailureKind } from './client.js';
 import type { PromptTemplate, TemplateName } from './prompts.js';
 
@@ -63,6 +63,14 @@ export interface SynthesisOptions {
   maxConsecutiveFailures?: number;
 }
 
+/**
+ * Why a job ended: 'done'; a budget ('budget:requests' | 'budget:tokens' | 'budget:cost');
+ * 'teacher-failing' (too many requests in a row failed for good); 'incomplete' (some requests
+ * failed for good: run the job again to retry them); 'exhausted' (the teacher's answers stopped
+ * yielding new, unique examples).
+ */
+export type SynthesisStopReason = 'done' | BudgetStop | 'teacher-failing' | 'incomplete' | 'exhausted';
+
 export interface SynthesisSummary {
   jobId: string;
   /** What the job is for: n examples (generate, rationale), texts to label (annotate), n × errors (extrapolate). */
@@ -96,12 +104,7 @@ export interface SynthesisSummary {
   tokensEstimated: boolean;
   cost: number;
   seconds: number;
-  /**
-   * 'done'; 'budget:requests' | 'budget:tokens' | 'budget:cost'; 'teacher-failing' (too many requests
-   * in a row failed for good); 'incomplete' (some requests failed for good: run the job again to
-   * retry them); 'exhausted' (the teacher's answers stopped yielding new, unique examples).
-   */
-  stopReason: string;
+  stopReason: SynthesisStopReason;
   /** The last failure's message when the teacher kept failing. */
   lastError?: string;
 }

@@ -13,7 +13,7 @@ import type { RequestRecord, Store } from '../store/store.js';
 import { Budget } from './budget.js';
 import { StopRequested, TeacherError, type FailureKind, type TeacherClient } from './client.js';
 import { ExampleFilter, lengthLimits } from './filters.js';
-import type { SynthesisJob, SynthesisSummary } from './job.js';
+import type { SynthesisJob, SynthesisStopReason, SynthesisSummary } from './job.js';
 import { countRequests, countTexts, REJECT_OUTCOMES, whyShort } from './accounting.js';
 import { resolveTemplates } from './prompts.js';
 import { arrayField, parseJsonObject, salvageExampleItems } from './schema.js';
@@ -128,7 +128,7 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   // This run's rejections (the progress detail); the summary counts the whole job from the journal.
   const rejectedNow: Record<string, number> = {};
   let requestsNow = 0, promptNow = 0, completionNow = 0, estimated = false, acceptedNow = 0;
-  let consecutiveFailures = 0, lastError: string | undefined, stopReason: string | undefined;
+  let consecutiveFailures = 0, lastError: string | undefined, stopReason: SynthesisStopReason | undefined;
   const maxConsecutive = o.maxConsecutiveFailures ?? 10;
   const acceptedTotal = () => [...state.acceptedByLabel.values()].reduce((a, b) => a + b, 0);
   const report = () => onProgress?.({

@@ -10,8 +10,7 @@ import TeacherStep from '../../../src/app/teacher/TeacherStep.svelte';
 import SynthesizeStep from '../../../src/app/synthesize/SynthesizeStep.svelte';
 import ReviewStep from '../../../src/app/review/ReviewStep.svelte';
 import EvaluateStep from '../../../src/app/evaluate/EvaluateStep.svelte';
-import type { SynthStatus } from '../../../src/app/synthesize/synth-settings';
-import type { Progress } from '../../../src/core/progress';
+import type { RunProgress, SynthStatus } from '../../../src/app/synthesize/synth-settings';
 import type { Example } from '../../../src/core/dataset/example';
 import { startWorker } from '../../../src/app/flow/csp';
 import probeUrl from './probe-worker.ts?worker&url';
@@ -22,7 +21,7 @@ declare global {
     calls: unknown[][];
     probe: (url: string) => Promise<'allowed' | 'blocked'>;
     probeInWorker: (url: string) => Promise<'allowed' | 'blocked'>;
-    push: (p: Progress) => void;
+    push: (p: RunProgress) => void;
   }
 }
 
@@ -64,7 +63,7 @@ switch (params.get('view')) {
     break;
   }
   case 'synthesize': {
-    const s = $state<{ status: SynthStatus; progress: Progress | null; error: string | null }>({
+    const s = $state<{ status: SynthStatus; progress: RunProgress | null; error: string | null }>({
       status: (params.get('status') as SynthStatus) ?? 'idle',
       progress: null,
       error: params.get('error'),

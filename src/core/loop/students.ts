@@ -1,0 +1,49 @@
+/**
+ * The loop's `train` and `load` (LoopDeps) over the one student pipeline: trainStudent with the
+ * loop's overrides (defaults.ts), predict, and the record module. The loop itself never touches
+ * tfjs; a resumed run reloads a round's student from its record.
+ */
+import type { BackendRequest } from '../student/backend.js';
+import { predict } from '../student/predict.js';
+import { loadModelRecord, toModelRecord } from '../student/record.js';
+import type { StudentHyper } from '../student/spec.js';
+import { trainStudent, type Student, type StudentFeatures } from '../student/student.js';
+import type { LoopDeps, TrainedStudent } from './deps.js';
+
+export interface LoopStudentOptions {
+  /** Overrides of the loop's student settings (e.g. `hidden: []` for a linear head, `epochs`). */
+  hyper?: Partial<StudentHyper>;
+  /**
+   * Default 'cpu': the loop's students are small, so the CPU backend trains them quickly, and in
+   * the browser it never shares a GPU device with the Train step (under SwiftShader a WebGPU buffer
+   * mapped from the loop failed with "no valid external Instance").
+   */
+  backend?: BackendRequest;
+}
+
+/** `features`: the word-vector table (the word model) or the encoder a head reads. */
+export function loopStudent(features: StudentFeatures, options: LoopStudentOptions = {}): Pick<LoopDeps, 'train' | 'load'> {
+  const wrap = (s: Student): TrainedStudent => ({
+    predict: async (texts, o) => (await predict(s, texts, features, o)).map((p) => p.scores),
+    toRecord: (id, projectId, runId) => toModelRecord(s, { id, projectId, runId }),
+    dispose: () => s.model.dispose(),
+  });
+  return {
+    async train(input, { signal, onProgress }) {
+      const t = await trainStudent(
+        { texts: input.train.map((e) => e.text), labels: input.train.map((e) => e.label), weights: input.train.map((e) => e.weight) },
+        { texts: input.val.map((e) => e.text), labels: input.val.map((e) => e.label) },
+        features,
+        { signal, onProgress, purpose: 'loop', backend: options.backend ?? 'cpu', hyper: { ...options.hyper, seed: input.seed } },
+      );
+      if (t.spec.labels.join('\u0000') !== input.labels.join('\u0000')) {
+        t.model.dispose();
+        throw new Error(`loop: student labels ${t.spec.labels} differ from the run's ${input.labels}`);
+      }
+      return wrap(t);
+    },
+    async load(record) {
+      return wrap(await loadModelRecord(record));
+    },
+  };
+}

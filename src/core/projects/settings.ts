@@ -1,0 +1,89 @@
+/**
+ * What a project remembers besides its examples (`ProjectRecord.settings`), typed: where its data
+ * came from, its synthesis run, its last training result. Never a key or a teacher URL.
+ */
+import type { Round0Strategy } from '../loop/config.js';
+import type { ValSource } from '../dataset/split.js';
+import type { BackendName } from '../student/backend.js';
+import type { FitStopReason } from '../student/early-stopping.js';
+import type { Metrics } from '../student/metrics.js';
+import type { EpochReport } from '../student/train.js';
+
+/** A file the project's examples came from, as the Data step parsed it. */
+export interface DataSource {
+  fileName: string;
+  format: string;
+  textColumn: string;
+  labelColumn: string | null;
+  accepted: number;
+  rejected: number;
+}
+
+/** What the Synthesize step asks for. */
+export interface SynthSettings {
+  /**
+   * Share of round 0 per strategy, in whole percent summing to 100 over the usable strategies
+   * (0 = not used); the loop reads them as relative weights.
+   */
+  mix: Record<Round0Strategy, number>;
+  /** Teacher-made examples the run may add, all rounds together. */
+  budget: number;
+  /** S3 error-extrapolation rounds after round 0. */
+  rounds: number;
+  /** Dollars per million prompt / completion tokens (0 = not priced). */
+  price: { input: number; output: number };
+}
+
+/** The project's synthesis run (its state is the run record `runId`). */
+export interface SavedSynth {
+  runId: string;
+  settings: SynthSettings;
+  /** The user paused or cancelled it: do not resume on reload. */
+  stopped?: 'paused' | 'cancelled';
+  /** Failed teacher attempts by kind so far (the request journal keeps only final failures). */
+  failures?: Record<string, number>;
+}
+
+export interface TrainSummary {
+  modelId: string;
+  /** The backend that actually ran the training. */
+  backend: BackendName;
+  /** ms per training step of the micro-benchmark per backend ('auto' only); null where it failed. */
+  timings: Partial<Record<BackendName, number | null>>;
+  history: EpochReport[];
+  bestEpoch: number;
+  stopReason?: FitStopReason;
+  val: Metrics;
+  test?: Metrics;
+  labels: string[];
+  examples: { train: number; val: number; test: number };
+  /** Where validation came from: the project's own set, or held out by the one rule. */
+  valFrom: ValSource;
+  seconds: number;
+  /** tfjs memory after the run (the trained student's weights are alive). */
+  memory?: { numTensors: number; numBytes: number; jsHeapBytes?: number };
+  /** Largest tfjs byte count seen at an epoch's end. */
+  peakTensorBytes?: number;
+  /** Tensors alive after the run beyond those before it and the kept student's weights (0 = no leak). */
+  leakedTensors?: number;
+}
+
+/** What a project keeps of its last training run. */
+export interface SavedTrain {
+  summary: TrainSummary;
+  finishedAt: string;
+}
+
+export interface ProjectSettings {
+  data?: { seeds: DataSource; unlabeled: DataSource | null };
+  /** One sentence on what is classified (bundles print it). */
+  task?: string;
+  synth?: SavedSynth;
+  train?: SavedTrain;
+  /** The bundle file a project was imported from. */
+  importedFrom?: string;
+  /** CLI run folders: a fingerprint of the files the project was made from, so a rerun with others is refused. */
+  inputs?: string;
+  /** The CLI's generation baseline: the project whose run it is compared with. */
+  baselineOf?: string;
+}

@@ -1,0 +1,129 @@
+/**
+ * Train a project: the Train step's use case, and `distillery train`'s. Reads the project's
+ * labeled examples, splits them by the one validation rule (dataset/split.ts projectSplits),
+ * trains the student, scores it on validation (its kept mistakes) and test (only reported), saves
+ * it as a model record and remembers the result in the project, so a reload shows it again.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Example } from '../dataset/example.js';
+import { projectSplits } from '../dataset/split.js';
+import { UserError } from '../errors.js';
+import type { LongOpOptions } from '../progress.js';
+import type { Store } from '../store/store.js';
+import type { SavedTrain, TrainSummary } from './settings.js';
+import type { BackendName, BackendRequest } from '../student/backend.js';
+import { evaluate, type Metrics } from '../student/metrics.js';
+import { mistakesOf } from '../student/mistakes.js';
+import { predict } from '../student/predict.js';
+import { toModelRecord } from '../student/record.js';
+import type { StudentHyper } from '../student/spec.js';
+import { trainStudent, type LabeledTexts, type Student, type StudentFeatures } from '../student/student.js';
+import type { EpochReport } from '../student/train.js';
+
+export type TrainPhase = 'data' | 'vectors' | 'backend' | 'training' | 'saving';
+
+export type TrainEvent =
+  /** `backend`: the request ('auto' or a name) while choosing; the backend that runs, once training. */
+  | { kind: 'phase'; phase: TrainPhase; backend?: string }
+  | { kind: 'epoch'; report: EpochReport };
+
+export interface TrainProjectOptions extends LongOpOptions {
+  /** What the student reads besides texts; a function when loading it is a phase of its own. */
+  features: StudentFeatures | (() => Promise<StudentFeatures>);
+  backend?: BackendRequest;
+  candidates?: BackendName[];
+  hyper?: Partial<StudentHyper>;
+  onEvent?: (e: TrainEvent) => void;
+}
+
+export interface TrainedProject {
+  summary: TrainSummary;
+  /** The student, alive: the caller disposes its model. */
+  student: Student;
+  /** Set when the model was stored but the project could not remember its summary (a full quota). */
+  summaryNotSaved?: string;
+}
+
+/** Validation mistakes kept with the model: the worst come first, so a cap loses the least useful. */
+export const MAX_KEPT_MISTAKES = 1000;
+
+const asTexts = (xs: Example[]): LabeledTexts => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) });
+
+/**
+ * Trains and saves the project's student. Resolves to its summary and the live student (the
+ * caller disposes its model); nothing is saved when it fails or is cancelled.
+ */
+export async function trainProject(store: Store, projectId: string, opts: TrainProjectOptions): Promise<TrainedProject> {
+  const started = performance.now();
+  const emit = (e: TrainEvent) => opts.onEvent?.(e);
+  emit({ kind: 'phase', phase: 'data' });
+  const project = await store.getProject(projectId);
+  if (!project) throw new UserError('no-project', 'There is no open project to train on.', 'Open or create one on the Data step.');
+  const splits = projectSplits(await store.listExamples(projectId));
+  if (splits.train.length < 2) {
+    throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
+  }
+  if (!splits.val.length) {
+    // The epoch would be chosen on nothing and "validation accuracy 0" reported. Each front says what to do (no hint here).
+    throw new UserError('no-validation', `No validation examples: holding out 20% of each class left none (there are ${splits.train.length} labeled training examples; a class needs at least 2 to give one to validation).`);
+  }
+  emit({ kind: 'phase', phase: 'vectors' });
+  const features = typeof opts.features === 'function' ? await opts.features() : opts.features;
+  emit({ kind: 'phase', phase: 'backend', backend: opts.backend ?? 'auto' });
+  let peak = 0;
+  let announced = false;
+  const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
+    signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper,
+    onEpoch: (report) => {
+      if (!announced) { announced = true; emit({ kind: 'phase', phase: 'training', backend: tf.getBackend() }); }
+      peak = Math.max(peak, tf.memory().numBytes);
+      emit({ kind: 'epoch', report });
+    },
+  });
+  try {
+    const valScores = await predict(trained, splits.val.map((e) => e.text), features, { signal: opts.signal });
+    const mistakes = mistakesOf(splits.val, valScores.map((p) => p.scores), trained.spec.labels, { withScores: true }).slice(0, MAX_KEPT_MISTAKES);
+    let test: Metrics | undefined;
+    if (splits.test.length) {
+      const p = await predict(trained, splits.test.map((e) => e.text), features, { signal: opts.signal });
+      const index = new Map(trained.spec.labels.map((l, i) => [l, i]));
+      // Test examples of a label the student never saw cannot be scored against it.
+      const known = splits.test.map((e, i) => ({ y: index.get(e.label!), s: p[i].scores })).filter((r) => r.y !== undefined);
+      if (known.length) test = evaluate(known.map((r) => r.y!), known.map((r) => r.s), trained.spec.labels);
+    }
+    emit({ kind: 'phase', phase: 'saving' });
+    const modelId = `${projectId}-student-${Date.now().toString(36)}`;
+    const { fit } = trained;
+    const backend = trained.backend.backend;
+    await store.putModel(await toModelRecord(trained, { id: modelId, projectId }, {
+      metrics: { val: fit.val, ...(test ? { test } : {}) },
+      mistakes,
+      training: { backend, bestEpoch: fit.bestEpoch, history: fit.history, stopReason: fit.stopReason, valFrom: splits.valFrom },
+    }));
+    const m = tf.memory();
+    const summary: TrainSummary = {
+      modelId, backend, timings: trained.backend.timings, history: fit.history, bestEpoch: fit.bestEpoch, stopReason: fit.stopReason,
+      val: fit.val, test, labels: trained.spec.labels,
+      examples: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+      valFrom: splits.valFrom, seconds: (performance.now() - started) / 1000,
+      memory: { numTensors: m.numTensors, numBytes: m.numBytes }, peakTensorBytes: peak,
+    };
+    const student = { model: trained.model, spec: trained.spec };
+    try {
+      await rememberTraining(store, projectId, { summary, finishedAt: new Date().toISOString() });
+    } catch (e) {
+      // The model itself is stored; only the summary shown after a reload is lost.
+      return { summary, student, summaryNotSaved: (e as Error).message };
+    }
+    return { summary, student };
+  } catch (e) {
+    trained.model.dispose();
+    throw e;
+  }
+}
+
+/** The project's last training result, kept for a reload; the model itself is already stored. */
+async function rememberTraining(store: Store, projectId: string, saved: SavedTrain): Promise<void> {
+  const p = await store.getProject(projectId);
+  if (p) await store.putProject({ ...p, updatedAt: new Date().toISOString(), settings: { ...p.settings, train: saved } });
+}
