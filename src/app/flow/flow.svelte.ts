@@ -56,3 +56,10 @@ class Flow {
 
 /** The one flow of the page. */
 export const flow = new Flow();
+
+/** For a step's component (call it while it initialises): runs `load` for the open project, and again whenever another one is opened. */
+export function loadOnProject(load: (projectId: string) => unknown): void {
+  $effect(() => {
+    if (flow.projectId) void load(flow.projectId);
+  });
+}

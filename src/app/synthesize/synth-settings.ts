@@ -111,9 +111,11 @@ const REASONS: Record<string, string> = {
   missing: 'answer left items out',
 };
 
-export function reasonText(key: string): string {
-  return REASONS[key] ?? key.replace(/[-_]/g, ' ');
-}
+/** A key in words: from the table, else the key itself with its dashes and underscores as spaces. */
+const inWords = (table: Record<string, string>) => (key: string): string => table[key] ?? key.replace(/[-_]/g, ' ');
+
+/** A rejection reason (teacher/filters.ts) in words. */
+export const reasonText = inWords(REASONS);
 
 const PHASES: Record<string, string> = {
   synthesize: 'The teacher is writing examples',
@@ -124,9 +126,7 @@ const PHASES: Record<string, string> = {
 };
 
 /** A progress phase of the run (loop, teacher, student) in words. */
-export function phaseText(phase: RunProgress['phase']): string {
-  return PHASES[phase] ?? phase.replace(/[-_]/g, ' ');
-}
+export const phaseText: (phase: RunProgress['phase']) => string = inWords(PHASES);
 
 const FAILURES: Record<string, string> = {
   rate_limited: 'rate limited (HTTP 429)',
@@ -139,9 +139,7 @@ const FAILURES: Record<string, string> = {
 };
 
 /** A failed teacher attempt's kind (teacher/client.ts FailureKind) in words. */
-export function failureText(kind: string): string {
-  return FAILURES[kind] ?? kind.replace(/[-_]/g, ' ');
-}
+export const failureText = inWords(FAILURES);
 
 /** Problems with the settings that would stop a run, each saying what to change. */
 export function settingsProblems(s: SynthSettings, hasUnlabeled: boolean): string[] {

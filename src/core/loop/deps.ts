@@ -3,25 +3,19 @@
  * never talks HTTP or tfjs itself. The CLI and the worker pass the real implementations
  * (`teacher/` and `student/`, wired in `wiring.ts`); unit tests pass small fakes.
  */
-import type { Example, Strategy } from '../dataset/example.js';
+import type { Example } from '../dataset/example.js';
+import type { SynthesisJob } from '../teacher/job.js';
 import type { LoopError } from './state.js';
 import type { LongOpOptions } from '../progress.js';
 import type { ModelRecord, Store } from '../store/store.js';
 
 export type { LoopError };
 
-export interface SynthJob {
-  projectId: string;
-  /** Journal key: the same job id on resume makes synthesis idempotent. */
-  jobId: string;
-  strategy: Strategy;
-  round: number;
-  /**
-   * Examples wanted: generate/rationale/annotate: in all (annotate: the first n unlabeled texts);
-   * extrapolate: per error case (the teacher's convention).
-   */
-  n: number;
-  labels: string[];
+/**
+ * A synthesis job as the loop asks for it: the teacher's job (teacher/job.ts says what each field
+ * means) with the loop's own examples, so the teacher side can keep their provenance.
+ */
+export interface SynthJob extends Pick<SynthesisJob, 'projectId' | 'jobId' | 'strategy' | 'round' | 'n' | 'labels'> {
   /** Labeled seeds shown to the teacher as few-shot examples (never val or test). */
   seeds: Example[];
   /** Unlabeled pool for `annotate`. */
