@@ -6,10 +6,11 @@
  *     import { writeRunBundle, BUNDLE_FILE_NAME } from '../../core/bundle/write-node.js';
  *     await writeRunBundle(store, projectId, join(out, BUNDLE_FILE_NAME));
  *
- * It picks the loop's kept round (RunRecord.state.rounds[finalRound].modelId), else the newest
- * ModelRecord; its metrics come from that round's record (else ModelRecord.meta.metrics = {val,
- * test}); the student's input is read from ModelRecord.meta.spec (the StudentSpec: see
- * student-input.ts, the one place that maps it to the bundle's InputSpec).
+ * It picks the loop's kept round (the loop run's state.rounds[finalRound].modelId), else the newest
+ * ModelRecord; its metrics come from that round's record (else the record's meta.metrics = {val,
+ * test}); the student's input is read from the record's typed meta (student/record.ts modelMeta:
+ * the StudentSpec, or the inference spec a bundle it came in had; student-input.ts is the one
+ * place that maps it to the bundle's InputSpec).
  *
  * Anywhere else: build a `BundleInput` from the trained student and the run's record, then
  *
@@ -21,7 +22,7 @@
  * the model input: token ids over `vocab`, mean word vectors over `vocab` + `vectors`, or a
  * sentence encoder's id and revision — see `InputSpec` in format.ts); `output` ('softmax' or
  * 'logits'); `student` ({kind, hyperparameters, spec: the core StudentSpec}); `metrics` ({val,
- * test} Metrics objects — the model card is printed from them); `examples` (seeds and synthetic,
+ * test} metrics records — the model card is printed from them); `examples` (seeds and synthetic,
  * with provenance); `teacher` ({model, baseUrl} — never a key: anything key-like is removed);
  * `promptTemplates`; `createdAt`.
  *
