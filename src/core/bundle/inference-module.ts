@@ -1,4 +1,4 @@
-import { LOOKUP_JS, TOKEN_IDS_JS, TOKENIZER_JS } from './runtime-source.generated.js';
+import { LABELED_SCORES_JS, LOOKUP_JS, TOKEN_IDS_JS, TOKENIZER_JS } from './runtime-source.generated.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES } from './format.js';
 
 /**
@@ -164,12 +164,7 @@ export async function load(bundle, options = {}) {
       const probs = await y.array();
       x.dispose();
       y.dispose();
-      for (const row of probs) {
-        let best = 0;
-        row.forEach((p, i) => { if (p > row[best]) best = i; });
-        // fromEntries: a label named __proto__ or constructor is a key like any other.
-        results.push({ label: labels[best], scores: Object.fromEntries(labels.map((l, i) => [l, row[i]])) });
-      }
+      for (const row of probs) results.push(labeledScores(labels, row));
     }
     return results;
   }
@@ -193,6 +188,9 @@ export function inferenceModuleSource(): string {
     '',
     '// ---- Token ids, generated from Distillery\'s src/core/encode/token-ids.ts ----',
     TOKEN_IDS_JS,
+    '',
+    '// ---- Scores by label, generated from Distillery\'s src/core/bundle/scores.ts ----',
+    LABELED_SCORES_JS,
     '',
     '// ---- Loading and prediction ----',
     RUNTIME.replace('__FORMAT__', JSON.stringify(BUNDLE_FORMAT_NAME)).replace('__FORMAT_VERSION__', String(BUNDLE_FORMAT_VERSION)).trim(),

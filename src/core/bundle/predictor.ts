@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { tokenize } from '../encode/tokenize.js';
 import { decodeWordVectors, VECTORS_FORMAT, VECTORS_VERSION } from '../encode/word-vectors.js';
 import { tokenIds } from '../encode/token-ids.js';
+import { labeledScores } from './scores.js';
 import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
 import type { Bundle } from './import.js';
@@ -102,12 +103,7 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
         const probs = (await y.array()) as number[][];
         x.dispose();
         y.dispose();
-        for (const row of probs) {
-          let best = 0;
-          row.forEach((p, i) => { if (p > row[best]) best = i; });
-          // fromEntries: a label named __proto__ or constructor is a key like any other.
-          results.push({ label: labels[best], scores: Object.fromEntries(labels.map((l, i) => [l, row[i]])) });
-        }
+        for (const row of probs) results.push(labeledScores(labels, row));
       }
       return results;
     },

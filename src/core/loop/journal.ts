@@ -5,17 +5,15 @@
  * counts are teacher/accounting.ts's (requested = accepted + Σ rejected + Σ missing).
  */
 import type { RequestRecord, Store } from '../store/store.js';
-import { countJournal } from '../teacher/accounting.js';
+import { countJournal, type ItemCounts } from '../teacher/accounting.js';
 import type { LoopConfig } from './config.js';
 import type { TeacherUse } from './state.js';
 
-export interface JobCounts {
-  /** Items asked of the teacher, and how each ended. */
-  requested: number;
-  /** Examples the teacher's answers yielded (before the run settled them against the project). */
-  accepted: number;
-  rejected: Record<string, number>;
-  missing: Record<string, number>;
+/**
+ * A job's items (asked = accepted + Σ rejected + Σ missing; accepted is what the teacher's answers
+ * yielded, before the run settled them against the project) and what it cost.
+ */
+export interface JobCounts extends Omit<ItemCounts, 'extra'> {
   promptTokens: number;
   completionTokens: number;
   /** Requests journaled; attempts sent (retries included); failed attempts, by kind; requests that failed for good. */
