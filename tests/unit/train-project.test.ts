@@ -61,12 +61,12 @@ describe('training a project', () => {
     expect((await store.getProject('p'))!.settings.train?.summary.modelId).toBe(summary.modelId);
   });
 
-  it('refuses with what to do: no project, too few examples, one class', async () => {
+  it('refuses with what to do: no project, no example left to validate on, one class', async () => {
     const store = new MemoryStore();
     const refuse = (id: string) => trainProject(store, id, { features: features(), backend: 'cpu' }).catch((e: unknown) => e);
     expect(await refuse('nope')).toSatisfy((e: unknown) => isUserError(e) && e.code === 'no-project');
     await createProject(store, { id: 'one', name: 'One', examples: [seed('a', 'a fine film', 'pos')] });
-    expect(await refuse('one')).toSatisfy((e: unknown) => isUserError(e) && e.code === 'too-few-examples');
+    expect(await refuse('one')).toSatisfy((e: unknown) => isUserError(e) && e.code === 'no-validation');
     await createProject(store, { id: 'same', name: 'Same', examples: [seed('a', 'a fine film', 'pos'), seed('b', 'a great film', 'pos'), seed('c', 'a nice film', 'pos')] });
     expect(await refuse('same')).toSatisfy((e: unknown) => isUserError(e) && e.code === 'one-class');
   });

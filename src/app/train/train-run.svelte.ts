@@ -13,6 +13,11 @@ import { trainWorker, type BackendName, type BackendRequest, type EpochReport, t
 /** A failed run in the user's terms. */
 export interface TrainFailure { code: string; message: string; hint?: string }
 
+/** What to do, in the page's terms, where the core leaves that to the front. */
+const HINTS: Record<string, string> = {
+  'no-validation': 'Give every label at least two examples on the Data step, or move some examples to validation on the Review step.',
+};
+
 export type Phase = 'idle' | 'data' | 'vectors' | 'backend' | 'training' | 'saving' | 'done' | 'cancelled' | 'failed';
 
 export const PHASE_TEXT: Record<Phase, string> = {
@@ -98,7 +103,7 @@ export class TrainRun {
       if (isAbortError(e)) {
         this.phase = 'cancelled';
       } else {
-        this.error = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint }
+        this.error = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint ?? HINTS[e.code] }
           : { code: 'bug', message: `Training failed: ${(e as Error).message}`, hint: 'This is a bug in Distillery; your data is unchanged. Reload the page and try again.' };
         this.phase = 'failed';
       }

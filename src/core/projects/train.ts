@@ -60,12 +60,12 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   const project = await store.getProject(projectId);
   if (!project) throw new UserError('no-project', 'There is no open project to train on.', 'Open or create one on the Data step.');
   const splits = projectSplits(await store.listExamples(projectId));
-  if (splits.train.length < 2) {
-    throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
-  }
   if (!splits.val.length) {
     // The epoch would be chosen on nothing and "validation accuracy 0" reported. Each front says what to do (no hint here).
     throw new UserError('no-validation', `No validation examples: holding out 20% of each class left none (there are ${splits.train.length} labeled training examples; a class needs at least 2 to give one to validation).`);
+  }
+  if (splits.train.length < 2) {
+    throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
   }
   emit({ kind: 'phase', phase: 'vectors' });
   const features = typeof opts.features === 'function' ? await opts.features() : opts.features;
