@@ -68,7 +68,7 @@ const store = new MemoryStore(); // one store: the embedding cache is shared by 
 const wv = await loadWordVectorsFromDisk();
 // The same students as `distillery run`: word (default), or a head on pooled GloVe or on a
 // sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
-const encoder = await encoderByName(a.encoder, wv);
+const encoder = await encoderByName(a.encoder, { wv });
 const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word')) === 'word'
   ? wordStudent({ kind: 'glove', wv }, a.hyper ? JSON.parse(a.hyper) : undefined)
   : headStudent({ encoder, hidden: a.student === 'linear' ? 0 : 256 }, store);

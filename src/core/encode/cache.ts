@@ -48,3 +48,13 @@ export async function cachedEncode(
   }
   return out as Float32Array[];
 }
+
+/** The encoder with the store in front: same id and vectors, each text embedded once ever. */
+export function withCache(encoder: Encoder, store: Store, chunk?: number): Encoder {
+  return {
+    id: encoder.id,
+    dim: encoder.dim,
+    encode: (texts, opts = {}) => cachedEncode(encoder, texts, store, { ...opts, chunk }),
+    dispose: () => encoder.dispose?.() ?? Promise.resolve(),
+  };
+}

@@ -36,6 +36,12 @@ export function sentenceEmbeddings(model: SentenceTransformer, batch: TokenBatch
 export class TransformerEncoder implements Encoder {
   readonly id: string;
   readonly dim: number;
+  /**
+   * The tfjs backend the weights were loaded on; encode() runs there even if something else
+   * (a head student's timed backend choice) switched the global backend since, because running on
+   * another backend would first copy all 90 MB of weights over.
+   */
+  readonly backend: string;
   private readonly batchSize: number;
   private readonly maxBatchTokens: number;
 
@@ -46,18 +52,24 @@ export class TransformerEncoder implements Encoder {
     this.dim = model.config.hiddenSize;
     this.batchSize = opts.batchSize ?? 32;
     this.maxBatchTokens = opts.maxBatchTokens ?? this.batchSize * 128;
+    this.backend = tf.getBackend();
   }
 
   static async load(files: ModelFiles, opts: LoadOptions & TransformerEncoderOptions = {}): Promise<TransformerEncoder> {
     return new TransformerEncoder(await loadSentenceTransformer(files, opts), opts);
   }
 
-  /** The tfjs backend the vectors are computed on. */
-  get backend(): string {
-    return tf.getBackend();
+  async encode(texts: string[], opts: LongOpOptions = {}): Promise<Float32Array[]> {
+    const previous = tf.getBackend();
+    if (previous !== this.backend) await tf.setBackend(this.backend);
+    try {
+      return await this.encodeHere(texts, opts);
+    } finally {
+      if (previous !== this.backend) await tf.setBackend(previous);
+    }
   }
 
-  async encode(texts: string[], opts: LongOpOptions = {}): Promise<Float32Array[]> {
+  private async encodeHere(texts: string[], opts: LongOpOptions): Promise<Float32Array[]> {
     const { model } = this;
     const tokenized = texts.map((t) => model.tokenizer.encode(t));
     const out: Float32Array[] = new Array(texts.length);

@@ -146,7 +146,7 @@ export class Bert {
     const [B, T, inDim] = x.shape;
     const W = this.w(`${name}.weight`); // [in, out]
     const y = tf.matMul(x.reshape([B * T, inDim]), W).add(this.w(`${name}.bias`)); // [B*T, out]
-    return y.reshape([B, T, W.shape[1]]);
+    return y.reshape([B, T, W.shape[1]!]);
   }
 
   private layerNorm(x: tf.Tensor3D, name: string): tf.Tensor3D {

@@ -76,7 +76,7 @@ export function urlFiles(base: string, opts: { cache?: boolean } = {}): ModelFil
       if ((res.headers.get('content-type') ?? '').startsWith('text/html')) return undefined;
       const bytes = await readBody(res, path, o);
       if (cache) {
-        await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } }))
+        await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) } }))
           .catch(() => { /* a full quota only costs a second download */ });
       }
       return bytes;
