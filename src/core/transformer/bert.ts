@@ -48,6 +48,24 @@ export interface ForwardOptions {
 
 let modelCount = 0;
 
+/**
+ * tf.gather(table, ids) with its gradient written as a ScatterNd (rows added where ids repeat):
+ * tfjs's own gather gradient is an UnsortedSegmentSum, which the wasm backend lacks, so the word
+ * embeddings could not be fine-tuned there. Every backend has ScatterNd.
+ */
+export const embeddingLookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => tf.customGrad((t, i, save) => {
+  const [B, T] = (i as tf.Tensor2D).shape;
+  const [V, H] = (t as tf.Tensor2D).shape;
+  save([i as tf.Tensor]);
+  return {
+    value: tf.gather(t as tf.Tensor2D, i as tf.Tensor2D).reshape([B, T, H]), // [B,T,H]
+    gradFunc: (dy, [savedIds]) => [
+      tf.scatterND(savedIds!.reshape([B * T, 1]), dy.reshape([B * T, H]), [V, H]), // [V,H]
+      tf.zerosLike(savedIds!),
+    ],
+  };
+})(table, ids) as tf.Tensor3D;
+
 export class Bert {
   /** Checkpoint name → weight, e.g. `encoder.layer.0.attention.self.query.weight`. */
   readonly variables: Map<string, tf.Variable>;
@@ -162,7 +180,7 @@ export class Bert {
   /** ids [B,T] → x [B,T,H]. Every text is one segment, so the token type is 0 throughout. */
   embed(ids: tf.Tensor2D, training = false): tf.Tensor3D {
     const T = ids.shape[1];
-    const words = tf.gather(this.w('embeddings.word_embeddings.weight'), ids); // [B,T,H]
+    const words = embeddingLookup(this.w('embeddings.word_embeddings.weight'), ids); // [B,T,H]
     const positions = this.w('embeddings.position_embeddings.weight').slice([0, 0], [T, -1]); // [T,H]
     const type0 = this.w('embeddings.token_type_embeddings.weight').slice([0, 0], [1, -1]); // [1,H]
     const x = this.layerNorm(words.add(positions).add(type0) as tf.Tensor3D, 'embeddings.LayerNorm');
