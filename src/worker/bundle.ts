@@ -6,29 +6,42 @@
 import * as tf from '@tensorflow/tfjs';
 import { createBundleService } from '../core/bundle/service.js';
 import { urlSource } from '../core/encode/word-vectors.js';
-import { isUserError } from '../core/errors.js';
-import { SentenceEncoder } from '../core/encode/sentence.js';
+import { isUserError, UserError } from '../core/errors.js';
+import { isMinilmInput, type SentenceInput } from '../core/bundle/predictor.js';
+import { TransformerEncoder } from '../core/encode/transformer-encoder.js';
+import { MINILM } from '../core/models/catalog.js';
 import { IdbStore } from '../core/store/idb.js';
+import { hubFiles, urlFiles } from '../core/transformer/files.js';
+import { loadedSentenceEncoder } from './encode.js';
 
 export interface BundleFailure { error: string; hint?: string; code: string }
 export type BundleResult<T> = { ok: true; value: T } | ({ ok: false } & BundleFailure);
 
 let store: Promise<IdbStore> | undefined;
-let sentence: { key: string; encoder: Promise<SentenceEncoder> } | undefined;
+let minilm: Promise<TransformerEncoder> | undefined;
 
 const appBase = () => new URL(import.meta.env.BASE_URL, self.location.origin).href;
+const MINILM_SHA = MINILM.files.find((f) => f.path === 'model.safetensors')!.sha256;
 
-/** A sentence-encoder bundle's encoder, from the hub (or the browser's cache of it), loaded once. */
-async function embed(texts: string[], model: string, revision: string): Promise<Float32Array[]> {
-  const key = `${model}@${revision}`;
-  if (sentence?.key !== key) {
-    const old = sentence;
-    sentence = { key, encoder: SentenceEncoder.load({ source: { kind: 'hub', model, revision }, wasmBase: new URL('ort/', appBase()).href }) };
-    void old?.encoder.then((e) => e.dispose()).catch(() => undefined);
-    // A failed load (offline, no cache) is retried on the next text rather than remembered.
-    sentence.encoder.catch(() => { if (sentence?.key === key) sentence = undefined; });
+/**
+ * A sentence-encoder bundle's encoder: the one loaded on the Train step when its weights match,
+ * else MiniLM from the app's /models/ or the hub (kept by the browser's cache), loaded once.
+ */
+async function embed(texts: string[], input: SentenceInput): Promise<Float32Array[]> {
+  const loaded = loadedSentenceEncoder();
+  if (loaded && input.weightsSha256 && loaded.model.weightsSha256.startsWith(input.weightsSha256)) return loaded.encode(texts);
+  if (!isMinilmInput(input, MINILM.hub!.repo, MINILM_SHA)) {
+    throw new UserError('bundle-needs-encoder', `This student reads the vectors of a sentence encoder from a picked folder (${input.model}), which is not loaded.`,
+      'Load that folder on the Train step (Pick a downloaded model folder), then try again.');
   }
-  return (await sentence.encoder).encode(texts);
+  minilm ??= (async () => {
+    const app = urlFiles(new URL(`models/${MINILM.id}/`, appBase()).href, { cache: false });
+    const files = await app.read('config.json').catch(() => undefined) ? app : hubFiles(MINILM.hub!.repo, MINILM.hub!.revision);
+    return TransformerEncoder.load(files);
+  })();
+  // A failed load (offline, no cache) is retried on the next text rather than remembered.
+  minilm.catch(() => { minilm = undefined; });
+  return (await minilm).encode(texts);
 }
 
 const service = createBundleService(

@@ -23,8 +23,9 @@ import type { StudentSpec } from '../core/student/spec.js';
 import { trainStudent, type StudentFeatures } from '../core/student/student.js';
 import type { EpochReport } from '../core/student/train.js';
 import { IdbStore } from '../core/store/idb.js';
-import type { ModelRecord } from '../core/store/store.js';
-import { appWordVectors } from './encode.js';
+import type { ModelRecord, Store } from '../core/store/store.js';
+import { withCache } from '../core/encode/cache.js';
+import { appWordVectors, loadedSentenceEncoder } from './encode.js';
 
 // Absolute URLs: the worker may run from a blob: URL (app/flow/csp.ts), where relative ones break.
 const abs = (u: string) => new URL(u, self.location.origin).href;
@@ -43,6 +44,11 @@ export interface TrainRequest {
   backend: BackendRequest;
   /** Most epochs; early stopping on validation macro-F1 may end sooner. */
   epochs?: number;
+  /**
+   * `word`: the GloVe word model (default). `encoder`: a classifier head on the pretrained
+   * sentence encoder's vectors; the encoder must be loaded first (encode.loadEncoder).
+   */
+  student?: 'word' | 'encoder';
 }
 
 export interface MemorySample {
@@ -54,7 +60,9 @@ export interface MemorySample {
 
 export type TrainEvent =
   | { kind: 'phase'; phase: 'data' | 'vectors' | 'backend' | 'training' | 'saving'; detail?: string }
-  | { kind: 'epoch'; report: EpochReport; memory: MemorySample };
+  | { kind: 'epoch'; report: EpochReport; memory: MemorySample }
+  /** Texts turned into sentence vectors so far (cached ones count at once). */
+  | { kind: 'embed'; done: number; total: number };
 
 export interface TrainSummary {
   modelId: string;
@@ -97,6 +105,13 @@ function memory(): MemorySample {
 
 async function glove(): Promise<StudentFeatures> {
   return { kind: 'glove', wv: await appWordVectors() };
+}
+
+/** The loaded sentence encoder, its vectors cached in the store by (encoder id, text). */
+function sentenceFeatures(store: Store): StudentFeatures {
+  const encoder = loadedSentenceEncoder();
+  if (!encoder) throw new UserError('encoder-not-loaded', 'The pretrained encoder is not loaded.', 'Load it first (Use the pretrained encoder), or choose the word-vector student.');
+  return { kind: 'sentence', encoder: withCache(encoder, store) };
 }
 
 function asTexts(xs: Example[]): { texts: string[]; labels: string[] } {
@@ -165,13 +180,14 @@ export const trainApi = {
       if (splits.train.length < 2) {
         throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
       }
-      onEvent?.({ kind: 'phase', phase: 'vectors' });
-      const features = await glove();
+      onEvent?.({ kind: 'phase', phase: 'vectors', detail: req.student === 'encoder' ? 'encoder' : 'glove' });
+      const features = req.student === 'encoder' ? sentenceFeatures(store) : await glove();
       onEvent?.({ kind: 'phase', phase: 'backend', detail: req.backend });
       let peak = 0;
       let announced = false;
       const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
         signal: ac.signal,
+        onProgress: (p) => { if (p.phase === 'embed') onEvent?.({ kind: 'embed', done: p.done, total: p.total }); },
         backend: req.backend === 'auto' ? undefined : req.backend,
         hyper: req.epochs ? { epochs: req.epochs } : undefined,
         onEpoch: (report) => {
@@ -240,14 +256,15 @@ export const trainApi = {
         let record: ModelRecord | undefined;
         try { record = await store.getModel(modelId); } finally { await store.close(); }
         if (!record?.meta.spec) throw new UserError('no-model', 'That student is no longer stored.', 'Train it again.');
-        if ((record.meta.spec as StudentSpec).encoder.kind !== 'glove') {
-          throw new UserError('student-needs-encoder', 'This student reads sentence embeddings, which this check does not load.', 'Try it on the Export step instead.');
+        const spec = record.meta.spec as StudentSpec;
+        if (spec.encoder.kind !== 'glove' && loadedSentenceEncoder()?.id !== spec.encoder.id) {
+          throw new UserError('student-needs-encoder', 'This student reads the pretrained encoder\'s vectors, and that encoder is not loaded.', 'Load it on the Train step, or try the student on the Export step.');
         }
         const m = record.modelJson as { modelTopology: object; weightSpecs: tf.io.WeightsManifestEntry[] };
         const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: m.modelTopology, weightSpecs: m.weightSpecs, weightData: record.weights }));
         replaceCurrent({ id: modelId, model, spec: record.meta.spec as StudentSpec });
       }
-      const preds = await predict(current!, texts, await glove());
+      const preds = await predict(current!, texts, current!.spec.encoder.kind === 'glove' ? await glove() : { kind: 'sentence', encoder: loadedSentenceEncoder()! });
       return { ok: true, predictions: preds };
     } catch (e) {
       if (isUserError(e)) return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };

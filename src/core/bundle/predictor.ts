@@ -3,7 +3,16 @@ import { tokenize } from '../encode/tokenize.js';
 import { decodeWordVectors, lookupTokens, VECTORS_FORMAT, VECTORS_VERSION } from '../encode/word-vectors.js';
 import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
+import type { InputSpec } from './format.js';
 import type { Bundle } from './import.js';
+
+/** The input of a bundle whose student reads a pretrained sentence encoder's vectors. */
+export type SentenceInput = Extract<InputSpec, { kind: 'sentence-embedding' }>;
+
+/** Whether a bundle's encoder is the catalog's MiniLM (also the retired transformers.js export of it). */
+export function isMinilmInput(input: SentenceInput, minilmRepo: string, minilmSha: string): boolean {
+  return input.weightsSha256 ? minilmSha.startsWith(input.weightsSha256) : input.model === minilmRepo || input.model === 'Xenova/all-MiniLM-L6-v2';
+}
 
 /**
  * Predictions from an opened bundle inside Distillery (CLI `predict`, the app's "try it" box),
@@ -24,7 +33,7 @@ export interface BundlePredictor {
 
 export interface PredictorOptions {
   /** Turns texts into sentence embeddings, for sentence-encoder bundles (the core's encoder). */
-  embed?: (texts: string[], model: string, revision: string) => Promise<Float32Array[]>;
+  embed?: (texts: string[], input: SentenceInput) => Promise<Float32Array[]>;
   batchSize?: number;
 }
 
@@ -89,7 +98,7 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
         'Load the encoder first (Train step), or use the bundle\'s distillery-student.mjs where the hub is reachable.');
     }
     encode = async (texts) => {
-      const vecs = await embed(texts, input.model, input.revision);
+      const vecs = await embed(texts, input);
       const flat = new Float32Array(texts.length * input.dim);
       vecs.forEach((v, i) => flat.set(v, i * input.dim));
       return tf.tensor2d(flat, [texts.length, input.dim]);

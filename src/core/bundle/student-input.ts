@@ -1,6 +1,6 @@
 import { DEFAULT_VECTORS, loadWordVectors, type VectorSource } from '../encode/word-vectors.js';
 import { UserError } from '../errors.js';
-import { DEFAULT_MAX_TOKENS } from '../encode/sentence.js';
+import { MINILM } from '../models/catalog.js';
 import type { BundleInput } from './export.js';
 import type { InferenceSpec, InputSpec } from './format.js';
 
@@ -53,8 +53,9 @@ async function fromImported(b: Rec, vectors?: VectorSource): Promise<DescribedSt
 
 /**
  * A head over frozen embeddings whose meta names its encoder by the encoder's cache id (the
- * loop's student: `glove:<table sha>:<rows>:<pooling>`, `st:hub:<model>@<revision>:<dtype>`,
- * `st:url:<url>:<dtype>`, `st:local:<fingerprint>:<dtype>`).
+ * loop's student: `glove:<table sha>:<rows>:<pooling>`, `bert:<weights sha256 prefix>:<pooling>[-l2]:<max
+ * tokens>` for the TF.js sentence encoder; `st:hub:<model>@<revision>:<dtype>`, `st:url:…`,
+ * `st:local:…` for models trained with the retired transformers.js encoder).
  */
 async function fromEncoderId(meta: Rec, id: string, vectors?: VectorSource): Promise<DescribedStudent> {
   const labels = Array.isArray(meta.labels) ? (meta.labels as string[]) : undefined;
@@ -72,6 +73,18 @@ async function fromEncoderId(meta: Rec, id: string, vectors?: VectorSource): Pro
       input: { kind: 'word-vectors-pool', vocabFile: 'vocab.txt', vectorsFile: 'vectors.bin', vocabSize: table.vocab.length, dim: table.dim, pooling: glove[3] as 'mean' | 'mean-max' },
     };
   }
+  const bert = /^bert:([0-9a-f]{16}):(mean|cls)(-l2)?:(\d+)$/.exec(id);
+  if (bert) {
+    // A known model is named by its hub repository; a picked folder by its weights alone.
+    const known = MINILM.files.find((f) => f.path === 'model.safetensors')!.sha256.startsWith(bert[1]!);
+    return {
+      labels, output: 'softmax', student,
+      input: {
+        kind: 'sentence-embedding', model: known ? MINILM.hub!.repo : `local:${bert[1]}`, revision: known ? MINILM.hub!.revision : 'none',
+        dim: num(meta.dim) ?? 0, pooling: bert[2] as 'mean' | 'cls', normalize: !!bert[3], maxTokens: Number(bert[4]), weightsSha256: bert[1],
+      },
+    };
+  }
   const st = /^st:(hub|url|local):(.+):(fp32|fp16|q8)$/.exec(id);
   if (st) {
     let model = st[2];
@@ -85,7 +98,7 @@ async function fromEncoderId(meta: Rec, id: string, vectors?: VectorSource): Pro
     }
     return {
       labels, output: 'softmax', student,
-      input: { kind: 'sentence-embedding', model, revision, dim: num(meta.dim) ?? 0, pooling: 'mean', normalize: true, maxTokens: DEFAULT_MAX_TOKENS, dtype: st[3] },
+      input: { kind: 'sentence-embedding', model, revision, dim: num(meta.dim) ?? 0, pooling: 'mean', normalize: true, maxTokens: 256, dtype: st[3] },
     };
   }
   throw new Error(`bundle: unknown encoder id '${id}' in the model's meta`);

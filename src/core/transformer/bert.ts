@@ -53,18 +53,21 @@ let modelCount = 0;
  * tfjs's own gather gradient is an UnsortedSegmentSum, which the wasm backend lacks, so the word
  * embeddings could not be fine-tuned there. Every backend has ScatterNd.
  */
-export const embeddingLookup = (table: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor3D => tf.customGrad((t, i, save) => {
-  const [B, T] = (i as tf.Tensor2D).shape;
-  const [V, H] = (t as tf.Tensor2D).shape;
-  save([i as tf.Tensor]);
+const lookupWithGrad = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [table, ids, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  const [B, T] = ids.shape;
+  const [V, H] = table.shape;
+  save([ids]);
   return {
-    value: tf.gather(t as tf.Tensor2D, i as tf.Tensor2D).reshape([B, T, H]), // [B,T,H]
-    gradFunc: (dy, [savedIds]) => [
+    value: tf.gather(table, ids).reshape([B, T, H]), // [B,T,H]
+    gradFunc: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => [
       tf.scatterND(savedIds!.reshape([B * T, 1]), dy.reshape([B * T, H]), [V, H]), // [V,H]
       tf.zerosLike(savedIds!),
     ],
   };
-})(table, ids) as tf.Tensor3D;
+}) as Parameters<typeof tf.customGrad>[0]);
+
+export const embeddingLookup = (table: tf.Tensor, ids: tf.Tensor2D): tf.Tensor3D => lookupWithGrad(table, ids) as tf.Tensor3D;
 
 export class Bert {
   /** Checkpoint name → weight, e.g. `encoder.layer.0.attention.self.query.weight`. */
