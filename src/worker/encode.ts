@@ -64,6 +64,13 @@ function appBase(): string {
 
 const ENCODER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
+// tfjs-backend-webgpu batches 15 dispatches per command submission by default. With the BERT's
+// sequence of ops that gave wrong numbers on WebGPU (SwiftShader: layer 2 of the tiny test BERT
+// off by 2.8, MiniLM's vectors by 0.3, where each op alone matched the cpu backend, and the error
+// moved with the ops around it); one dispatch per submission gives 2.4e-7 from PyTorch
+// (tests/e2e/encoder.spec.ts). Set for the whole worker, since the flag is global to tfjs.
+tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1);
+
 /** Sets the requested backend, or the first that starts in the order transformers run fastest. */
 async function useBackend(wanted?: BackendName): Promise<string> {
   for (const b of wanted ? [wanted] : ENCODER_BACKENDS) {
