@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MINILM } from '../models/catalog.js';
 import { ensureModel } from '../models/fetch-node.js';
-import { useNodeBackend, type NodeBackend } from '../transformer/backend-node.js';
+import type { NodeBackend } from '../transformer/backend-node.js';
 import { dirFiles } from '../transformer/files-node.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Encoder } from './encoder.js';
@@ -44,6 +44,9 @@ export async function encoderByName(name = 'glove', opts: EncoderByNameOptions =
     ? await ensureModel(MINILM, { root: PROJECT_ROOT, log: opts.log, signal: opts.signal })
     : name;
   const files = await dirFiles(dir);
+  // Imported here, not above: loading tfjs-backend-wasm registers it with a higher priority than
+  // cpu, which would change the default backend of every command that merely imports this module.
+  const { useNodeBackend } = await import('../transformer/backend-node.js');
   await useNodeBackend(opts.backend);
   return TransformerEncoder.load(files, { signal: opts.signal, onProgress: opts.onProgress, batchSize: opts.batchSize });
 }
