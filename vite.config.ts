@@ -1,18 +1,16 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { cspPlugin } from './src/app/flow/csp-plugin';
-import { ortWasmPlugin } from './scripts/vite-ort-wasm';
 
 export default defineConfig({
-  plugins: [svelte(), cspPlugin(), ortWasmPlugin()],
+  plugins: [svelte(), cspPlugin()],
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     sourcemap: true,
-    // encode-check.html: the encoder self-check page (load a model folder, embed, show the backend).
+    // encode-check.html: the encoder self-check page (load the encoder or a model folder, embed, show the backend).
     rollupOptions: { input: { main: 'index.html', 'encode-check': 'encode-check.html' } },
   },
-  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
 });

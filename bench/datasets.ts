@@ -21,7 +21,10 @@ export interface BenchDataset {
   test: LabeledText[];
 }
 
-export const SHARED_DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/datasets');
+/** ../shared/datasets beside the repository (as CI lays it out), or $DISTILLERY_DATASETS (a git worktree elsewhere). */
+export const SHARED_DATASETS = process.env.DISTILLERY_DATASETS
+  ? resolve(process.env.DISTILLERY_DATASETS)
+  : resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/datasets');
 
 export function sharedDatasetsPresent(): boolean {
   return existsSync(SHARED_DATASETS);

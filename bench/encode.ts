@@ -1,8 +1,7 @@
 /**
  * Encoder benchmarks (prints tables; no pass/fail):
- *   1. throughput: GloVe (mean, mean-max) on short (SST-2) and long (IMDb) texts, and the tiny
- *      random BERT through transformers.js + onnxruntime-node (the sentence-encoder path's
- *      overhead, not MiniLM's speed);
+ *   1. throughput: GloVe (mean, mean-max) on short (SST-2) and long (IMDb) texts (the pretrained
+ *      transformer's speed is bench/transformer-speed.ts);
  *   2. GloVe pooling: test accuracy of a plain softmax regression on frozen mean vs mean-max
  *      features (SST-2 sentence split, AG News 10k -> official test), to pick the default.
  *
@@ -12,8 +11,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GloveEncoder, type GlovePooling } from '../src/core/encode/glove.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
-import { SentenceEncoder } from '../src/core/encode/sentence.js';
-import { localModelSource } from '../src/core/encode/sentence-node.js';
 
 const D = resolve('../shared/datasets');
 if (!existsSync(D)) { console.log('bench/encode: ../shared/datasets is absent; nothing to measure.'); process.exit(0); }
@@ -88,13 +85,6 @@ for (const pooling of ['mean', 'mean-max'] as GlovePooling[]) {
   const enc = new GloveEncoder(wv, { pooling });
   await rate(`glove ${pooling}, SST-2 sentences`, sstTrain.texts, () => enc.encode(sstTrain.texts));
   await rate(`glove ${pooling}, IMDb reviews (~230 words)`, reviews, () => enc.encode(reviews));
-}
-const { source } = await localModelSource(resolve('tests/fixtures/tiny-minilm'));
-for (const batchSize of [1, 16, 64]) {
-  const tiny = await SentenceEncoder.load({ source, batchSize });
-  const few = sstTrain.texts.slice(0, 1024);
-  await rate(`tiny BERT (transformers.js) batch ${batchSize}, SST-2`, few, () => tiny.encode(few));
-  await tiny.dispose();
 }
 
 console.log('\nGloVe pooling, softmax regression on frozen features (test accuracy):');

@@ -67,7 +67,7 @@ const store = new MemoryStore(); // one store: the embedding cache is shared by 
 const wv = await loadWordVectorsFromDisk();
 // The same students as `distillery run`: word (default), or a head on pooled GloVe or on a
 // sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
-const encoder = await encoderByName(a.encoder, wv);
+const encoder = await encoderByName(a.encoder, { wv });
 const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word')) === 'word'
   ? loopStudent({ kind: 'words', wv }, { hyper: a.hyper ? JSON.parse(a.hyper) : undefined })
   : loopStudent({ kind: 'vectors', encoder, cache: store }, { hyper: a.student === 'linear' ? { hidden: [] } : undefined });

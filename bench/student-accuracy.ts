@@ -5,15 +5,23 @@
  * 10% of train; for 8-per-class, another 8 per class drawn from the rest of train. fastText trains
  * on the same training rows (`-epoch 25 -wordNgrams 2`, its defaults otherwise) and has no use for val.
  *
+ * `--students` lists the students to compare: `word` (the GloVe word model, the default) and any
+ * `--encoder` name of a sentence encoder (e.g. `minilm`: frozen all-MiniLM-L6-v2 vectors + the MLP
+ * head). Sentence vectors are cached in bench/out/embed-cache (git-ignored), so a second run or a
+ * second draw never re-embeds a text.
+ *
  *   npm run bench:student -- [--datasets sst2_sentence,ag_news,imdb] [--draws 5] [--shots 8]
- *                            [--no-full] [--no-fasttext] [--hyper '{"embeddingLearningRate":1e-3}']
+ *                            [--students word,minilm] [--no-full] [--no-fasttext]
+ *                            [--hyper '{"embeddingLearningRate":1e-3}']
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { encoderByName } from '../src/core/encode/by-name-node.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
+import { NodeStore } from '../src/core/store/node.js';
 import { evaluate } from '../src/core/student/metrics.js';
 import { predict } from '../src/core/student/predict.js';
 import { mulberry32, shuffled } from '../src/core/student/random.js';
@@ -29,6 +37,7 @@ const { values } = parseArgs({
     'no-full': { type: 'boolean', default: false },
     'no-fasttext': { type: 'boolean', default: false },
     hyper: { type: 'string', default: '{}' },
+    students: { type: 'string', default: 'word' },
   },
 });
 if (!sharedDatasetsPresent()) {
@@ -38,7 +47,14 @@ if (!sharedDatasetsPresent()) {
 const hyper = JSON.parse(values.hyper!) as Partial<StudentHyper>;
 const draws = Number(values.draws);
 const shots = Number(values.shots);
-const features: StudentFeatures = { kind: 'words', wv: await loadWordVectorsFromDisk() };
+const wv = await loadWordVectorsFromDisk();
+const cache = await NodeStore.open('bench/out/embed-cache');
+const studentFeatures: Array<[string, StudentFeatures]> = [];
+for (const name of values.students!.split(',')) {
+  studentFeatures.push(name === 'word'
+    ? ['GloVe word model', { kind: 'words', wv }]
+    : [`${name} frozen + MLP`, { kind: 'vectors', encoder: await encoderByName(name, { wv, log: (l) => console.error(l) }), cache }]);
+}
 const lt = (xs: LabeledText[]): LabeledTexts => ({ texts: xs.map((x) => x.text), labels: xs.map((x) => x.label) });
 
 /** Per class: the first `take[0]` of a seeded shuffle go to part 0, the next `take[1]` (or all the rest) to part 1. */
@@ -56,10 +72,13 @@ function splitPerClass(xs: LabeledText[], seed: number, take: (n: number) => [nu
   return [a, b];
 }
 
-async function student(train: LabeledText[], val: LabeledText[], test: LabeledText[], seed: number) {
+async function student(features: StudentFeatures, train: LabeledText[], val: LabeledText[], test: LabeledText[], seed: number) {
   const t0 = performance.now();
-  const s = await trainStudent(lt(train), lt(val), features, { hyper: { ...hyper, seed }, candidates: ['cpu'] });
-  const preds = await predict(s, test.map((x) => x.text), features);
+  const progress = (p: { phase: string; done: number; total: number }) => {
+    if (p.phase === 'embed' && (p.done === p.total || p.done % 2048 < 512)) console.error(`  embed ${p.done}/${p.total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  };
+  const s = await trainStudent(lt(train), lt(val), features, { hyper: { ...hyper, seed }, candidates: ['cpu'], onProgress: progress });
+  const preds = await predict(s, test.map((x) => x.text), features, { onProgress: progress });
   const m = evaluate(test.map((x) => s.spec.labels.indexOf(x.label)), preds.map((p) => p.scores), s.spec.labels);
   s.model.dispose();
   return { val: s.fit.val.accuracy, test: m.accuracy, seconds: (performance.now() - t0) / 1000, epochs: s.fit.history.length, best: s.fit.bestEpoch };
@@ -88,29 +107,29 @@ for (const name of values.datasets!.split(',')) {
   let train = ds.train;
   let val = ds.val;
   if (!val) [val, train] = splitPerClass(ds.train, 1, (n) => [Math.round(n * 0.1), n]);
-  if (!values['no-full']) {
-    const r = await student(train, val, ds.test, 42);
-    const ft = values['no-fasttext'] ? NaN : fasttext(train, ds.test);
-    console.error(`${name} full: val ${pct(r.val)} test ${pct(r.test)} (${r.seconds.toFixed(0)} s, best epoch ${r.best}/${r.epochs}); fastText ${pct(ft)}`);
-    rows.push([name, 'full', String(train.length), pct(r.val), pct(r.test), pct(ft), `${r.seconds.toFixed(0)} s`]);
+  const ft = values['no-fasttext'] || values['no-full'] ? NaN : fasttext(train, ds.test);
+  for (const [who, features] of values['no-full'] ? [] : studentFeatures) {
+    const r = await student(features, train, val, ds.test, 42);
+    console.error(`${name} full, ${who}: val ${pct(r.val)} test ${pct(r.test)} (${r.seconds.toFixed(0)} s, best epoch ${r.best}/${r.epochs}); fastText ${pct(ft)}`);
+    rows.push([name, 'full', String(train.length), who, pct(r.val), pct(r.test), pct(ft), `${r.seconds.toFixed(0)} s`]);
   }
-  if (draws > 0) {
+  for (const [who, features] of draws > 0 ? studentFeatures : []) {
     const acc: number[] = [];
     const fts: number[] = [];
     const vals: number[] = [];
     let secs = 0;
     for (let d = 0; d < draws; d++) {
       const [few, fewVal] = splitPerClass(ds.train, 100 + d, () => [shots, shots]);
-      const r = await student(few, fewVal, ds.test, 42 + d);
+      const r = await student(features, few, fewVal, ds.test, 42 + d);
       acc.push(r.test); vals.push(r.val); secs += r.seconds;
       if (!values['no-fasttext']) fts.push(fasttext(few, ds.test));
-      console.error(`${name} ${shots}/class draw ${d}: val ${pct(r.val)} test ${pct(r.test)}${fts.length ? `; fastText ${pct(fts.at(-1)!)}` : ''}`);
+      console.error(`${name} ${shots}/class draw ${d}, ${who}: val ${pct(r.val)} test ${pct(r.test)}${fts.length ? `; fastText ${pct(fts.at(-1)!)}` : ''}`);
     }
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-    rows.push([name, `${shots}/class ×${draws}`, String(shots * new Set(ds.train.map((x) => x.label)).size), pct(mean(vals)), pct(mean(acc)), fts.length ? pct(mean(fts)) : 'n/a', `${(secs / draws).toFixed(0)} s`]);
+    rows.push([name, `${shots}/class ×${draws}`, String(shots * new Set(ds.train.map((x) => x.label)).size), who, pct(mean(vals)), pct(mean(acc)), fts.length ? pct(mean(fts)) : 'n/a', `${(secs / draws).toFixed(0)} s`]);
   }
 }
-const header = ['dataset', 'train', 'n', 'student val', 'student test', 'fastText test', 'student time'];
+const header = ['dataset', 'train', 'n', 'student', 'student val', 'student test', 'fastText test', 'student time'];
 console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`hyper: ${JSON.stringify(hyper)}`);

@@ -1,63 +1,102 @@
 /**
- * The encoder self-check page (encode-check.html): loads a picked model folder through the app's
- * own worker, embeds a few sentences and shows the encoder id, the device that ran and the vector
- * norms. Lets a user (and the browser test) confirm a downloaded model works offline.
+ * The encoder self-check page (encode-check.html): loads the sentence encoder through the app's
+ * own worker (the app's /models/ copy, the hub, or a picked folder), embeds the texts on the page
+ * and shows the encoder id, the backend that ran, the time and the vectors. Lets a user confirm a
+ * downloaded model works offline; the browser tests and the Chromium speed bench drive it too.
  */
 // First, as in main.ts: the page's connect-src policy is in force before anything else runs.
 import './app/flow/csp-apply';
-import { isUserError } from './core/errors';
+import * as Comlink from 'comlink';
 import { worker } from './app/worker-client';
+import { isUserError } from './core/errors';
+import type { Progress } from './core/progress';
+import type { BackendName } from './core/student/backend';
+import type { EncoderSourceRequest } from './worker/encode';
 
 const encode = () => worker().encode;
 
-/** A load that failed: the user's own problem in its words (a UserError), or what went wrong. */
-const failed = (what: string, e: unknown) => (isUserError(e) ? e.userMessage : `${what} could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+/** A failure in the user's terms: a UserError says what is wrong and what to do; anything else is reported as it is. */
+const failed = (what: string, e: unknown) => (isUserError(e) ? e.userMessage : `${what}: ${e instanceof Error ? e.message : String(e)}`);
 
-const SAMPLE = ['A fine film with great acting.', 'Stocks fell as oil prices rose.', 'short'];
+/** Chromium's non-standard performance.memory, where there is one. */
+type ChromiumPerformance = Performance & { memory?: { usedJSHeapSize: number } };
 
-const folder = document.getElementById('folder') as HTMLInputElement;
-const device = document.getElementById('device') as HTMLSelectElement;
-const status = document.getElementById('status') as HTMLOutputElement;
-const result = document.getElementById('result') as HTMLPreElement;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const folder = $<HTMLInputElement>('folder');
+const backend = $<HTMLSelectElement>('backend');
+const textsBox = $<HTMLTextAreaElement>('texts');
+const embedButton = $<HTMLButtonElement>('embed');
+const status = $<HTMLOutputElement>('status');
+const result = $<HTMLPreElement>('result');
+let loaded: { id: string; dim: number; backend: string; from: string; loadMs: number } | undefined;
 
-folder.addEventListener('change', async () => {
-  const files = [...(folder.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, data: f as Blob }));
-  status.textContent = `Loading ${files.length} files…`;
+function texts(): string[] {
+  const v = textsBox.value;
+  if (v.trim().startsWith('[')) return JSON.parse(v) as string[];
+  return v.split('\n').filter((l) => l.trim() !== '');
+}
+
+async function load(source: EncoderSourceRequest): Promise<void> {
+  status.textContent = 'Loading the encoder…';
+  status.dataset.state = 'loading';
   result.textContent = '';
+  embedButton.disabled = true;
   try {
-    const loaded = await encode().loadSentence({ source: { kind: 'files', files }, device: device.value as 'auto' });
     const t0 = performance.now();
-    const vectors = await encode().embedSentences(SAMPLE);
-    const ms = performance.now() - t0;
-    status.textContent = `Loaded ${loaded.id} on ${loaded.device}.`;
-    status.dataset.state = 'ready';
-    result.textContent = JSON.stringify({
-      id: loaded.id, device: loaded.device, dim: loaded.dim, ms: Math.round(ms),
-      norms: vectors.map((v) => Math.hypot(...v)),
-      vectors: vectors.map((v) => Array.from(v)),
-    });
+    const r = await encode().loadEncoder({ source, backend: (backend.value || undefined) as BackendName | undefined }, Comlink.proxy((p: Progress) => {
+      if (p.phase === 'load-model' && p.detail.file === 'model.safetensors') status.textContent = `Loading the encoder: ${Math.round(p.done / 1e6)} of ${Math.round(p.total / 1e6)} MB`;
+    }));
+    loaded = { ...r, loadMs: Math.round(performance.now() - t0) };
+    status.textContent = `Loaded ${r.id} from ${r.from} on ${r.backend} in ${loaded.loadMs} ms.`;
+    status.dataset.state = 'loaded';
+    embedButton.disabled = false;
   } catch (e) {
-    status.textContent = failed('The model', e);
+    status.textContent = failed('The encoder could not be loaded', e);
+    status.dataset.state = 'error';
+  }
+}
+
+$<HTMLButtonElement>('app').addEventListener('click', () => void load({ kind: 'app' }));
+folder.addEventListener('change', () => {
+  const files = [...(folder.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, data: f as Blob }));
+  void load({ kind: 'files', files });
+});
+
+embedButton.addEventListener('click', async () => {
+  if (!loaded) return;
+  status.dataset.state = 'embedding';
+  try {
+    const list = texts();
+    const t0 = performance.now();
+    const vectors = await encode().embed(list);
+    const ms = performance.now() - t0;
+    status.textContent = `Embedded ${list.length} texts on ${loaded.backend} in ${Math.round(ms)} ms (${(list.length / (ms / 1000)).toFixed(1)} texts/s).`;
+    status.dataset.state = 'ready';
+    const heap = (performance as ChromiumPerformance).memory?.usedJSHeapSize;
+    result.textContent = JSON.stringify({ ...loaded, ms, count: list.length, pageHeapBytes: heap ?? null, vectors: vectors.map((v) => Array.from(v)) });
+  } catch (e) {
+    status.textContent = failed('Embedding failed', e);
     status.dataset.state = 'error';
   }
 });
 
-const gloveButton = document.getElementById('glove') as HTMLButtonElement;
-const gloveStatus = document.getElementById('glove-status') as HTMLOutputElement;
-const gloveResult = document.getElementById('glove-result') as HTMLPreElement;
+const gloveButton = $<HTMLButtonElement>('glove');
+const gloveStatus = $<HTMLOutputElement>('glove-status');
+const gloveResult = $<HTMLPreElement>('glove-result');
+const SAMPLE = ['A fine film with great acting.', 'Stocks fell as oil prices rose.', 'short'];
 
 gloveButton.addEventListener('click', async () => {
   gloveStatus.textContent = 'Loading the word vectors…';
   try {
     const t0 = performance.now();
-    const loaded = await encode().loadGlove('mean');
+    const r = await encode().loadGlove('mean');
     const loadMs = performance.now() - t0;
     const vectors = await encode().embedGlove(SAMPLE, 'mean');
-    gloveStatus.textContent = `Loaded ${loaded.id} in ${Math.round(loadMs)} ms.`;
+    gloveStatus.textContent = `Loaded ${r.id} in ${Math.round(loadMs)} ms.`;
     gloveStatus.dataset.state = 'ready';
-    gloveResult.textContent = JSON.stringify({ id: loaded.id, dim: loaded.dim, loadMs: Math.round(loadMs), vectors: vectors.map((v) => Array.from(v)) });
+    gloveResult.textContent = JSON.stringify({ id: r.id, dim: r.dim, loadMs: Math.round(loadMs), vectors: vectors.map((v) => Array.from(v)) });
   } catch (e) {
-    gloveStatus.textContent = failed('The word vectors', e);
+    gloveStatus.textContent = failed('The word vectors could not be loaded', e);
     gloveStatus.dataset.state = 'error';
   }
 });

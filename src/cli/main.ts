@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: 'the whole distillation loop (S3 rounds), headless', load: () => import('./commands/run.js') },
   predict: { summary: 'classify texts with an exported bundle', load: () => import('./commands/predict.js') },
   export: { summary: 'make a bundle from a finished run folder', load: () => import('./commands/export.js') },
+  embed: { summary: 'write the sentence embedding of each text (MiniLM, GloVe, a model folder)', load: () => import('./commands/embed.js') },
 };
 
 function help(): string {

@@ -36,7 +36,11 @@ export type Progress = Counted & (
   | { phase: 'decode' | 'read' | 'validate' }
   /** Writing a bundle. */
   | { phase: 'bundle' }
-  | { phase: 'embed'; detail: { encoder: string; cached?: number; device?: string } }
+  /** Texts embedded by an encoder (cached ones count at once); `backend`: the tfjs backend it runs on. */
+  | { phase: 'embed'; detail: { encoder: string; cached?: number; backend?: string } }
+  /** Bytes of one model file arriving (a download, a picked file, a file on disk). */
+  | { phase: 'download'; detail: { file: string } }
+  /** Bytes of a model's files, file by file, while it loads. */
   | { phase: 'load-model'; detail: { file?: string } }
   | { phase: 'train'; detail: EpochDetail }
   | { phase: 'synthesize'; detail: SynthesisDetail }

@@ -1,35 +1,24 @@
 /**
  * The worker's `train` namespace: the Train step's use case (core/projects/train.ts) over the
- * app's IndexedDB store and GloVe table, on the backend the user names or the timed choice picks
- * (core/student/backend.ts, which never switches it under another job of this worker), plus the
+ * app's IndexedDB store and its GloVe table or the loaded sentence encoder, on the backend the
+ * user names or the timed choice picks (core/student/backend.ts, which never switches it under another job of this worker), plus the
  * worker's own memory check. A failure the user can act on throws a UserError, a cancel an
  * AbortError (protocol.ts); `worker().cancel(jobId)` stops a run at its next batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-// The wasm backend's binaries, served by the app itself (hashed assets), never from a CDN.
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { EncoderSpec } from '../core/encode/encoder.js';
+import { GloveEncoder } from '../core/encode/glove.js';
 import { UserError } from '../core/errors.js';
 import type { TrainSummary } from '../core/projects/settings.js';
 import { trainProject, type TrainEvent } from '../core/projects/train.js';
 import { IdbStore } from '../core/store/idb.js';
+import type { Store } from '../core/store/store.js';
 import { ALL_BACKENDS, availableBackends, type BackendName, type BackendRequest } from '../core/student/backend.js';
 import { predict, type Prediction } from '../core/student/predict.js';
 import { loadModelRecord } from '../core/student/record.js';
-import type { Student } from '../core/student/student.js';
-import { appWordVectors } from './encode.js';
+import type { Student, StudentFeatures } from '../core/student/student.js';
+import { appWordVectors, loadedSentenceEncoder } from './encode.js';
 import { jobs } from './protocol.js';
-
-// Absolute URLs: the worker may run from a blob: URL (app/flow/csp.ts), where relative ones break.
-const abs = (u: string) => new URL(u, self.location.origin).href;
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': abs(wasmPlain),
-  'tfjs-backend-wasm-simd.wasm': abs(wasmSimd),
-  'tfjs-backend-wasm-threaded-simd.wasm': abs(wasmThreaded),
-});
 
 export interface TrainRequest {
   projectId: string;
@@ -38,6 +27,11 @@ export interface TrainRequest {
   backend: BackendRequest;
   /** Most epochs; early stopping on validation macro-F1 may end sooner. */
   epochs?: number;
+  /**
+   * `word`: the GloVe word model (default). `encoder`: a classifier head on the pretrained
+   * sentence encoder's vectors; the encoder must be loaded first (encode.loadEncoder).
+   */
+  student?: 'word' | 'encoder';
 }
 
 export interface MemorySample {
@@ -59,6 +53,27 @@ function memory(): MemorySample {
   const m = tf.memory();
   const heap = (performance as ChromiumPerformance).memory?.usedJSHeapSize;
   return { numTensors: m.numTensors, numBytes: m.numBytes, ...(heap ? { jsHeapBytes: heap } : {}) };
+}
+
+/** The loaded sentence encoder, its vectors cached in the store by (encoder id, text). */
+function sentenceFeatures(store: Store): StudentFeatures {
+  const encoder = loadedSentenceEncoder();
+  if (!encoder) throw new UserError('encoder-not-loaded', 'The pretrained encoder is not loaded.', 'Load it first (Use the pretrained encoder), or choose the word-vector student.');
+  return { kind: 'vectors', encoder, cache: store };
+}
+
+/** What a stored head reads, if this worker has it: the loaded sentence encoder or the app's GloVe table, with the same id. */
+async function headFeatures(encoder: EncoderSpec): Promise<StudentFeatures> {
+  if (encoder.kind === 'glove-pool') {
+    const glove = new GloveEncoder(await appWordVectors(), { pooling: encoder.pooling });
+    if (glove.id === encoder.id) return { kind: 'vectors', encoder: glove };
+  } else if (encoder.kind === 'sentence' && loadedSentenceEncoder()?.id === encoder.id) {
+    return { kind: 'vectors', encoder: loadedSentenceEncoder()! };
+  }
+  if (encoder.kind === 'retired-onnx') {
+    throw new UserError('student-retired-encoder', 'This student reads the vectors of the transformers.js encoder that this version no longer has.', 'Train it again on the Train step.');
+  }
+  throw new UserError('student-needs-encoder', 'This student reads the pretrained encoder\'s vectors, and that encoder is not loaded.', 'Load it on the Train step, or try the student on the Export step.');
 }
 
 function replaceCurrent(next: typeof current): void {
@@ -93,7 +108,7 @@ export const trainApi = {
     try {
       const done = await trainProject(store, req.projectId, {
         signal, backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined,
-        features: async () => ({ kind: 'words', wv: await appWordVectors() }),
+        features: async () => (req.student === 'encoder' ? sentenceFeatures(store) : { kind: 'words', wv: await appWordVectors() }),
         onEvent,
       }).catch(missingKernel);
       const previous = current?.model.weights.length ?? 0;
@@ -118,14 +133,11 @@ export const trainApi = {
       let record;
       try { record = await store.getModel(modelId); } finally { await store.close(); }
       if (!record) throw new UserError('no-model', 'That student is no longer stored.', 'Train it again.');
-      const loaded = await loadModelRecord(record);
-      if (loaded.spec.kind !== 'wordpool') {
-        loaded.model.dispose();
-        throw new UserError('student-needs-encoder', 'This student reads sentence embeddings, which this check does not load.', 'Try it on the Export step instead.');
-      }
-      replaceCurrent({ id: modelId, ...loaded });
+      replaceCurrent({ id: modelId, ...await loadModelRecord(record) });
     }
-    return predict(current!, texts);
+    // Asked each time: the encoder loaded on the Train step may have changed since.
+    const features = current!.spec.kind === 'mlp' ? await headFeatures(current!.spec.input.encoder) : undefined;
+    return predict(current!, texts, features);
   },
 
   /** tfjs memory of the worker, for the memory check. */

@@ -4,6 +4,7 @@
  * proxy-marked so the page's `Comlink.Remote<WorkerApi>` types its calls (protocol.ts).
  */
 import * as Comlink from 'comlink';
+import './backends.js';
 import { bundleApi } from './bundle.js';
 import { encodeApi } from './encode.js';
 import { dataApi } from './data.js';

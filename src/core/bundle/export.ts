@@ -124,7 +124,7 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       main: FILES.inferenceModule,
       dependencies: {
         '@tensorflow/tfjs': '^4.22.0',
-        ...(input.input.kind === 'sentence-embedding' ? { '@huggingface/transformers': '^3.0.0 || ^4.0.0' } : {}),
+        ...(input.input.kind === 'sentence-embedding' ? { '@huggingface/tokenizers': '^0.2.0' } : {}),
       },
     }),
     [FILES.card]: enc.encode(renderModelCard({

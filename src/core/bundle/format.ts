@@ -65,16 +65,23 @@ export type InputSpec =
       pooling: 'mean' | 'mean-max';
     }
   | {
-      /** A transformers.js feature-extraction model (mean pooling) → the model. */
+      /**
+       * A pretrained sentence encoder (the core's TF.js BERT, src/core/transformer) → the model.
+       * The encoder is not in the bundle: it is read from the hub (`model` at `revision`) or a
+       * local copy, and checked against `weightsSha256`.
+       */
       kind: 'sentence-embedding';
+      /** A Hugging Face repository (`sentence-transformers/all-MiniLM-L6-v2`), or `local:<sha256 prefix>` for a picked folder. */
       model: string;
       revision: string;
       dim: number;
       pooling: 'mean' | 'cls';
       normalize: boolean;
-      /** Inputs are truncated to this many tokens, as the app's SentenceEncoder does. */
+      /** Word pieces per text including [CLS]/[SEP], as sentence-transformers' max_seq_length. */
       maxTokens: number;
-      /** Passed to transformers.js `pipeline(..., { dtype })` where set (e.g. 'fp32', 'q8'). */
+      /** The start (16 hex digits or more) of the sha256 of the encoder's model.safetensors. */
+      weightsSha256?: string;
+      /** Bundles from the retired transformers.js encoder named an ONNX variant here ('q8', 'fp32'). */
       dtype?: string;
     };
 

@@ -1,10 +1,12 @@
-import { LABELED_SCORES_JS, LOOKUP_JS, TOKEN_IDS_JS, TOKENIZER_JS } from './runtime-source.generated.js';
+import { LABELED_SCORES_JS, LOOKUP_JS, TOKEN_IDS_JS, TOKENIZER_JS, TRANSFORMER_JS } from './runtime-source.generated.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES } from './format.js';
 
 /**
  * The bundle's own inference file, `distillery-student.mjs`: an ES module whose only imports are
- * `@tensorflow/tfjs` and, for sentence-encoder bundles only, `@huggingface/transformers` (loaded
- * lazily, so word-vector bundles never need it). It reads the bundle's files itself (node:fs in
+ * `@tensorflow/tfjs` and, for sentence-encoder bundles only, `@huggingface/tokenizers` (loaded
+ * lazily, so word-vector bundles never need it). A sentence-encoder bundle runs the core's own
+ * TF.js BERT (generated from src/core/transformer/) on the encoder's safetensors weights, read
+ * from a local copy (`encoderModel`) or the Hugging Face hub. It reads the bundle's files itself (node:fs in
  * Node, fetch in browsers) and hands the model to `tf.loadLayersModel(tf.io.fromMemory(...))`,
  * because stock tfjs has no file:// loader without tfjs-node. The tokenizer and vocabulary lookup
  * are the core's own code, generated into runtime-source.generated.ts.
@@ -98,19 +100,39 @@ async function makeEncoder(spec, base, options) {
     };
   }
   if (input.kind === 'sentence-embedding') {
-    const name = '@huggingface/transformers';
-    const hf = options.transformers || await import(/* @vite-ignore */ name);
-    const extractor = await hf.pipeline('feature-extraction', options.encoderModel || input.model, {
-      revision: input.revision,
-      ...(input.dtype ? { dtype: input.dtype } : {}),
-      ...(options.encoderOptions || {}),
-    });
-    // Truncate as the app's SentenceEncoder does (sentence-transformers' max_seq_length).
-    const cfg = extractor.tokenizer && extractor.tokenizer._tokenizerConfig;
-    if (cfg) cfg.model_max_length = Math.min(cfg.model_max_length ?? Infinity, input.maxTokens);
+    if (input.dtype && !input.weightsSha256) {
+      throw new Error('distillery-student: this bundle was made for the retired transformers.js encoder (' + input.dtype + '), which nothing runs any more; train the student again in Distillery and export it');
+    }
+    // The encoder's folder: a local copy (path, URL or {name: bytes}) or the hub at the pinned revision.
+    const where = options.encoderModel || (input.model.startsWith('local:') ? null : 'https://huggingface.co/' + input.model + '/resolve/' + input.revision + '/');
+    if (!where) throw new Error('distillery-student: the encoder was a local folder (' + input.model + '); pass its copy as options.encoderModel');
+    if (!Tokenizer) {
+      const name = '@huggingface/tokenizers';
+      Tokenizer = (options.tokenizers || await import(/* @vite-ignore */ name)).Tokenizer;
+    }
+    const weights = await readBundleFile(where, 'model.safetensors');
+    if (input.weightsSha256 && globalThis.crypto && crypto.subtle) {
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', weights));
+      const hex = Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+      if (!hex.startsWith(input.weightsSha256)) throw new Error('distillery-student: the encoder weights at ' + where + ' are not the ones this student was trained on (sha256 ' + hex.slice(0, 16) + '…, expected ' + input.weightsSha256 + '…)');
+    }
+    const config = parseBertConfig(await readJson(where, 'config.json'));
+    const tokenizer = new BertTokenizer(await readJson(where, 'tokenizer.json'), await readJson(where, 'tokenizer_config.json'), input.maxTokens, config.padTokenId);
+    const bert = Bert.fromTensors(config, readSafetensors(weights));
     return async (texts) => {
-      const out = await extractor(texts, { pooling: input.pooling, normalize: input.normalize });
-      return tf.tensor2d(Float32Array.from(out.data), [texts.length, input.dim]);
+      const out = new Float32Array(texts.length * input.dim);
+      for (const b of lengthBatches(texts.map((t) => tokenizer.encode(t)), 32, config.padTokenId, 32 * 128)) {
+        const v = tf.tidy(() => {
+          const ids = tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32');
+          const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32');
+          const pooled = Bert.pool(bert.hidden(ids, mask), mask, input.pooling);
+          return input.normalize ? Bert.l2Normalize(pooled) : pooled;
+        });
+        const data = await v.data();
+        v.dispose();
+        b.index.forEach((i, r) => out.set(data.subarray(r * input.dim, (r + 1) * input.dim), i * input.dim));
+      }
+      return tf.tensor2d(out, [texts.length, input.dim]);
     };
   }
   throw new Error('distillery-student: unknown input kind ' + input.kind);
@@ -127,7 +149,9 @@ function concatBuffers(parts) {
 /**
  * Loads a bundle: a folder path or file: URL (Node), an http(s) URL (browser or Node), or an
  * object mapping file names to bytes (e.g. the entries of the unzipped .zip).
- * options.encoderModel: a local path or hub id to use instead of the bundle's sentence encoder.
+ * options.encoderModel: a copy of the bundle's sentence encoder (a folder path, a URL, or a
+ * {name: bytes} map of config.json, tokenizer.json, tokenizer_config.json, model.safetensors)
+ * instead of the Hugging Face hub; options.tokenizers: the @huggingface/tokenizers module.
  */
 export async function load(bundle, options = {}) {
   const spec = await readJson(bundle, 'inference.json');
@@ -176,7 +200,7 @@ export async function load(bundle, options = {}) {
 export function inferenceModuleSource(): string {
   return [
     '// distillery-student.mjs: runs a Distillery student bundle in browsers and Node.',
-    '// Dependencies: @tensorflow/tfjs; @huggingface/transformers only for sentence-encoder bundles.',
+    '// Dependencies: @tensorflow/tfjs; @huggingface/tokenizers only for sentence-encoder bundles.',
     '//   const student = await load(\'./my-bundle/\');  const [r] = await student.predict([\'some text\']);',
     "import * as tf from '@tensorflow/tfjs';",
     '',
@@ -192,6 +216,12 @@ export function inferenceModuleSource(): string {
     '// ---- Scores by label, generated from Distillery\'s src/core/bundle/scores.ts ----',
     LABELED_SCORES_JS,
     '',
+    '// ---- The TF.js BERT for sentence-encoder bundles, generated from Distillery\'s src/core/transformer/ ----',
+    'class UserError extends Error { constructor(code, message, hint) { super(hint ? message + \' \' + hint : message); this.name = \'UserError\'; this.code = code; } }',
+    '/** @huggingface/tokenizers\' Tokenizer class, imported on first use (word-vector bundles never need it). */',
+    'let Tokenizer;',
+    TRANSFORMER_JS,
+    '',
     '// ---- Loading and prediction ----',
     RUNTIME.replace('__FORMAT__', JSON.stringify(BUNDLE_FORMAT_NAME)).replace('__FORMAT_VERSION__', String(BUNDLE_FORMAT_VERSION)).trim(),
     '',
@@ -203,7 +233,7 @@ export function inferenceModuleSource(): string {
 /** `example.mjs`: `node example.mjs "a text" …` or `node example.mjs --input texts.txt` (one per line). */
 export function exampleSource(sampleTexts: string[]): string {
   return [
-    "// Usage: npm install @tensorflow/tfjs  (and @huggingface/transformers for a sentence-encoder bundle)",
+    "// Usage: npm install @tensorflow/tfjs  (and @huggingface/tokenizers for a sentence-encoder bundle)",
     '//        node example.mjs "a text to classify" ["another" …]',
     '//        node example.mjs --input texts.txt        # one text per line',
     "// Prints one JSON line per text: {\"text\", \"label\", \"scores\"}.",

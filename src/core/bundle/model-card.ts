@@ -46,7 +46,7 @@ function encoderLine(input: InputSpec): string {
     case 'word-vectors-pool':
       return `${input.pooling} pooling of ${input.dim}-d word vectors (Distillery tokenizer) over a ${input.vocabSize.toLocaleString('en-US')}-word table, included as vocab.txt + vectors.bin`;
     case 'sentence-embedding':
-      return `sentence encoder ${mdCode(input.model)} (revision ${mdCode(input.revision)}), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d; downloaded by transformers.js at load time`;
+      return `pretrained sentence encoder ${mdCode(input.model)} (revision ${mdCode(input.revision)}), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d, at most ${input.maxTokens} word pieces; its weights (model.safetensors${input.weightsSha256 ? `, sha256 ${mdCode(input.weightsSha256.slice(0, 16))}…` : ''}) are read from the Hugging Face hub or a local copy at load time and run with TensorFlow.js`;
   }
 }
 
@@ -119,7 +119,7 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     '## Use',
     '',
-    'Node (needs only `npm install @tensorflow/tfjs`' + (c.input.kind === 'sentence-embedding' ? ' `@huggingface/transformers`' : '') + '):',
+    'Node (needs only `npm install @tensorflow/tfjs`' + (c.input.kind === 'sentence-embedding' ? ' `@huggingface/tokenizers`' : '') + '):',
     '',
     '```js',
     "import { load } from './distillery-student.mjs';",

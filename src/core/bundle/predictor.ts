@@ -5,12 +5,24 @@ import { tokenIds } from '../encode/token-ids.js';
 import { labeledScores } from './scores.js';
 import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
+import { withBackend } from '../student/backend.js';
+import type { InputSpec } from './format.js';
 import type { Bundle } from './import.js';
+
+/** The input of a bundle whose student reads a pretrained sentence encoder's vectors. */
+export type SentenceInput = Extract<InputSpec, { kind: 'sentence-embedding' }>;
+
+/** Whether a bundle's encoder is the catalog's MiniLM (also the retired transformers.js export of it). */
+export function isMinilmInput(input: SentenceInput, minilmRepo: string, minilmSha: string): boolean {
+  return input.weightsSha256 ? minilmSha.startsWith(input.weightsSha256) : input.model === minilmRepo || input.model === 'Xenova/all-MiniLM-L6-v2';
+}
 
 /**
  * Predictions from an opened bundle inside Distillery (CLI `predict`, the app's "try it" box),
  * through the core's own tokenizer and lookup — the same preprocessing the bundle's inference
- * file carries as generated code.
+ * file carries as generated code. Its tensor work runs as jobs of the backend policy
+ * (student/backend.ts) on the backend that is set; a sentence encoder's embedding runs before,
+ * as a job of its own on the encoder's backend.
  */
 
 export interface Prediction {
@@ -26,7 +38,7 @@ export interface BundlePredictor {
 
 export interface PredictorOptions {
   /** Turns texts into sentence embeddings, for sentence-encoder bundles (the core's encoder). */
-  embed?: (texts: string[], model: string, revision: string) => Promise<Float32Array[]>;
+  embed?: (texts: string[], input: SentenceInput) => Promise<Float32Array[]>;
   batchSize?: number;
 }
 
@@ -41,7 +53,7 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
   const labels = bundle.labels;
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts));
+    model = await withBackend('current', () => tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts)));
   } catch (e) {
     // readBundle checked the files' shapes; what is left is a topology tfjs cannot build.
     throw new UserError('bundle-bad-model', `The bundle's model.json cannot be loaded by TensorFlow.js (${(e as Error).message}).`, 'Export the bundle again from Distillery.');
@@ -55,13 +67,14 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
       `The bundle's model takes ${JSON.stringify(inShape)} and gives ${JSON.stringify(outShape)}, but its inference.json feeds it ${width} values and its labels.json lists ${labels.length} labels.`,
       'Export the bundle again from Distillery.');
   }
-  let encode: (texts: string[]) => Promise<tf.Tensor>;
+  /** The model's input rows for texts, `width` values each, made before any tensor. */
+  let encode: (texts: string[]) => Promise<Int32Array | Float32Array>;
   if (input.kind === 'token-ids') {
     const wv = { index: vocabIndex(bundle.vocab ?? []) };
     encode = async (texts) => {
       const data = new Int32Array(texts.length * input.maxLen);
       texts.forEach((text, r) => tokenIds(tokenize(text), wv, input, data, r * input.maxLen));
-      return tf.tensor2d(data, [texts.length, input.maxLen], 'int32');
+      return data;
     };
   } else if (input.kind === 'word-vectors-pool') {
     // The core's own encoder over the bundle's table, so the app predicts exactly as it trained.
@@ -73,7 +86,7 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
     encode = async (texts) => {
       const flat = new Float32Array(texts.length * enc.dim);
       texts.forEach((t, r) => flat.set(enc.embed(t), r * enc.dim));
-      return tf.tensor2d(flat, [texts.length, enc.dim]);
+      return flat;
     };
   } else {
     const embed = opts.embed;
@@ -83,10 +96,10 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
         'Load the encoder first (Train step), or use the bundle\'s distillery-student.mjs where the hub is reachable.');
     }
     encode = async (texts) => {
-      const vecs = await embed(texts, input.model, input.revision);
+      const vecs = await embed(texts, input);
       const flat = new Float32Array(texts.length * input.dim);
       vecs.forEach((v, i) => flat.set(v, i * input.dim));
-      return tf.tensor2d(flat, [texts.length, input.dim]);
+      return flat;
     };
   }
   const batchSize = opts.batchSize ?? 128;
@@ -95,14 +108,16 @@ export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {})
     async predict(texts) {
       const results: Prediction[] = [];
       for (let start = 0; start < texts.length; start += batchSize) {
-        const x = await encode(texts.slice(start, start + batchSize));
-        const y = tf.tidy(() => {
-          const out = model.predict(x) as tf.Tensor;
-          return bundle.inference.output === 'logits' ? tf.softmax(out) : out;
+        const batch = texts.slice(start, start + batchSize);
+        const rows = await encode(batch);
+        const probs = await withBackend('current', async () => {
+          const y = tf.tidy(() => {
+            const x = tf.tensor2d(rows, [batch.length, width], rows instanceof Int32Array ? 'int32' : 'float32');
+            const out = model.predict(x) as tf.Tensor;
+            return bundle.inference.output === 'logits' ? tf.softmax(out) : out;
+          });
+          try { return (await y.array()) as number[][]; } finally { y.dispose(); }
         });
-        const probs = (await y.array()) as number[][];
-        x.dispose();
-        y.dispose();
         for (const row of probs) results.push(labeledScores(labels, row));
       }
       return results;

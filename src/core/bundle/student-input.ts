@@ -62,10 +62,18 @@ async function encoderInput(encoder: EncoderSpec, vectors?: VectorSource): Promi
     };
   }
   const m = encoder.model;
-  // A folder on the trainer's disk, or one picked in the browser: the bundle names it; load() takes `encoderModel` to point at a copy.
-  const [model, revision] = m.from === 'hub' ? [m.model, m.revision] : m.from === 'url' ? [m.url, 'main'] : [`local:${m.fingerprint}`, 'main'];
+  // A folder on the trainer's disk, or one picked in the browser: the bundle names it by its
+  // weights; load() takes `encoderModel` to point at a copy.
+  const [model, revision] = m.from === 'hub' ? [m.model, m.revision] : m.from === 'url' ? [m.url, 'none'] : [`local:${m.fingerprint}`, 'none'];
+  if (encoder.kind === 'retired-onnx') {
+    // Its bundle names the ONNX variant; the bundle's loader says it was made for the retired encoder.
+    return { input: { kind: 'sentence-embedding', model, revision, dim: encoder.dim, pooling: 'mean', normalize: true, maxTokens: encoder.maxTokens, dtype: encoder.dtype } };
+  }
   return {
-    input: { kind: 'sentence-embedding', model, revision, dim: encoder.dim, pooling: encoder.pooling, normalize: encoder.normalize, maxTokens: encoder.maxTokens, dtype: encoder.dtype },
+    input: {
+      kind: 'sentence-embedding', model, revision, dim: encoder.dim, pooling: encoder.pooling, normalize: encoder.normalize,
+      maxTokens: encoder.maxTokens, weightsSha256: encoder.weightsSha256,
+    },
   };
 }
 

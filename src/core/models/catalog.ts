@@ -93,6 +93,15 @@ export function modelById(id: string): ModelEntry | undefined {
   return MODELS.find((m) => m.id.toLowerCase() === id.toLowerCase());
 }
 
+/**
+ * The catalog's encoder with these weights: `sha256` is its model.safetensors' sha256 or a prefix
+ * of it (16 hex digits at least, as encoder ids keep).
+ */
+export function encoderByWeights(sha256: string): ModelEntry | undefined {
+  if (sha256.length < 16) return undefined;
+  return MODELS.find((m) => m.role === 'encoder' && m.files.some((f) => f.path === 'model.safetensors' && f.sha256.startsWith(sha256)));
+}
+
 export function totalBytes(m: ModelEntry): number {
   return m.files.reduce((s, f) => s + f.bytes, 0);
 }

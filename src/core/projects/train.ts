@@ -25,7 +25,9 @@ export type TrainPhase = 'data' | 'vectors' | 'backend' | 'training' | 'saving';
 export type TrainEvent =
   /** `backend`: the request ('auto' or a name) while choosing; the backend that runs, once training. */
   | { kind: 'phase'; phase: TrainPhase; backend?: string }
-  | { kind: 'epoch'; report: EpochReport };
+  | { kind: 'epoch'; report: EpochReport }
+  /** Texts turned into sentence vectors so far, for a head over an encoder (cached ones count at once). */
+  | { kind: 'embed'; done: number; total: number };
 
 export interface TrainProjectOptions extends LongOpOptions {
   /** What the student reads besides texts; a function when loading it is a phase of its own. */
@@ -74,6 +76,7 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   let announced = false;
   const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
     signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper,
+    onProgress: (p) => { if (p.phase === 'embed') emit({ kind: 'embed', done: p.done, total: p.total }); },
     onEpoch: (report) => {
       if (!announced) { announced = true; emit({ kind: 'phase', phase: 'training', backend: tf.getBackend() }); }
       peak = Math.max(peak, tf.memory().numBytes);

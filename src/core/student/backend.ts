@@ -3,11 +3,16 @@
  * step and the synthesis loop share one worker: a training run must never have the backend
  * switched under it (a WebGPU variable read on the CPU backend, or the reverse, fails or copies
  * every step). So every job that runs tensors goes through `withBackend`: jobs run one at a time,
- * and only a job that is starting may choose the backend, by one of three requests:
+ * and only a job that is starting may choose the backend, by one of four requests:
  *   - a backend by name (the user's override; a UserError if it cannot start here),
  *   - 'auto': probe what this runtime offers and time one real training step on each that works
  *     (WebGPU is not always fastest, and some backends lack gradient kernels), keep the fastest,
+ *   - a list in order of preference: the first that starts (the sentence encoder's load: a frozen
+ *     BERT runs fastest on webgpu, then webgl, then wasm, so there is nothing to time),
  *   - 'current': whatever is set (predictions, loading a model).
+ * A job that runs where its weights live (the sentence encoder's encode: its 90 MB of weights stay
+ * on the backend they were loaded on) asks for that backend with `restore`, which puts back the
+ * one set before when it ends, so the next 'current' job finds what it left.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
@@ -15,6 +20,8 @@ import { UserError } from '../errors.js';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const ALL_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 export type BackendRequest = 'auto' | BackendName;
+/** What a job may ask for (see the top of this file). */
+export type BackendJobRequest = BackendRequest | 'current' | readonly BackendName[];
 
 let lane: Promise<unknown> = Promise.resolve();
 
@@ -96,15 +103,18 @@ export interface BackendOptions {
   step?: () => Promise<void>;
   /** For 'auto': the backends it may time (default: all this runtime has). */
   candidates?: BackendName[];
+  /** Set the backend that was set before the job again when it ends (it may be one the job chose). */
+  restore?: boolean;
 }
 
 /**
  * Runs `job` alone, on the backend `request` chooses (see the top of this file); tells it which
  * backend runs it and, for 'auto', what each candidate's step took.
  */
-export function withBackend<T>(request: BackendRequest | 'current', job: (choice: BackendChoice) => Promise<T>, opts: BackendOptions = {}): Promise<T> {
+export function withBackend<T>(request: BackendJobRequest, job: (choice: BackendChoice) => Promise<T>, opts: BackendOptions = {}): Promise<T> {
   return exclusive(async () => {
     patchCpuKernels();
+    const before = opts.restore ? (await tf.ready(), tf.getBackend()) : undefined;
     let choice: BackendChoice;
     if (request === 'current') {
       await tf.ready();
@@ -112,13 +122,29 @@ export function withBackend<T>(request: BackendRequest | 'current', job: (choice
     } else if (request === 'auto') {
       if (!opts.step) throw new Error('withBackend: auto needs a step to time');
       choice = await fastest(opts.step, opts.candidates);
+    } else if (typeof request !== 'string') {
+      choice = { backend: await firstThatStarts(request), timings: {} };
     } else {
       const ok = tf.findBackendFactory(request) ? await tf.setBackend(request).catch(() => false) : false;
       if (!ok) throw new UserError('backend-unavailable', `The ${request} backend is not available here.`, `Choose one of: ${(await probe(ALL_BACKENDS)).join(', ')}.`);
       choice = { backend: request, timings: {} };
     }
-    return job(choice);
+    try {
+      return await job(choice);
+    } finally {
+      if (before && tf.getBackend() !== before) await tf.setBackend(before);
+    }
   });
+}
+
+async function firstThatStarts(preference: readonly BackendName[]): Promise<BackendName> {
+  for (const b of preference) {
+    if (tf.findBackendFactory(b) && await tf.setBackend(b).catch(() => false)) {
+      await tf.ready();
+      return b;
+    }
+  }
+  throw new UserError('backend-unavailable', `None of the tfjs backends ${preference.join(', ')} could start here.`, `Choose one of: ${(await probe(ALL_BACKENDS)).join(', ')}.`);
 }
 
 async function fastest(step: () => Promise<void>, candidates?: BackendName[]): Promise<BackendChoice> {

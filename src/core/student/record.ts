@@ -7,9 +7,10 @@
  * imported before `imported` existed), so nothing a user has stored is lost.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { InferenceSpec } from '../bundle/format.js';
+import type { InferenceSpec, InputSpec } from '../bundle/format.js';
 import type { EncoderSpec, SentenceModelRef } from '../encode/encoder.js';
 import { wordStudentRule } from '../encode/token-ids.js';
+import { encoderByWeights } from '../models/catalog.js';
 import type { ModelRecord } from '../store/store.js';
 import { withBackend } from './backend.js';
 import { STUDENT_DEFAULTS } from './defaults.js';
@@ -102,13 +103,21 @@ function fromFormat1(s: Rec): StudentSpec {
 
 /**
  * An encoder named by the cache id older records kept instead of a description:
- * `glove:<sha prefix>:<rows>:<pooling>` or `st:<hub|url|local|files>:<model>:<dtype>`.
+ * `glove:<sha prefix>:<rows>:<pooling>`, `bert:<weights sha prefix>:<pooling>[-l2]:<max tokens>` (the
+ * TF.js encoder) or `st:<hub|url|local|files>:<model>:<dtype>` (the retired transformers.js one).
  */
 function encoderFromId(id: string, dim: number): EncoderSpec {
   const glove = /^glove:([0-9a-f]+):(\d+):(mean|mean-max)$/.exec(id);
   if (glove) {
     const pooling = glove[3] as 'mean' | 'mean-max';
     return { kind: 'glove-pool', id, dim, pooling, table: { sha256: glove[1], rows: Number(glove[2]), dim: pooling === 'mean' ? dim : dim / 2 } };
+  }
+  const bert = /^bert:([0-9a-f]{16}):(mean|cls)(-l2)?:(\d+)$/.exec(id);
+  if (bert) {
+    // Written by this version's TF.js encoder into a loop head's meta before the spec carried it.
+    const known = encoderByWeights(bert[1]!);
+    const model: SentenceModelRef = known?.hub ? { from: 'hub', model: known.hub.repo, revision: known.hub.revision } : { from: 'local', fingerprint: bert[1]! };
+    return { kind: 'sentence', id, dim, model, weightsSha256: bert[1]!, pooling: bert[2] as 'mean' | 'cls', normalize: !!bert[3], maxTokens: Number(bert[4]) };
   }
   const st = /^st:(hub|url|local|files):(.+):(fp32|fp16|q8)$/.exec(id);
   if (!st) throw new Error(`model record: unknown encoder id '${id}'`);
@@ -121,7 +130,7 @@ function encoderFromId(id: string, dim: number): EncoderSpec {
   } else {
     model = { from: st[1] as 'local' | 'files', fingerprint: st[2] };
   }
-  return { kind: 'sentence', id, dim, model, dtype: st[3], pooling: 'mean', normalize: true, maxTokens: 256 };
+  return { kind: 'retired-onnx', id, dim, model, dtype: st[3], maxTokens: 256 };
 }
 
 /** The spec of a model that came in a bundle, from its inference.json (a Distillery bundle's own spec where it has one). */
@@ -137,6 +146,15 @@ export function importedSpec(imported: ImportedModel): StudentSpec {
   }
   const encoder: EncoderSpec = input.kind === 'word-vectors-pool'
     ? { kind: 'glove-pool', id: `imported:${input.vectorsFile}`, dim: input.pooling === 'mean' ? input.dim : 2 * input.dim, pooling: input.pooling, table: { sha256: '', rows: input.vocabSize, dim: input.dim } }
-    : { kind: 'sentence', id: `imported:${input.model}`, dim: input.dim, model: { from: 'hub', model: input.model, revision: input.revision }, dtype: input.dtype ?? 'fp32', pooling: 'mean', normalize: input.normalize, maxTokens: input.maxTokens };
+    : sentenceInputEncoder(input);
   return { formatVersion: STUDENT_FORMAT_VERSION, kind: 'mlp', labels, hyper: STUDENT_DEFAULTS.mlp, input: { encoder } };
+}
+
+/** The encoder of a sentence-embedding bundle, as its inference.json names it. */
+function sentenceInputEncoder(input: Extract<InputSpec, { kind: 'sentence-embedding' }>): EncoderSpec {
+  const local = /^local:([0-9a-f]+)$/.exec(input.model);
+  const model: SentenceModelRef = local ? { from: 'local', fingerprint: local[1]! } : { from: 'hub', model: input.model, revision: input.revision };
+  const id = `imported:${input.model}`;
+  if (!input.weightsSha256) return { kind: 'retired-onnx', id, dim: input.dim, model, dtype: input.dtype ?? 'fp32', maxTokens: input.maxTokens };
+  return { kind: 'sentence', id, dim: input.dim, model, weightsSha256: input.weightsSha256, pooling: input.pooling, normalize: input.normalize, maxTokens: input.maxTokens };
 }
