@@ -1,12 +1,15 @@
 /**
  * The tfjs backend has one owner (core/student/backend.ts): jobs that run tensors go one at a time
  * and only a starting job may switch the backend, so a training run never has it switched under
- * it by another job of the same worker (the Train step and the synthesis loop share one).
+ * it by another job of the same worker (the Train step and the synthesis loop share one). The
+ * sentence encoder goes through the same policy: its load and each encode are jobs.
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../src/core/errors.js';
 import { withBackend } from '../../src/core/student/backend.js';
+import { TransformerEncoder } from '../../src/core/encode/transformer-encoder.js';
+import { dirFiles } from '../../src/core/transformer/files-node.js';
 
 describe('the backend policy', () => {
   it('starts a job that asks for another backend only after the running job ends', async () => {
@@ -34,5 +37,43 @@ describe('the backend policy', () => {
     const err = await withBackend('webgl', async () => 'ran').catch((e: unknown) => e);
     expect(isUserError(err) && err.code).toBe('backend-unavailable');
     expect(await withBackend('cpu', async ({ backend }) => backend)).toBe('cpu');
+  });
+});
+
+describe('the backend policy and the sentence encoder', () => {
+  it('a preference list starts the first backend that works; restore puts back the one set before', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await withBackend('cpu', async () => undefined);
+    // No webgl in Node: the next in the list starts.
+    expect(await withBackend(['webgl', 'wasm', 'cpu'], async ({ backend }) => [backend, tf.getBackend()])).toEqual(['wasm', 'wasm']);
+    await withBackend('cpu', async () => undefined);
+    expect(await withBackend('wasm', async () => tf.getBackend(), { restore: true })).toBe('wasm');
+    expect(tf.getBackend()).toBe('cpu');
+    const err = await withBackend(['webgl', 'webgpu'], async () => 'ran').catch((e: unknown) => e);
+    expect(isUserError(err) && err.code).toBe('backend-unavailable');
+  });
+
+  it('an encode waits for a running job, runs on the backend the encoder\'s weights live on, and leaves the job\'s backend set', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const encoder = await TransformerEncoder.load(await dirFiles('tests/fixtures/tiny-bert'), { backends: ['wasm'] });
+    expect(encoder.backend).toBe('wasm');
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const job = withBackend('cpu', async () => {
+      await gate;
+      log.push(`job ends on ${tf.getBackend()}`);
+    });
+    const encoded = encoder.encode(['a fine film', 'a dull one']).then((v) => { log.push('encoded'); return v; });
+    await new Promise((r) => setTimeout(r, 50));
+    // Before the policy owned it, encode switched the backend to wasm under the running cpu job.
+    expect(log).toEqual([]);
+    expect(tf.getBackend()).toBe('cpu');
+    release();
+    const [, vectors] = await Promise.all([job, encoded]);
+    expect(log).toEqual(['job ends on cpu', 'encoded']);
+    expect(vectors).toHaveLength(2);
+    expect(tf.getBackend()).toBe('cpu');
+    await encoder.dispose();
   });
 });
