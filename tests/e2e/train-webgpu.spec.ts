@@ -174,3 +174,42 @@ test('the pretrained encoder: offered in plain words, a picked model folder load
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
   await expect(page.getByText('Next: Evaluate')).toBeVisible();
 });
+
+test('the word student and a head on the encoder in one session: each trains in the worker and classifies typed texts', async ({ page }) => {
+  await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+  await page.getByRole('button', { name: /Train$/ }).click();
+  await page.screenshot({ path: SHOTS + 'train-choice.png', fullPage: true });
+  const held = heldOut().slice(0, 6);
+  const classify = async () => {
+    await page.getByTestId('try-texts').fill(held.map((h) => h.text).join('\n'));
+    await page.getByRole('button', { name: 'Classify' }).click();
+    await expect(page.getByTestId('try-label')).toHaveCount(held.length);
+    for (const l of await page.getByTestId('try-label').allTextContents()) expect(['cooking', 'sports', 'weather']).toContain(l);
+  };
+  // The word student first (the default), on cpu.
+  await expect(page.getByTestId('student-word')).toBeChecked();
+  await page.getByTestId('train-backend').selectOption('cpu');
+  await page.getByTestId('train-epochs').fill('5');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+  await classify();
+  await page.screenshot({ path: SHOTS + 'train-word-done.png', fullPage: true });
+  // Then a head on the picked encoder folder, on wasm, in the same worker.
+  await page.getByTestId('student-encoder').check();
+  await page.getByTestId('encoder-folder').setInputFiles(fileURLToPath(new URL('../fixtures/tiny-bert', import.meta.url)));
+  await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await page.getByTestId('train-backend').selectOption('wasm');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+  await expect(page.getByTestId('backend-ran')).toHaveText('wasm');
+  // The head classifies through the loaded encoder (the worker embeds the typed texts first).
+  await classify();
+  await page.screenshot({ path: SHOTS + 'train-encoder-done.png', fullPage: true });
+  // And the word student trains again after it, with the encoder still loaded.
+  await page.getByTestId('student-word').check();
+  await page.getByTestId('train-backend').selectOption('cpu');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'done', { timeout: 150_000 });
+  await expect(page.getByTestId('backend-ran')).toHaveText('cpu');
+  await classify();
+});
