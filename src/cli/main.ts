@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   inspect: { summary: 'parse a data file and print its report', load: () => import('./commands/inspect.js') },
   synth: { summary: 'make training data with a teacher LLM', load: () => import('./commands/synth.js') },
   'teacher-sim': { summary: 'serve a simulated OpenAI-compatible teacher on 127.0.0.1', load: () => import('./commands/teacher-sim.js') },
+  'teacher-local': { summary: 'serve a GGUF model on this computer as an OpenAI-compatible teacher', load: () => import('./commands/teacher-local.js') },
   train: { summary: 'train a student classifier', load: () => import('./commands/train.js') },
   run: { summary: 'the whole distillation loop (S3 rounds), headless', load: () => import('./commands/run.js') },
   predict: { summary: 'classify texts with an exported bundle', load: () => import('./commands/predict.js') },

@@ -41,7 +41,7 @@ describe('synthesize', () => {
     for (const l of labels) expect(ex.filter((e) => e.label === l)).toHaveLength(8);
     for (const e of ex) {
       expect(seeds.some((sd) => sd.text === e.text)).toBe(false);
-      expect(e.provenance).toMatchObject({ source: 'generated', strategy: 'generate', teacherModel: 'teacher-sim', promptTemplate: 'generate-v1', round: 0 });
+      expect(e.provenance).toMatchObject({ source: 'generated', strategy: 'generate', teacherModel: 'teacher-sim', promptTemplate: 'generate-v2', round: 0 });
       expect(e.provenance.requestId).toMatch(/^j1:generate:r0:\d+$/);
       expect(pool.find((p) => p.text === e.text)?.label).toBe(e.label);
     }
@@ -190,7 +190,7 @@ describe('synthesize', () => {
     const ex = await store.listExamples('p', { source: 'extrapolated' });
     expect(ex.map((e) => e.label)).toEqual(['weather', 'weather']);
     expect(ex[0].text).toMatch(/storm/i);
-    expect(ex[0].provenance).toMatchObject({ strategy: 'extrapolate', round: 1, promptTemplate: 'extrapolate-v1' });
+    expect(ex[0].provenance).toMatchObject({ strategy: 'extrapolate', round: 1, promptTemplate: 'extrapolate-v2' });
   });
 
   it('rationale-first: asks for attributes per label once, keeps them, then generates', async () => {

@@ -89,6 +89,9 @@ export const SMOLLM2: ModelEntry = {
 
 export const MODELS: readonly ModelEntry[] = [MINILM, SMOLLM2];
 
+/** What `distillery teacher-local` serves without --model. */
+export const DEFAULT_TEACHER: ModelEntry = SMOLLM2;
+
 export function modelById(id: string): ModelEntry | undefined {
   return MODELS.find((m) => m.id.toLowerCase() === id.toLowerCase());
 }

@@ -6,7 +6,7 @@
 import { examplesSchema, readExampleItems, SCHEMA_NAMES } from '../schema.js';
 import { exampleBlock, quoteText, renderTemplate, type PromptTemplate } from '../prompts.js';
 import type { SynthesisJob } from '../job.js';
-import { labelList, pickShots, quotas, taskLine, type Planner, type PlanState, type Unit } from './unit.js';
+import { labelList, lengthHint, pickShots, quotas, taskLine, type Planner, type PlanState, type Unit } from './unit.js';
 
 export interface GenerateOptions {
   keyPrefix: string;
@@ -50,7 +50,7 @@ export class GeneratePlanner implements Planner {
     const shots = pickShots(job.seeds, job.labels, job.options?.shots ?? 8, index);
     const vars = {
       task: taskLine(job), labels: labelList(job.labels), label, count,
-      examples: exampleBlock(shots), attributes: this.opts.attributesFor?.(label, index) ?? '',
+      examples: exampleBlock(shots), length: lengthHint(job.seeds), attributes: this.opts.attributesFor?.(label, index) ?? '',
     };
     return {
       key, templateId: t.id, source: 'generated', label, expected: count, field: 'examples', dedup: true,

@@ -102,3 +102,15 @@ export function labelList(labels: string[]): string {
 export function taskLine(job: SynthesisJob): string {
   return job.task?.trim() || `classify texts into the labels ${labelList(job.labels)}.`;
 }
+
+/**
+ * "about N words" from the seeds' median length: the texts to write should look like the user's,
+ * and a small model given no length writes either a fragment or a page.
+ */
+export function lengthHint(seeds: LabeledText[]): string {
+  const words = seeds.map((s) => s.text.split(/\s+/).filter(Boolean).length).sort((a, b) => a - b);
+  if (words.length === 0) return 'a sentence or two';
+  const median = words[Math.floor(words.length / 2)];
+  if (median <= 3) return 'a few words';
+  return `about ${median} words`;
+}
