@@ -25,6 +25,7 @@ import {
 import { worker } from '../worker-client';
 import { store } from '../projects/projects';
 import { loadTeacherSettings } from '../teacher/teacher-settings';
+import { findPreset } from '../../core/teacher/presets';
 import { getKey } from '../teacher/key-store';
 import { needsReloadFor, teacherOrigin } from '../flow/csp';
 import { defaultSynthSettings, type RunProgress, type SynthSettings, type SynthStatus } from './synth-settings';
@@ -162,7 +163,8 @@ export class SynthRun {
       const config = synthesisConfig(projectId, saved.runId, saved.settings, teacher.model);
       try {
         await worker().loop.run(
-          config, { baseURL: teacher.baseURL, model: teacher.model, apiKey: apiKey || undefined },
+          // A preset knows how many requests its kind of server takes at once (a local one: its --parallel).
+          config, { baseURL: teacher.baseURL, model: teacher.model, apiKey: apiKey || undefined, concurrency: findPreset(teacher.presetId)?.concurrency },
           Comlink.proxy((e: LoopEvent) => this.onEvent(e)),
           Comlink.proxy((p: Progress) => this.onProgress(p)),
         );

@@ -13,10 +13,11 @@ import { DEFAULT_TEACHER, totalBytes } from '../../core/models/catalog.js';
 import { isInstalled, modelDir } from '../../core/models/fetch-node.js';
 import { LocalEngine } from '../../core/teacher/local/engine.js';
 import { startTeacherLocal } from '../../core/teacher/local/server.js';
+import { TEACHER_LOCAL } from '../../core/teacher/presets.js';
 import { intOption, parseCommandArgs, printSummary } from '../args.js';
 
-/** The app's "Local model on this computer" preset points here (core/teacher/presets.ts). */
-export const DEFAULT_PORT = 8788;
+// The app's "Local model on this computer" preset points at this port and model.
+const DEFAULT_PORT = TEACHER_LOCAL.port;
 
 export const usage = `Usage: distillery teacher-local [--model FILE.gguf] [--port P] [--parallel N] [--ctx C] [options]
 

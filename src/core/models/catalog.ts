@@ -89,7 +89,7 @@ export const SMOLLM2: ModelEntry = {
 
 export const MODELS: readonly ModelEntry[] = [MINILM, SMOLLM2];
 
-/** What `distillery teacher-local` serves without --model. */
+/** What `distillery teacher-local` serves without --model (its id is the app preset's model, TEACHER_LOCAL). */
 export const DEFAULT_TEACHER: ModelEntry = SMOLLM2;
 
 export function modelById(id: string): ModelEntry | undefined {

@@ -16,7 +16,12 @@ export interface TeacherPreset {
   concurrency: number;
   /** Where to look when something does not work. */
   note: string;
+  /** The model to fill in when the server serves one known model. */
+  defaultModel?: string;
 }
+
+/** `distillery teacher-local`'s default port and model (src/cli/commands/teacher-local.ts). */
+export const TEACHER_LOCAL = { port: 8788, model: 'SmolLM2-135M-Instruct' } as const;
 
 export const TEACHER_PRESETS: readonly TeacherPreset[] = [
   { id: 'openai', name: 'OpenAI', baseURL: 'https://api.openai.com/v1', needsKey: true, jsonMode: 'schema', concurrency: 8,
@@ -29,6 +34,9 @@ export const TEACHER_PRESETS: readonly TeacherPreset[] = [
     note: 'vllm serve MODEL; add --allowed-origins \'["*"]\' for use from the browser.' },
   { id: 'llamacpp', name: 'llama.cpp server', baseURL: 'http://127.0.0.1:8080/v1', needsKey: false, jsonMode: 'schema', concurrency: 2,
     note: 'llama-server -m MODEL.gguf; use --parallel N for concurrent requests.' },
+  { id: 'local', name: 'Local model on this computer (no key)', baseURL: `http://127.0.0.1:${TEACHER_LOCAL.port}/v1`, needsKey: false, jsonMode: 'schema', concurrency: 2,
+    defaultModel: TEACHER_LOCAL.model,
+    note: 'Start it in a terminal in the Distillery folder: npm run models -- --teacher (once), then npx distillery teacher-local. A tiny model that runs on the CPU: good for trying the app with no account, far weaker than a large hosted model.' },
   { id: 'lmstudio', name: 'LM Studio', baseURL: 'http://127.0.0.1:1234/v1', needsKey: false, jsonMode: 'schema', concurrency: 2,
     note: 'Start the local server in the Developer tab and enable CORS for use from the browser.' },
 ];

@@ -1,0 +1,88 @@
+/**
+ * The app with a REAL language model as its teacher: `distillery teacher-local` serving
+ * SmolLM2-135M-Instruct on its default port, chosen through the "Local model on this computer
+ * (no key)" preset. Test connection shows the model's own answer; the Synthesize step makes 10
+ * examples with it. Small on purpose (a 2048-token context, parallel 2): CI runs it on 2 cores.
+ * Without the model (`npm run models -- --teacher`): fails in CI, skips elsewhere, saying why.
+ * Needs `npx vite build` first (playwright.config.ts serves dist/).
+ */
+import { test, expect } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_TEACHER } from '../../src/core/models/catalog';
+import { isInstalled } from '../../src/core/models/fetch-node';
+import { TEACHER_LOCAL } from '../../src/core/teacher/presets';
+import { freshApp, newProject } from './data-step';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
+const MISSING = `${DEFAULT_TEACHER.id} is not installed: run \`npm run models -- --teacher\` (CI's .ci/run installs it with --all).`;
+
+let server: ChildProcess | undefined;
+test.afterAll(async () => {
+  if (!server || server.exitCode !== null) return;
+  const closed = new Promise((r) => server!.once('close', r));
+  server.kill('SIGTERM');
+  await closed;
+});
+
+test('the Synthesize step makes 10 examples with the local model (teacher-local)', async ({ page }) => {
+  test.setTimeout(420_000);
+  const installed = await isInstalled(DEFAULT_TEACHER, ROOT);
+  if (process.env.CI) expect(installed, MISSING).toBe(true);
+  test.skip(!installed, MISSING);
+
+  server = spawn(process.execPath, ['bin/distillery.js', 'teacher-local', '--parallel', '2', '--ctx', '2048', '--max-tokens', '320'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stderr!.on('data', (d) => { log += d; });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    server!.stdout!.on('data', (d) => { out += d; if (out.includes('listening on')) resolve(); });
+    server!.once('close', (code) => reject(new Error(`teacher-local exited (${code}): ${log}`)));
+  });
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+
+  await freshApp(page);
+  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
+  await page.getByLabel('Server type').selectOption({ label: 'Local model on this computer (no key)' });
+  await expect(page.getByLabel('Server address (base URL)')).toHaveValue(`http://127.0.0.1:${TEACHER_LOCAL.port}/v1`);
+  await expect(page.getByText('npx distillery teacher-local')).toBeVisible();
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use this server' }).click()]);
+  await expect(page.getByText(`This page may connect to http://127.0.0.1:${TEACHER_LOCAL.port}.`)).toBeVisible();
+  // The preset fills the model; the server's list has it too.
+  await expect(page.getByLabel('Model')).toHaveValue(DEFAULT_TEACHER.id);
+  await page.getByRole('button', { name: 'Load models from server' }).click();
+  await expect(page.getByLabel('Model')).toHaveValue(DEFAULT_TEACHER.id);
+
+  // Test connection shows what the model itself wrote.
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByText(`${DEFAULT_TEACHER.id} answered in`)).toBeVisible({ timeout: 120_000 });
+  const answer = (await page.locator('.sample blockquote').textContent())?.trim() ?? '';
+  expect(answer.length).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
+  await page.getByLabel('Budget (examples to add)').fill('10');
+  await page.getByLabel('Error-fixing rounds').fill('0');
+  await page.getByRole('button', { name: 'Start' }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const badge = run.locator('.badge');
+  await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 360_000 });
+  const alert = run.getByRole('alert');
+  expect(await badge.textContent(), (await alert.count()) ? await alert.first().textContent() ?? '' : log).toBe('Finished');
+  expect(Number(await run.locator('dt:text("Accepted") + dd').textContent())).toBe(10);
+
+  // The 10 examples are in the project, each once, made by the local model.
+  const made = await page.evaluate(async () => {
+    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return (all as { projectId: string; example: { text: string; provenance: { source: string; teacherModel?: string } } }[])
+      .filter((r) => r.projectId === projectId && r.example.provenance.source !== 'seed').map((r) => r.example);
+  });
+  expect(made).toHaveLength(10);
+  expect(new Set(made.map((e) => e.text.trim().toLowerCase())).size).toBe(10);
+  for (const e of made) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);
+});
