@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 function help(): string {
-  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`);
   return `Usage: distillery <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`distillery <command> --help\` for a command's options.`;
 }
 

@@ -67,3 +67,14 @@ describe('teacher-local request parsing', () => {
       .toEqual({ $defs: { s: { type: 'string' } }, oneOf: [{ $ref: '#/$defs/s' }, { type: 'null' }] });
   });
 });
+
+describe('the app preset for teacher-local', () => {
+  it('points at the port and the model teacher-local serves by default', async () => {
+    const { findPreset, TEACHER_LOCAL } = await import('../../src/core/teacher/presets.js');
+    const { DEFAULT_TEACHER } = await import('../../src/core/models/catalog.js');
+    const p = findPreset('local')!;
+    expect(p).toMatchObject({ needsKey: false, jsonMode: 'schema', defaultModel: DEFAULT_TEACHER.id, baseURL: `http://127.0.0.1:${TEACHER_LOCAL.port}/v1` });
+    expect(TEACHER_LOCAL.model).toBe(DEFAULT_TEACHER.id);
+    expect(p.note).toContain('npx distillery teacher-local');
+  });
+});
