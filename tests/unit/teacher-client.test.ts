@@ -100,6 +100,26 @@ describe('teacher client against teacher-sim', () => {
     expect((await completeCounting(client)).failures).toEqual([]);
   });
 
+  it('keeps the schema when a 400 is about something else (a prompt longer than the context)', async () => {
+    let calls = 0;
+    const bodies: Record<string, unknown>[] = [];
+    const client = new TeacherClient({
+      baseURL: 'http://local.invalid/v1', model: 'm', maxAttempts: 3,
+      fetch: async (_u, init) => {
+        calls++;
+        bodies.push(JSON.parse(String(init?.body)));
+        return new Response(JSON.stringify({ error: { message: 'The prompt is 5000 tokens; this server gives each request 4096 tokens of context in all.', code: 'context_length_exceeded' } }), { status: 400, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const err = await client.complete(request(), parse).catch((e) => e);
+    expect(err).toBeInstanceOf(TeacherError);
+    expect((err as TeacherError).kind).toBe('client_error');
+    expect((err as TeacherError).message).toContain('4096 tokens');
+    expect(calls).toBe(1);
+    expect(client.currentJsonMode).toBe('schema');
+    expect(bodies[0].response_format).toBeDefined();
+  });
+
   it('cancels through an AbortSignal, also while waiting out a hang', async () => {
     const client = await setup({ faultSchedule: ['hang'] }, { timeoutMs: 10_000 });
     const ctl = new AbortController();

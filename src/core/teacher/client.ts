@@ -145,8 +145,10 @@ export class TeacherClient {
       if (error.status === 404) {
         throw new UserError('teacher-model', `The teacher answered 404 for model '${this.config.model}' at ${this.config.baseURL}.`, 'Check the model name against the server\'s model list and the URL (it usually ends in /v1).');
       }
-      if (error.kind === 'client_error' && this.jsonMode === 'schema' && error.status === 400) {
+      if (error.kind === 'client_error' && this.jsonMode === 'schema' && error.status === 400 && /response_format|json_schema|schema|structured|grammar|guided/i.test(error.message)) {
         // Many servers reject `response_format: json_schema`; ask for JSON in the text instead.
+        // Only for that refusal: a 400 for a prompt longer than the context, say, is not cured by
+        // dropping the schema (and a small local model without it breaks its JSON).
         this.jsonMode = 'text';
         continue;
       }
