@@ -127,8 +127,9 @@ describe.skipIf(!installed)('distillery teacher-local with the real model', () =
       const jdir = join(out, 'store/requests/synth');
       const journal = readdirSync(jdir).flatMap((f) => readJsonl<RequestRecord>(join(jdir, f))).filter((j) => j.status === 'done');
       expect(journal.flatMap((j) => j.acceptedIds).sort()).toEqual(examples.map((e) => e.id).sort());
-      const rejectedInJournal = journal.reduce((n, j) => n + Object.values(j.rejected).reduce((a, b) => a + b, 0), 0);
-      expect(rejectedInJournal).toBe(Object.values(s.rejected as Record<string, number>).reduce((a, b) => a + b, 0));
+      // Every item asked for is counted once: accepted, rejected with its reason, or missing with why.
+      const sum = (r: Record<string, number>) => Object.values(r).reduce((x, y) => x + y, 0);
+      expect(s.requested, JSON.stringify(s)).toBe(s.accepted + sum(s.rejected) + sum(s.missing));
     }, 300_000);
   }
 
@@ -142,6 +143,7 @@ describe.skipIf(!installed)('distillery teacher-local with the real model', () =
     const ex = await store.listExamples('p');
     expect(ex.length).toBe(s.accepted);
     expect(s.accepted).toBeLessThanOrEqual(2);
+    expect(s.requested).toBe(s.accepted + Object.values(s.rejected).reduce((x, y) => x + y, 0) + Object.values(s.missing).reduce((x, y) => x + y, 0));
     for (const e of ex) {
       expect(e.label).toBe(unlabeled[0].label);
       expect(e.provenance).toMatchObject({ strategy: 'extrapolate', source: 'extrapolated', round: 1, teacherModel: MODEL });
