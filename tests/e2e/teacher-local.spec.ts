@@ -2,7 +2,7 @@
  * The app with a REAL language model as its teacher: `distillery teacher-local` serving
  * SmolLM2-135M-Instruct on its default port, chosen through the "Local model on this computer
  * (no key)" preset. Test connection shows the model's own answer; the Synthesize step makes 10
- * examples with it. Small on purpose (a 2048-token context, parallel 2): CI runs it on 2 cores.
+ * examples with it, and they reach the project. Small on purpose (a 2048-token context, parallel 2): CI runs it on 2 cores.
  * Without the model (`npm run models -- --teacher`): fails in CI, skips elsewhere, saying why.
  * Needs `npx vite build` first (playwright.config.ts serves dist/).
  */
@@ -73,16 +73,20 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   expect(await badge.textContent(), (await alert.count()) ? await alert.first().textContent() ?? '' : log).toBe('Finished');
   expect(Number(await run.locator('dt:text("Accepted") + dd').textContent())).toBe(10);
 
-  // The 10 examples are in the project, each once, made by the local model.
-  const made = await page.evaluate(async () => {
+  // The run's 10 examples, made by the local model, are all in the project (a text two of the run's
+  // jobs both wrote goes in once), nothing else was added, and each text is there once.
+  const { loop, made } = await page.evaluate(async () => {
     const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
     const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     db.close();
-    return (all as { projectId: string; example: { text: string; provenance: { source: string; teacherModel?: string } } }[])
-      .filter((r) => r.projectId === projectId && r.example.provenance.source !== 'seed').map((r) => r.example);
+    type Row = { projectId: string; example: { text: string; provenance: { source: string; teacherModel?: string } } };
+    const teacherMade = (id: string) => (all as Row[]).filter((r) => r.projectId === id && r.example.provenance.source !== 'seed').map((r) => r.example);
+    return { loop: teacherMade(`${projectId}~loop`), made: teacherMade(projectId) };
   });
-  expect(made).toHaveLength(10);
-  expect(new Set(made.map((e) => e.text.trim().toLowerCase())).size).toBe(10);
-  for (const e of made) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);
+  expect(loop).toHaveLength(10);
+  for (const e of loop) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);
+  const key = (t: string) => t.trim().toLowerCase();
+  expect(new Set(made.map((e) => key(e.text))).size).toBe(made.length);
+  expect(made.map((e) => key(e.text)).sort()).toEqual([...new Set(loop.map((e) => key(e.text)))].sort());
 });
