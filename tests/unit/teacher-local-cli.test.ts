@@ -101,10 +101,15 @@ describe.skipIf(!installed)('distillery teacher-local with the real model', () =
       writeFileSync(join(dir, 'seeds.tsv'), 'text\tlabel\n' + seeds.map((s) => `${s.text}\t${s.label}`).join('\n') + '\n');
       writeFileSync(join(dir, 'unlabeled.txt'), unlabeled.map((s) => s.text).join('\n') + '\n');
       const out = join(dir, 'run');
-      const r = await run(['synth', '--seeds', join(dir, 'seeds.tsv'), '--teacher-url', server!.url, '--teacher-model', MODEL,
+      const args = ['synth', '--seeds', join(dir, 'seeds.tsv'), '--teacher-url', server!.url, '--teacher-model', MODEL,
         '--strategy', strategy, '--n', strategy === 'annotate' ? String(unlabeled.length) : '3', '--per-request', '3', '--concurrency', '2',
         '--task', 'topic of short texts: sport, weather or food', '--timeout-ms', '120000', '--out', out,
-        ...(strategy === 'annotate' ? ['--unlabeled', join(dir, 'unlabeled.txt')] : [])]).done;
+        ...(strategy === 'annotate' ? ['--unlabeled', join(dir, 'unlabeled.txt')] : [])];
+      let r = await run(args).done;
+      // A tiny model can label one text twice and leave another out: synth then says the job is
+      // incomplete (exit 3), and the same command asks again for just the texts still missing.
+      // Which texts it misses can vary with the CPU's float rounding, so allow two such reruns.
+      for (let rerun = 0; r.code === 3 && rerun < 2; rerun++) r = await run(args).done;
       expect(r.code, r.stderr).toBe(0);
       const s = lastJson(r.stdout);
       expect(s.stopReason).toBe('done');
