@@ -27,7 +27,7 @@ import type { Example } from '../src/core/dataset/example.js';
 import { benchmarkSplit } from '../src/core/dataset/split.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
-import { wordStudent } from '../src/core/loop/word-student.js';
+import { loopStudent } from '../src/core/loop/students.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
 import { loopSummary } from '../src/core/loop/report.js';
@@ -144,7 +144,7 @@ if (parts.includes('strategies')) {
         let s: SynthesisSummary | undefined;
         const tokens = { p: 0, c: 0 };
         try {
-          s = await synthesize(job, { client, store: new MemoryStore(), onProgress: (p) => { tokens.p = Number(p.detail?.promptTokens ?? 0); tokens.c = Number(p.detail?.completionTokens ?? 0); } });
+          s = await synthesize(job, { client, store: new MemoryStore(), onProgress: (p) => { if (p.phase !== 'synthesize') return; tokens.p = p.detail.promptTokens ?? 0; tokens.c = p.detail.completionTokens ?? 0; } });
         } catch (e) { console.error(`${strategy} @${parallel}: ${(e as Error).message}`); continue; }
         const sec = (Date.now() - t0) / 1000;
         console.log(`${strategy} | ${parallel} | ${s.accepted} | ${pct(share(s))} | ${reasons(s.rejected)} | ${reasons(s.failedRequests as Record<string, number>)} | ${s.requests} | ${(s.requests / sec).toFixed(2)} | ${(tokens.c / sec).toFixed(1)} | ${(tokens.p / sec).toFixed(0)} | ${sec.toFixed(0)}`);
@@ -161,7 +161,7 @@ if (parts.includes('loop')) {
   const B = Number(a.budget);
   const parallel = Number(a.parallel);
   const wv = await loadWordVectorsFromDisk();
-  const student = wordStudent({ kind: 'glove', wv });
+  const student = loopStudent({ kind: 'words', wv });
   const rows: string[] = [];
   for (const name of a.datasets!.split(',')) {
     const ds = DATASETS[name]();
