@@ -73,20 +73,20 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   expect(await badge.textContent(), (await alert.count()) ? await alert.first().textContent() ?? '' : log).toBe('Finished');
   expect(Number(await run.locator('dt:text("Accepted") + dd').textContent())).toBe(10);
 
-  // The run's 10 examples, made by the local model, are all in the project (a text two of the run's
-  // jobs both wrote goes in once), nothing else was added, and each text is there once.
-  const { loop, made } = await page.evaluate(async () => {
+  // The run's examples, made by the local model, are in the project: each text once (a text two of
+  // the run's jobs both wrote goes in once), and the page's "added" is the number of rows added.
+  const made = await page.evaluate(async () => {
     const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
     const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
     db.close();
     type Row = { projectId: string; example: { text: string; provenance: { source: string; teacherModel?: string } } };
-    const teacherMade = (id: string) => (all as Row[]).filter((r) => r.projectId === id && r.example.provenance.source !== 'seed').map((r) => r.example);
-    return { loop: teacherMade(`${projectId}~loop`), made: teacherMade(projectId) };
+    return (all as Row[]).filter((r) => r.projectId === projectId && r.example.provenance.source !== 'seed').map((r) => r.example);
   });
-  expect(loop).toHaveLength(10);
-  for (const e of loop) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);
+  expect(made.length).toBeGreaterThan(0);
+  expect(made.length).toBeLessThanOrEqual(10);
+  for (const e of made) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);
   const key = (t: string) => t.trim().toLowerCase();
   expect(new Set(made.map((e) => key(e.text))).size).toBe(made.length);
-  expect(made.map((e) => key(e.text)).sort()).toEqual([...new Set(loop.map((e) => key(e.text)))].sort());
+  await expect(run.getByText(`Finished: ${made.length} examples added to your project`)).toBeVisible();
 });
