@@ -10,7 +10,5 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
-    // encode-check.html: the encoder self-check page (load the encoder or a model folder, embed, show the backend).
-    rollupOptions: { input: { main: 'index.html', 'encode-check': 'encode-check.html' } },
   },
 });

@@ -2,15 +2,14 @@
  * Speed of the pretrained sentence encoder (all-MiniLM-L6-v2, the TF.js BERT): embeddings per
  * second on SST-2 test sentences at batch 32, and peak memory, in Node on each tfjs backend that
  * runs there (wasm with SIMD; wasm threads are tried and reported; cpu) and in Chromium through
- * the app's encoder check page (webgpu on SwiftShader, webgl, wasm). Prints a table; nothing here
+ * the encoder check page (tests/e2e/encoder-harness) (webgpu on SwiftShader, webgl, wasm). Prints a table; nothing here
  * passes or fails.
  *
  *   npx tsx bench/transformer-speed.ts [--texts 256] [--cpu-texts 32] [--browser-texts 64] [--no-browser]
  *
  * Needs `npm run models`, ../shared/datasets (or $DISTILLERY_DATASETS) and, for the browser rows,
- * `npm run build` and Chromium.
+ * Chromium.
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -18,6 +17,7 @@ import { chromium } from '@playwright/test';
 import { TransformerEncoder } from '../src/core/encode/transformer-encoder.js';
 import { dirFiles } from '../src/core/transformer/files-node.js';
 import { chromiumLaunchOptions } from '../tests/e2e/chromium.js';
+import { serveEncoderHarness } from '../tests/e2e/encoder-harness/harness.js';
 import { sst2 } from './datasets.js';
 
 const { values } = parseArgs({ options: {
@@ -54,15 +54,14 @@ clearInterval(sampler);
 
 if (!values['no-browser']) {
   const port = 4391;
-  const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
+  const harness = await serveEncoderHarness(port);
   try {
-    await new Promise((r) => setTimeout(r, 4000));
     const browser = await chromium.launch(chromiumLaunchOptions());
     const texts = all.slice(0, Number(values['browser-texts']));
     for (const backend of ['webgpu', 'webgl', 'wasm']) {
       const page = await browser.newPage();
       try {
-        await page.goto(`http://127.0.0.1:${port}/encode-check.html`);
+        await page.goto(`${harness.url}/`);
         await page.locator('#backend').selectOption(backend);
         await page.locator('#app').click();
         await page.locator('#status[data-state="loaded"], #status[data-state="error"]').waitFor({ timeout: 300_000 });
@@ -85,7 +84,7 @@ if (!values['no-browser']) {
     }
     await browser.close();
   } finally {
-    if (server.pid) process.kill(-server.pid);
+    await harness.close();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The pretrained sentence encoder in the browser: the app's worker runs the TF.js BERT
- * (core/transformer) through the encoder check page (encode-check.html).
+ * (core/transformer) through the encoder check page (tests/e2e/encoder-harness, built and served
+ * here on its own port, with the app's public/ folder).
  *   - all-MiniLM-L6-v2 as the app serves it from /models/ (what `npm run models` installs), on
  *     WebGPU (SwiftShader here), matches PyTorch's sentence-transformers within 1e-3;
  *   - a model folder the user picks loads from disk with no request leaving 127.0.0.1, and a
@@ -14,9 +15,18 @@ import { join, resolve } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { GloveEncoder } from '../../src/core/encode/glove.js';
 import { loadWordVectorsFromDisk } from '../../src/core/encode/word-vectors-node.js';
+import { serveEncoderHarness } from './encoder-harness/harness.js';
 
 const TINY = resolve('tests/fixtures/tiny-bert');
-const HAVE_MINILM = existsSync('dist/models/all-MiniLM-L6-v2/model.safetensors');
+const HAVE_MINILM = existsSync('public/models/all-MiniLM-L6-v2/model.safetensors');
+// Its own port, so it can run beside the app's preview (4173) and the flow-UI harness (4179).
+const PORT = Number(process.env.ENCODER_HARNESS_PORT ?? 4181);
+let harness: { url: string; close: () => Promise<void> } | undefined;
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  harness = await serveEncoderHarness(PORT);
+});
+test.afterAll(async () => { await harness?.close(); });
 const SAMPLE = ['A fine film with great acting.', 'Stocks fell as oil prices rose.', 'short'];
 
 async function guardNetwork(context: BrowserContext) {
@@ -39,7 +49,7 @@ interface CheckResult { id: string; backend: string; from: string; dim: number; 
 
 /** Loads (app model or picked folder) on `backend`, embeds `texts`, returns the page's result. */
 async function check(page: Page, load: () => Promise<void>, backend: string, texts: string[]): Promise<CheckResult> {
-  await page.goto('/encode-check.html');
+  await page.goto(`${harness!.url}/`);
   await page.locator('#backend').selectOption(backend);
   await load();
   await expect(page.locator('#status')).toHaveAttribute('data-state', /loaded|error/, { timeout: 170_000 });
@@ -89,7 +99,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
 
 test('a folder without its weights says what is missing', async ({ page, context }) => {
   const net = await guardNetwork(context);
-  await page.goto('/encode-check.html');
+  await page.goto(`${harness!.url}/`);
   const dir = join(mkdtempSync(join(tmpdir(), 'no-weights-')), 'half-model');
   mkdirSync(dir);
   for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(TINY, f), join(dir, f));
@@ -102,7 +112,7 @@ test('a folder without its weights says what is missing', async ({ page, context
 test('the GloVe table is served by the app and embeds in the worker like in Node, offline', async ({ page, context }) => {
   const net = await guardNetwork(context);
   const expected = await new GloveEncoder(await loadWordVectorsFromDisk()).encode(SAMPLE);
-  await page.goto('/encode-check.html');
+  await page.goto(`${harness!.url}/`);
   await page.locator('#glove').click();
   await expect(page.locator('#glove-status')).toHaveAttribute('data-state', /ready|error/, { timeout: 60_000 });
   expect(await page.locator('#glove-status').getAttribute('data-state'), await page.locator('#glove-status').textContent() ?? '').toBe('ready');

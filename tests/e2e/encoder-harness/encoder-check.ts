@@ -1,17 +1,18 @@
 /**
- * The encoder self-check page (encode-check.html): loads the sentence encoder through the app's
- * own worker (the app's /models/ copy, the hub, or a picked folder), embeds the texts on the page
- * and shows the encoder id, the backend that ran, the time and the vectors. Lets a user confirm a
- * downloaded model works offline; the browser tests and the Chromium speed bench drive it too.
+ * The encoder check page (a test harness, not part of the app): loads the sentence encoder through
+ * the app's own worker (the app's /models/ copy, the hub, or a picked folder), embeds the texts on
+ * the page and shows the encoder id, the backend that ran, the time and the vectors. The browser
+ * tests (tests/e2e/encoder.spec.ts) and the Chromium speed bench drive it; harness.ts builds it
+ * with the app's Vite plugins and serves it beside the app's public/ folder.
  */
 // First, as in main.ts: the page's connect-src policy is in force before anything else runs.
-import './app/flow/csp-apply';
+import '../../../src/app/flow/csp-apply';
 import * as Comlink from 'comlink';
-import { worker } from './app/worker-client';
-import { isUserError } from './core/errors';
-import type { Progress } from './core/progress';
-import type { BackendName } from './core/student/backend';
-import type { EncoderSourceRequest } from './worker/encode';
+import { worker } from '../../../src/app/worker-client';
+import { isUserError } from '../../../src/core/errors';
+import type { Progress } from '../../../src/core/progress';
+import type { BackendName } from '../../../src/core/student/backend';
+import type { EncoderSourceRequest } from '../../../src/worker/encode';
 
 const encode = () => worker().encode;
 
