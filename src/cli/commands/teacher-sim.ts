@@ -16,6 +16,9 @@ export const usage = `Usage: distillery teacher-sim --pool FILE --port P [option
 Serves a simulated OpenAI-compatible teacher (GET /v1/models, POST /v1/chat/completions, with or
 without response_format and stream) on 127.0.0.1, answering from the labeled texts in FILE
 (any format \`distillery inspect\` reads). Results with it measure the pipeline, not an LLM.
+Each pool text is handed out once while the sim runs, across clients and runs: a class whose
+texts are all used up gets no more (stderr says "class X: pool used up"); restart the sim for a
+fresh pool.
 
 Options:
   --pool FILE           labeled texts to answer from (required)
@@ -61,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
       pool, port, faults, noise, latencyMs: intOption(v['latency-ms'], '--latency-ms', 0),
       seed: intOption(v.seed, '--seed', 1), retryAfterMs: intOption(v['retry-after-ms'], '--retry-after-ms', 1000),
       model: v.model, omitUsage: v['no-usage'] === true, noResponseFormat: v['no-response-format'] === true,
+      onExhausted: (label, n) => console.error(`teacher-sim: class ${JSON.stringify(label)}: pool used up (all ${n} of its texts handed out). `
+        + 'Each pool text is handed out once while this sim runs, across clients and runs: restart it for a fresh pool.'),
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -73,6 +78,6 @@ export async function run(argv: string[]): Promise<number> {
 
   await stopped;
   await sim.close();
-  printSummary({ requests: sim.core.stats.requests, faults: sim.core.stats.faults });
+  printSummary({ requests: sim.core.stats.requests, abandoned: sim.core.stats.abandoned, faults: sim.core.stats.faults, exhausted: sim.core.stats.exhausted });
   return 0;
 }

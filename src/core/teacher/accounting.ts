@@ -94,8 +94,15 @@ export function countJournal(journal: RequestRecord[]): ItemCounts {
 const n = (x: number) => x.toLocaleString('en-US');
 const list = (m: Record<string, number>) => Object.entries(m).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${n(v)}`).join(', ');
 
-/** One sentence on why a job ended short of its target, for the summary and the CLI. */
-export function whyShort(stopReason: string, c: ItemCounts, journal: RequestRecord[], target: number, lastError?: string): string | undefined {
+/** A label's share of a job's target and what it got. */
+export interface LabelShortfall { label: string; accepted: number; wanted: number }
+
+/**
+ * One sentence on why a job ended short of its target, for the summary and the CLI. `byLabel`
+ * (generation): each label's quota and what it got, so "exhausted" names the classes that ran
+ * short (a teacher-sim reused across runs runs out of one class's pool texts first).
+ */
+export function whyShort(stopReason: string, c: ItemCounts, journal: RequestRecord[], target: number, lastError?: string, byLabel: LabelShortfall[] = []): string | undefined {
   if (stopReason === 'done') return undefined;
   const short = Math.max(0, target - c.accepted);
   const head = `${n(c.accepted)} of ${n(target)} accepted`;
@@ -104,7 +111,8 @@ export function whyShort(stopReason: string, c: ItemCounts, journal: RequestReco
   if (stopReason === 'exhausted') {
     const done = journal.filter((r) => r.status === 'done' && (r.asked ?? 1) > 0 && !r.key.includes(':attributes'));
     const empty = done.filter((r) => r.acceptedIds.length === 0 && Object.values(r.rejected).every((v) => !v)).length;
-    return `${head}: the teacher stopped giving new examples. ${n(empty)} of ${n(done.length)} requests returned none`
+    const short = byLabel.filter((l) => l.accepted < l.wanted).map((l) => `class ${l.label}: ${n(l.accepted)} of ${n(l.wanted)}`);
+    return `${head}: the teacher stopped giving new examples${short.length ? ` (${short.join('; ')})` : ''}. ${n(empty)} of ${n(done.length)} requests returned none`
       + `${rejected ? `; of what came back, rejected: ${rejected}` : ''}${missing ? `; asked but not returned: ${missing}` : ''}.`;
   }
   if (stopReason === 'incomplete') {

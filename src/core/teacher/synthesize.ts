@@ -21,7 +21,7 @@ import { AnnotatePlanner } from './strategies/annotate.js';
 import { ExtrapolatePlanner } from './strategies/extrapolate.js';
 import { generatePlanner } from './strategies/generate.js';
 import { RationalePlanner } from './strategies/rationale.js';
-import type { PlanContext, Planner, PlanState, Unit } from './strategies/unit.js';
+import { quotas, type PlanContext, type Planner, type PlanState, type Unit } from './strategies/unit.js';
 
 export interface SynthesizeOptions extends LongOpOptions {
   client: TeacherClient;
@@ -315,7 +315,10 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
     else stopReason = state.failed.size > 0 ? 'incomplete' : 'done';
   }
   report();
-  const why = whyShort(stopReason, counts, finalJournal, planner.total, lastError);
+  const byLabel = stopReason === 'exhausted'
+    ? [...quotas(planner.total, job.labels)].map(([label, wanted]) => ({ label, wanted, accepted: state.acceptedByLabel.get(label) ?? 0 }))
+    : [];
+  const why = whyShort(stopReason, counts, finalJournal, planner.total, lastError, byLabel);
   return {
     jobId: job.jobId, target: planner.total, requested: counts.requested, accepted, acceptedNow, rejected: counts.rejected, missing: counts.missing, extra: counts.extra,
     requests: requestsNow, skippedRequests: skipped,

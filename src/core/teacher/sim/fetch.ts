@@ -11,7 +11,9 @@ export function simFetch(core: TeacherSimCore, latencyMs = 0): typeof fetch {
     const path = url.pathname.replace(/\/+$/, '');
     const signal = init?.signal ?? undefined;
     const method = (init?.method ?? 'GET').toUpperCase();
-    if (latencyMs > 0) await wait(latencyMs, signal);
+    // As the server: a request given up on before its answer was due takes nothing from the pool.
+    const chat = method === 'POST' && path.endsWith('/chat/completions');
+    if (latencyMs > 0) await wait(latencyMs, signal).catch((e) => { if (chat) core.abandon(); throw e; });
     if (method === 'GET' && path.endsWith('/models')) return json(200, (core.models() as { body: unknown }).body);
     if (method !== 'POST' || !path.endsWith('/chat/completions')) return json(404, { error: { message: `No route ${method} ${path}` } });
     let body: unknown;

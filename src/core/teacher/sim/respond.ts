@@ -28,6 +28,8 @@ export interface SimOptions {
   model?: string;
   /** Answer 400 to `response_format: json_schema`, like servers without structured outputs. */
   noResponseFormat?: boolean;
+  /** Called once per label when its last unused pool text is handed out (the CLI says so on stderr). */
+  onExhausted?: (label: string, handedOut: number) => void;
 }
 
 export type SimReply =
@@ -48,7 +50,11 @@ export class TeacherSimCore {
   private readonly usedSet = new Set<number>();
   private lastServed: PoolItem[] = [];
   private counter = 0;
-  readonly stats = { requests: 0, faults: {} as Partial<Record<FaultKind, number>> };
+  /**
+   * requests: chat requests answered; abandoned: requests whose client went away before the answer
+   * was due (they take nothing from the pool); exhausted: labels whose pool is used up, in order.
+   */
+  readonly stats = { requests: 0, abandoned: 0, faults: {} as Partial<Record<FaultKind, number>>, exhausted: [] as string[] };
 
   constructor(private readonly opts: SimOptions) {
     this.pool = new Pool(opts.pool);
@@ -118,6 +124,16 @@ export class TeacherSimCore {
     };
   }
 
+  /** A request the client gave up on before its answer was due: it is counted and takes nothing. */
+  abandon(): void {
+    this.stats.abandoned++;
+  }
+
+  /**
+   * Each pool text is handed out once for the sim's whole lifetime, across clients and runs (a
+   * real model does not repeat itself either, and the tests count on unique texts): a sim reused
+   * for a second run has fewer texts to give, and says which label ran out (`stats.exhausted`).
+   */
   private take(label: string, count: number, order?: number[]): PoolItem[] {
     const queue = this.unused.get(label) ?? [];
     const picked: number[] = [];
@@ -127,8 +143,18 @@ export class TeacherSimCore {
       picked.push(i);
     }
     for (const i of picked) this.usedSet.add(i);
-    if (!order) this.unused.set(label, queue.filter((i) => !this.usedSet.has(i)));
+    this.noteUsed(label);
     return picked.map((i) => this.pool.items[i]);
+  }
+
+  /** Drops used texts from `label`'s queue and records the moment it runs dry. */
+  private noteUsed(label: string): void {
+    const left = (this.unused.get(label) ?? []).filter((i) => !this.usedSet.has(i));
+    this.unused.set(label, left);
+    if (left.length === 0 && this.pool.labels.includes(label) && !this.stats.exhausted.includes(label)) {
+      this.stats.exhausted.push(label);
+      this.opts.onExhausted?.(label, this.pool.items.filter((it) => it.label === label).length);
+    }
   }
 
   private answer(task: Task, prompt: string, fault: FaultKind | undefined): unknown {

@@ -62,8 +62,14 @@ export async function startTeacherSim(options: TeacherSimServerOptions): Promise
     try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch {
       return send(res, 400, { error: { message: 'The body is not valid JSON', type: 'invalid_request_error' } });
     }
-    const reply = core.chat(body);
+    // The answer is made when it is due, as a model's is when it finishes generating: a request
+    // the client gave up on meanwhile (a paused run aborts those in flight) takes no pool texts,
+    // which it would otherwise use up without anyone seeing them.
+    let gone = false;
+    res.once('close', () => { gone = true; });
     if (latency) await delay(latency);
+    if (gone || res.destroyed || req.socket.destroyed) return void core.abandon();
+    const reply = core.chat(body);
     if (reply.kind === 'hang') return; // the socket stays open until the client gives up or we close
     if (reply.kind === 'json') return send(res, reply.status, reply.body, reply.headers);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'access-control-allow-origin': '*' });
