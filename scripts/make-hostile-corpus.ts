@@ -123,6 +123,10 @@ export async function buildCorpus(): Promise<{ files: Record<string, Uint8Array>
   add('image-named.csv', cat(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), new Uint8Array(64)), { why: 'a PNG named .csv', ...dataRefusal('is a PNG image, not a text file'), import: NOT_ZIP });
   add('latin1.csv', cat(enc('text,label\ncaf'), new Uint8Array([0xe9]), enc(' au lait,pos\nthe tea,neg\n')), { why: 'Windows-1252, not UTF-8', ...dataRefusal('not valid UTF-8 \\(first bad byte at offset 14\\)'), import: NOT_ZIP });
   add('utf16-no-bom.csv', new Uint8Array([...'text,label\nhello,pos\n'].flatMap((c) => [c.charCodeAt(0), 0])), { why: 'UTF-16 without a byte-order mark', ...dataRefusal('UTF-16 text without a byte-order mark'), import: NOT_ZIP });
+  // An x86-64 program renamed .csv: its NULs fill both byte lanes (was: "UTF-16 text without a byte-order mark").
+  const words = new Uint8Array(2048);
+  for (let i = 0; i < words.length; i += 8) new DataView(words.buffer).setBigUint64(i, BigInt((i * 4099) % 65_521), true);
+  add('elf-named.csv', cat(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0]), words), { why: 'an executable program renamed .csv (was: called UTF-16 text)', ...dataRefusal('is an executable program \\(ELF\\), not a text file'), import: NOT_ZIP });
   add('binary-nul.csv', cat(enc('text,label\nab'), new Uint8Array([0, 1, 2, 0, 3]), enc(',pos\n')), { why: 'NUL bytes in a text file', ...dataRefusal('contains binary data \\(NUL bytes\\)'), import: NOT_ZIP });
   add('multi-member.tsv.gz', cat(gz(enc('label\ttext\n' + rows(220))), gz(enc(rows(80, 220)))), {
     why: 'cat a.gz b.gz: every member must be read (was: the first member only)',

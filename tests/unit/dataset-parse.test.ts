@@ -136,6 +136,29 @@ describe('parseDataset: files a new user might give it', () => {
     expect(userError(() => parseDataset(new Uint8Array([65, 66, 0, 1, 2, 3, 10, 65]), 'blob.csv')).code).toBe('not-text');
   });
 
+  it('an executable renamed .csv is a program, and other binary data is binary, never "UTF-16 text" (issue 19)', () => {
+    // What an x86-64 program looks like: a header, then tables of little-endian words, so its NULs
+    // fill both byte lanes (more than a quarter of the bytes: the old test took that for UTF-16).
+    const words = new Uint8Array(4096);
+    const view = new DataView(words.buffer);
+    for (let i = 0; i < words.length; i += 8) view.setBigUint64(i, BigInt((i * 4099) % 65_521), true);
+    const elf = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Uint8Array(8), 2, 0, 0x3e, 0, 1, 0, 0, 0, ...words]);
+    const e = userError(() => parseDataset(elf, 'data.csv'));
+    expect(e.code).toBe('not-text');
+    expect(e.userMessage).toMatch(/data\.csv is an executable program \(ELF\), not a text file/);
+    // The same words with no magic number in front: binary by its NULs, in both lanes.
+    const blob = userError(() => parseDataset(words.slice(8), 'blob.csv'));
+    expect([blob.code, blob.message]).toEqual(['not-text', 'blob.csv contains binary data (NUL bytes), so it is not a text file.']);
+  });
+
+  it('UTF-16 without a byte-order mark is named as such, little- or big-endian', () => {
+    const chars = [...'text,label\nhello there,pos\ngood bye,neg\n'].map((c) => c.charCodeAt(0));
+    for (const bytes of [chars.flatMap((c) => [c, 0]), chars.flatMap((c) => [0, c])]) {
+      const e = userError(() => parseDataset(new Uint8Array(bytes), 'u16.csv'));
+      expect([e.code, e.message]).toEqual(['bad-encoding', 'u16.csv looks like UTF-16 text without a byte-order mark, which cannot be read reliably.']);
+    }
+  });
+
   it('a Latin-1 file names the encoding to convert to', () => {
     const latin1 = new Uint8Array([...enc('text,label\ncaf'), 0xe9, ...enc(',a\n')]);
     const e = userError(() => parseDataset(latin1, 'latin.csv'));

@@ -23,6 +23,7 @@ const MAGIC: [string, number[]][] = [
   ['a ZIP archive (or an Excel/Word file)', [0x50, 0x4b, 0x03, 0x04]],
   ['an old Excel/Word file', [0xd0, 0xcf, 0x11, 0xe0]],
   ['a Parquet file', [0x50, 0x41, 0x52, 0x31]],
+  ['an executable program (ELF)', [0x7f, 0x45, 0x4c, 0x46]],
 ];
 
 function startsWith(b: Uint8Array, sig: number[]): boolean {
@@ -73,12 +74,11 @@ export function decodeBytes(input: Uint8Array, fileName: string, maxBytes = DEFA
   else if (startsWith(bytes, [0xfe, 0xff])) encoding = 'utf-16be';
 
   if (encoding === 'utf-8') {
-    // NUL bytes never occur in UTF-8 text; a few in the first 8 KB mean binary (or BOM-less UTF-16).
+    // NUL bytes never occur in UTF-8 text; any in the first 8 KB mean binary or BOM-less UTF-16.
     const head = bytes.subarray(0, 8192);
-    let nuls = 0;
-    for (let i = 0; i < head.length; i++) if (head[i] === 0) nuls++;
-    if (nuls > 0) {
-      const utf16 = nuls >= head.length / 4;
+    const nuls = nulsByLane(head);
+    if (nuls.even + nuls.odd > 0) {
+      const utf16 = looksLikeUtf16(nuls);
       throw new UserError(utf16 ? 'bad-encoding' : 'not-text',
         utf16 ? `${fileName} looks like UTF-16 text without a byte-order mark, which cannot be read reliably.`
           : `${fileName} contains binary data (NUL bytes), so it is not a text file.`,
@@ -111,6 +111,24 @@ export function tooBig(fileName: string, size: number, maxBytes: number, compres
       ? `${fileName} is over the ${MB(maxBytes)} limit${compressed ? ' once decompressed' : ''} (reading stopped there).`
       : `${fileName} is ${MB(size)}${compressed ? ' uncompressed' : ''}, over the ${MB(maxBytes)} limit.`,
     'Upload a sample of it (a few thousand rows is plenty for seeds and an unlabeled pool), or split it into smaller files.');
+}
+
+function nulsByLane(b: Uint8Array): { even: number; odd: number } {
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < b.length; i++) if (b[i] === 0) { if (i & 1) odd++; else even++; }
+  return { even, odd };
+}
+
+/**
+ * UTF-16 without a BOM: its NULs are the high bytes of ASCII characters (letters, digits, commas,
+ * newlines), so nearly all of them sit in one byte lane (odd offsets for little-endian, even for
+ * big-endian). A binary file (an executable, an image, a database) has NULs in both lanes. Counting
+ * NULs alone called an ELF program "UTF-16 text".
+ */
+function looksLikeUtf16({ even, odd }: { even: number; odd: number }): boolean {
+  const total = even + odd;
+  return total >= 4 && Math.max(even, odd) >= 0.95 * total;
 }
 
 /** Offset of the first byte that breaks UTF-8, or -1; only used to make the message concrete. */
