@@ -8,7 +8,7 @@ import type { ProjectRecord } from '../../core/store/store';
 import type { Example } from '../../core/dataset/example';
 import type { DatasetReport } from '../../core/dataset/report';
 import { countLabels } from '../../core/dataset/label-counts';
-import { createProject as storeProject } from '../../core/projects/projects';
+import { createProject as storeProject, intakeExamples } from '../../core/projects/projects';
 import type { DataSource } from '../../core/projects/settings';
 import { isLegacyShadow, LEGACY_SHADOW_SUFFIX } from '../../core/projects/synthesis';
 
@@ -48,16 +48,14 @@ function newId(): string {
  * project appears in the list only with all its examples stored.
  */
 export async function createProject(name: string, seeds: DatasetReport, unlabeled?: DatasetReport): Promise<ProjectRecord> {
-  const seedIds = new Set(seeds.examples.map((e) => e.id));
-  // A text that is both a seed and in the unlabeled file stays a seed only.
-  const pool = (unlabeled?.examples ?? []).filter((e) => !seedIds.has(e.id.replace(/^u-/, 's-')))
-    .map((e): Example => ({ ...e, label: null, split: 'unlabeled' }));
+  // A text that is both a seed and in the unlabeled file stays a seed only; the count is kept.
+  const { examples, alsoLabeled } = intakeExamples(seeds.examples, unlabeled?.examples);
   const project = await storeProject(await store(), {
     id: newId(),
     name: name.trim() || seeds.fileName,
     labels: Object.keys(seeds.classes),
-    examples: [...seeds.examples, ...pool],
-    settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? source(unlabeled) : null } },
+    examples,
+    settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? { ...source(unlabeled), alsoLabeled } : null } },
   });
   void persistence();
   return project;
@@ -67,6 +65,8 @@ export interface OpenedProject {
   project: ProjectRecord;
   seeds: Example[];
   unlabeledCount: number;
+  /** Texts of the unlabeled file left out at upload because they are labeled examples too. */
+  alsoLabeled: number;
   classes: Record<string, number>;
 }
 
@@ -78,7 +78,7 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
   // IndexedDB returns them in key (hash) order; show them as they were in the file.
   const seeds = all.filter((e) => e.label !== null).sort((a, b) => (a.provenance.row ?? 0) - (b.provenance.row ?? 0));
   const classes = countLabels(seeds.map((e) => e.label!), project.labels);
-  return { project, seeds, unlabeledCount: all.length - seeds.length, classes };
+  return { project, seeds, unlabeledCount: all.length - seeds.length, alsoLabeled: project.settings.data?.unlabeled?.alsoLabeled ?? 0, classes };
 }
 
 export async function deleteProject(id: string): Promise<void> {

@@ -3,6 +3,7 @@
  * `run` from their files.
  */
 import type { Example } from '../dataset/example.js';
+import { sameTextKey } from '../dataset/hash.js';
 import { labelOrder } from '../dataset/labels.js';
 import type { ProjectRecord, Store } from '../store/store.js';
 import type { ProjectSettings } from './settings.js';
@@ -32,4 +33,28 @@ export async function createProject(store: Store, p: NewProject): Promise<Projec
     await store.putProject(record);
   }
   return record;
+}
+
+/** A new project's examples from its labeled and unlabeled files, and what joining them dropped. */
+export interface IntakeExamples {
+  examples: Example[];
+  /** Unlabeled texts left out because they are labeled examples too (same text up to case and surrounding space). */
+  alsoLabeled: number;
+}
+
+/**
+ * The labeled examples and the unlabeled texts as one project: an unlabeled text that is also a
+ * labeled example stays a labeled example only (the teacher would label it again, and the run
+ * would drop that as a duplicate), and how many that left out is counted, so "400 accepted" and
+ * the 395 stored say why they differ.
+ */
+export function intakeExamples(labeled: readonly Example[], unlabeled: readonly Example[] = []): IntakeExamples {
+  const known = new Set(labeled.map((e) => sameTextKey(e.text)));
+  const pool: Example[] = [];
+  let alsoLabeled = 0;
+  for (const e of unlabeled) {
+    if (known.has(sameTextKey(e.text))) { alsoLabeled++; continue; }
+    pool.push({ ...e, label: null, split: 'unlabeled' });
+  }
+  return { examples: [...labeled, ...pool], alsoLabeled };
 }

@@ -17,6 +17,8 @@ export interface DataSource {
   labelColumn: string | null;
   accepted: number;
   rejected: number;
+  /** Unlabeled files: accepted texts left out because they are labeled examples too. */
+  alsoLabeled?: number;
 }
 
 /** What the Synthesize step asks for. */
