@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Eta, formatDuration } from '../../src/app/synthesize/eta';
 import { settingsProblems, defaultSynthSettings, formatCost, setShare, toShares } from '../../src/app/synthesize/synth-settings';
-import { filterExamples, facets, NO_FILTER, UNLABELED } from '../../src/app/review/filter';
+import { filterExamples, facets, NO_FILTER, reviewSource, UNLABELED } from '../../src/app/review/filter';
 import { visibleRange } from '../../src/app/review/window';
 import { niceTicks, extent } from '../../src/app/charts/scale';
 import { connectPolicy, staticPolicy, teacherOrigin, storedTeacherOrigin } from '../../src/app/flow/csp';
@@ -98,7 +98,13 @@ describe('review filter', () => {
     expect(filterExamples(xs, { ...NO_FILTER, source: 'seed', split: 'train' }).map((e) => e.id)).toEqual(['a']);
   });
   it('offers only values that occur', () => {
-    expect(facets(xs)).toEqual({ sources: ['extrapolated', 'generated', 'seed'], rounds: [0, 1], splits: ['train', 'unlabeled', 'val'] });
+    expect(facets(xs)).toEqual({ sources: ['extrapolated', 'generated', 'seed', 'unlabeled'], rounds: [0, 1], splits: ['train', 'unlabeled', 'val'] });
+  });
+  it('names an unlabeled text as the user\'s text, never "your seed", and a user text the teacher labeled as such (issue 19)', () => {
+    const mine = { ...ex('e', 'my own text', 'bug', 'generated', 0), provenance: { source: 'generated' as const, round: 0, file: 'pool.csv', row: 3, createdAt: '2026-01-01T00:00:00Z' } };
+    expect([...xs, mine].map(reviewSource)).toEqual(['seed', 'generated', 'extrapolated', 'unlabeled', 'annotated']);
+    expect(filterExamples(xs, { ...NO_FILTER, source: 'seed' }).map((e) => e.id)).toEqual(['a']);
+    expect(filterExamples(xs, { ...NO_FILTER, source: 'unlabeled' }).map((e) => e.id)).toEqual(['d']);
   });
 });
 
