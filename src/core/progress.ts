@@ -27,6 +27,19 @@ export interface SynthesisDetail {
   skippedRequests: number;
   /** The job it belongs to, where several jobs report to one listener (a loop run). */
   jobId?: string;
+  /**
+   * The whole job's items so far, earlier sessions included, counted from its request journal as
+   * the store holds it (teacher/accounting.ts countJournal): requested = accepted + Σ rejected + Σ missing.
+   */
+  items?: JobItems;
+}
+
+/** A job's items: asked of the teacher, and what became of each (accepted, rejected or missing, by reason). */
+export interface JobItems {
+  requested: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  missing: Record<string, number>;
 }
 
 interface Counted { done: number; total: number }

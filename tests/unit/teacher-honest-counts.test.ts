@@ -13,6 +13,9 @@ import { MemoryStore } from '../../src/core/store/memory.js';
 import { synthesize, TeacherClient, type SynthesisJob, type SynthesisSummary } from '../../src/core/teacher/index.js';
 import { startTeacherSim, type TeacherSim, type TeacherSimServerOptions } from '../../src/core/teacher/sim/server.js';
 import { main } from '../../src/cli/main.js';
+import { countJournal } from '../../src/core/teacher/accounting.js';
+import { isAbortError } from '../../src/core/errors.js';
+import type { Progress } from '../../src/core/progress.js';
 
 const poolFile = new URL('../fixtures/teacher-pool.tsv', import.meta.url);
 const pool = parseDataset(readFileSync(poolFile), 'teacher-pool.tsv').examples.map((e) => ({ text: e.text, label: e.label! }));
@@ -101,6 +104,28 @@ describe('honest counts (item 9)', () => {
     addsUp(s);
     // Each label had 40 to fill and 23 texts left: every class ran short, and the sentence names them.
     expect(s.why).toMatch(/^69 of 120 accepted: the teacher stopped giving new examples \(class sport: 23 of 40; class weather: 23 of 40; class food: 23 of 40\)\. \d+ of \d+ requests returned none/);
+  });
+
+  it('each progress event carries the job\'s whole count, as a recount of the stored journal gives it, adding up (issue 19)', async () => {
+    // Failures, cut-off and off-label answers, and a resumed second session: the page's counters read these.
+    const client = await setup({ faultSchedule: [null, 'truncated', 'offlabel', '500', null, 'duplicate'] }, 2);
+    const store = new MemoryStore();
+    const checks: Promise<void>[] = [];
+    const onProgress = (p: Progress) => {
+      if (p.phase !== 'synthesize' || !p.detail.items) return;
+      const items = p.detail.items;
+      expect(items.requested).toBe(items.accepted + sum(items.rejected) + sum(items.missing));
+      // The event follows the journal write, so the store already holds what it counts.
+      checks.push(store.listRequests('p', 'j').then((journal) => { const { extra: _e, ...c } = countJournal(journal); expect(items).toEqual(c); }));
+    };
+    const ctl = new AbortController();
+    let events = 0;
+    const first = synthesize(job({ n: 24 }), { client, store, signal: ctl.signal, onProgress: (p) => { onProgress(p); if (++events === 4) ctl.abort(); } }).catch((e) => e);
+    expect(isAbortError(await first)).toBe(true);
+    const s = await synthesize(job({ n: 24 }), { client, store, onProgress });
+    await Promise.all(checks);
+    expect(checks.length).toBeGreaterThan(5);
+    addsUp(s);
   });
 
   it('requests that fail for good are missing as "request failed"', async () => {

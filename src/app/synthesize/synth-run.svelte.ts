@@ -28,9 +28,10 @@ import { loadTeacherSettings } from '../teacher/teacher-settings';
 import { findPreset } from '../../core/teacher/presets';
 import { getKey } from '../teacher/key-store';
 import { needsReloadFor, teacherOrigin } from '../flow/csp';
-import { defaultSynthSettings, type RunProgress, type SynthSettings, type SynthStatus } from './synth-settings';
+import { defaultSynthSettings, phaseLabel, type RunProgress, type SynthDetail, type SynthSettings, type SynthStatus } from './synth-settings';
 import { runErrorText } from './run-errors';
-import { RunCounters, noCounts, type JobCounts } from './run-counters';
+import { RunCounters, type JobCounts, type JobItems } from './run-counters';
+import { getLoopRun } from '../../core/loop/checkpoint';
 
 export type { SavedSynth };
 
@@ -42,6 +43,8 @@ export class SynthRun {
   hasUnlabeled = $state(false);
   loaded = $state(false);
   state = $state<LoopState | null>(null);
+  /** What the run has so far, from the store and its live progress: always shown, also when it is stopped. */
+  counts = $state<SynthDetail>({});
 
   private projectId: string | null = null;
   private saved: SavedSynth | null = null;
@@ -49,6 +52,8 @@ export class SynthRun {
   private counters = new RunCounters();
   /** The one `go` following the run in this view (a second would count every event twice). */
   private following: Promise<void> | null = null;
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
 
   /** Why Start cannot be pressed yet, in words for the user. */
   blocker(): string | null {
@@ -73,10 +78,13 @@ export class SynthRun {
     if (this.saved) {
       const record = await synthesisRecord(s, projectId, this.saved.runId);
       this.state = record.state ?? null;
+      // The counters start from the store whatever the run's status: a paused, failed or
+      // cancelled run shows what it has, as a reloaded page must.
+      this.counters.reset(countsOf(record.jobs), this.saved.failures, record.state);
+      this.publish();
       if (record.state?.steps.includes('done')) {
         this.status = 'done';
-        this.counters.reset(countsOf(record.jobs), this.saved.failures);
-        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail() };
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.counts };
       } else if (this.saved.stopped) {
         this.status = this.saved.stopped;
       } else {
@@ -105,6 +113,7 @@ export class SynthRun {
     this.progress = null;
     this.counters.reset();
     this.state = null;
+    this.publish();
     // What the last run made stays in the project; the new run counts only its own.
     this.saved = await startSynthesis(await store(), this.projectId, settings);
     this.settings = settings;
@@ -156,7 +165,10 @@ export class SynthRun {
     this.status = 'running';
     try {
       const s = await store();
-      this.counters.reset(countsOf((await synthesisRecord(s, projectId, saved.runId)).jobs), saved.failures);
+      const record = await synthesisRecord(s, projectId, saved.runId);
+      this.state = record.state ?? this.state;
+      this.counters.reset(countsOf(record.jobs), saved.failures, record.state);
+      this.publish();
       const teacher = loadTeacherSettings();
       const origin = teacherOrigin(teacher.baseURL);
       const apiKey = origin ? await getKey(origin) : '';
@@ -168,18 +180,19 @@ export class SynthRun {
           Comlink.proxy((e: LoopEvent) => this.onEvent(e)),
           Comlink.proxy((p: Progress) => this.onProgress(p)),
         );
-        this.state = (await synthesisRecord(s, projectId, saved.runId)).state ?? this.state;
+        await this.refreshState();
         this.status = 'done';
-        this.progress = { phase: 'done', done: 1, total: 1, detail: this.detail() };
+        this.progress = { phase: 'done', done: 1, total: 1, detail: this.counts };
       } catch (e) {
-        this.state = (await synthesisRecord(s, projectId, saved.runId)).state ?? this.state;
+        await this.refreshState();
         if (isAbortError(e)) {
           this.status = saved.stopped ?? 'paused';
           // A cancelled run is never resumed: what it made so far is settled into the project now.
           if (this.status === 'cancelled') await settleSynthesis(s, projectId, saved.runId);
         } else if (isUserError(e)) {
           this.status = 'failed';
-          this.error = runErrorText(e, this.counters.totals().accepted);
+          // The same count as the Accepted counter beside it.
+          this.error = runErrorText(e, this.counts.accepted ?? 0);
         } else {
           throw e;
         }
@@ -195,24 +208,52 @@ export class SynthRun {
   private onProgress(p: Progress): void {
     if (p.phase === 'synthesize') {
       const d = p.detail;
-      this.counters.update(d.jobId ?? '', { accepted: p.done, promptTokens: d.promptTokens, completionTokens: d.completionTokens, rejected: d.rejected, failed: d.failedRequests });
+      // Items: the job's whole count from its journal (older workers sent only accepted and this session's rejections).
+      const items = d.items ?? { requested: p.done + Object.values(d.rejected).reduce((a, b) => a + b, 0), accepted: p.done, rejected: d.rejected, missing: {} };
+      this.counters.update(d.jobId ?? '', { ...items, promptTokens: d.promptTokens, completionTokens: d.completionTokens, failed: d.failedRequests as Record<string, number> });
+      this.publish();
     }
     // Training the round's student between synthesis jobs is shown too; the counters stay.
-    this.progress = { phase: p.phase, done: p.done, total: p.total, detail: this.detail() };
+    this.progress = { phase: p.phase, done: p.done, total: p.total, label: phaseLabel(p, this.state), detail: this.counts };
   }
 
-  private detail(): RunProgress['detail'] {
+  /** The counters as the page shows them, from the store's and the live counts (run-counters.ts). */
+  private publish(): void {
     const t = this.counters.totals();
-    const rounds = this.state?.rounds ?? [];
-    const done = this.status === 'done' ? {
-      added: rounds.reduce((n, r) => n + r.addedTotal, 0),
-      labeled: rounds.reduce((n, r) => n + (r.labeled ?? 0), 0),
-    } : {};
-    return { accepted: t.accepted, promptTokens: t.promptTokens, completionTokens: t.completionTokens, rejected: t.rejected, failed: t.failed, ...done };
+    this.counts = {
+      requested: t.requested, accepted: t.accepted, rejected: t.rejected, missing: t.missing, added: t.added, labeled: t.labeled,
+      promptTokens: t.promptTokens, completionTokens: t.completionTokens, failed: t.failed,
+    };
+    if (this.progress) this.progress = { ...this.progress, detail: this.counts };
   }
 
   private onEvent(e: LoopEvent): void {
-    if (e.type === 'done') this.state = e.state;
+    if (e.type === 'done') {
+      this.state = e.state;
+      this.counters.setState(e.state);
+      this.publish();
+    } else if (e.type === 'step') {
+      // A round settled into the project (r<n>.synth), a job listed, a model trained: the
+      // counters and the progress line follow the run's state as the store holds it.
+      void this.refreshState();
+    }
+  }
+
+  /** Reads the run's state from the store again (one read at a time; a request during one reads once more after it). */
+  private refreshState(): Promise<void> {
+    if (this.refreshing) { this.refreshAgain = true; return this.refreshing; }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const state = (await getLoopRun(await store(), this.saved!.runId))?.state;
+        if (state) {
+          this.state = state;
+          this.counters.setState(state);
+          this.publish();
+        }
+      } while (this.refreshAgain);
+    })().finally(() => { this.refreshing = null; });
+    return this.refreshing;
   }
 
   private async persist(): Promise<void> {
@@ -221,8 +262,10 @@ export class SynthRun {
 }
 
 /** The journal's counts per job, as the page's counters keep them (failed attempts by kind are the page's own). */
-function countsOf(jobs: Map<string, { accepted: number; promptTokens: number; completionTokens: number; rejected: Record<string, number> }>): Map<string, JobCounts> {
+function countsOf(jobs: Map<string, JobItems & { promptTokens: number; completionTokens: number }>): Map<string, JobCounts> {
   const out = new Map<string, JobCounts>();
-  for (const [id, c] of jobs) out.set(id, { ...noCounts(), accepted: c.accepted, promptTokens: c.promptTokens, completionTokens: c.completionTokens, rejected: { ...c.rejected } });
+  for (const [id, c] of jobs) {
+    out.set(id, { requested: c.requested, accepted: c.accepted, rejected: { ...c.rejected }, missing: { ...c.missing }, promptTokens: c.promptTokens, completionTokens: c.completionTokens, failed: {} });
+  }
   return out;
 }

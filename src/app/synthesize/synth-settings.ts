@@ -3,21 +3,30 @@
  * of a running job, and the words for rejection reasons.
  */
 import type { Round0Strategy } from '../../core/loop/config.js';
-import type { ProgressPhase } from '../../core/progress.js';
+import type { Strategy } from '../../core/dataset/example.js';
+import type { LoopState } from '../../core/loop/state.js';
+import type { Progress, ProgressPhase } from '../../core/progress.js';
 import type { SynthSettings } from '../../core/projects/settings.js';
 
 export type { SynthSettings };
 
 export type SynthStatus = 'idle' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
 
-/** The run's counters the step shows; all optional. */
+/**
+ * The run's counters the step shows; all optional. Items asked of the teacher add up:
+ * requested = accepted + Σ rejected + Σ missing.
+ */
 export interface SynthDetail {
-  /** Examples the teacher's answers yielded. */
+  /** Items asked of the teacher (examples to write, texts to label). */
+  requested?: number;
+  /** Examples kept: the teacher's answers that passed the checks, less what settling into the project dropped. */
   accepted?: number;
-  /** When the run is done: the examples it put into the project, and the unlabeled texts it labeled. */
+  /** The examples the run's settled rounds put into the project, and of them the unlabeled texts it labeled. */
   added?: number;
   labeled?: number;
   rejected?: Record<string, number>;
+  /** Items asked for that never came, by reason (not returned, cut off, request failed, not sent…). */
+  missing?: Record<string, number>;
   promptTokens?: number;
   completionTokens?: number;
   cost?: number;
@@ -32,6 +41,8 @@ export interface RunProgress {
   phase: ProgressPhase | 'done';
   done: number;
   total: number;
+  /** The whole progress line, in words (phaseLabel); without it the phase's name is shown. */
+  label?: string;
   detail: SynthDetail;
 }
 
@@ -109,7 +120,19 @@ const REASONS: Record<string, string> = {
   leak: 'copies a validation or test text',
   'low-agreement': 'teacher disagreed with itself',
   missing: 'answer left items out',
+  'duplicate-of-earlier': 'already in your project',
 };
+
+const MISSING: Record<string, string> = {
+  'not returned': 'left out of the answer',
+  'cut off': 'answer cut off at the length limit',
+  'request failed': 'request failed after every retry',
+  'not sent': 'not asked yet (stopped, or the budget ran out)',
+  'off-label answer': 'answered only with labels not in your list',
+};
+
+/** A reason an asked item never came (teacher/accounting.ts MissingReason) in words. */
+export const missingText = (key: string): string => MISSING[key] ?? key.replace(/[-_]/g, ' ');
 
 /** A key in words: from the table, else the key itself with its dashes and underscores as spaces. */
 const inWords = (table: Record<string, string>) => (key: string): string => table[key] ?? key.replace(/[-_]/g, ' ');
@@ -127,6 +150,35 @@ const PHASES: Record<string, string> = {
 
 /** A progress phase of the run (loop, teacher, student) in words. */
 export const phaseText: (phase: RunProgress['phase']) => string = inWords(PHASES);
+
+const JOB_TEXT: Record<Strategy, string> = {
+  annotate: 'The teacher is labeling your unlabeled texts',
+  generate: 'The teacher is writing new examples',
+  rationale: 'The teacher is listing what marks each label, then writing examples',
+  extrapolate: 'The teacher is writing examples like the model\'s mistakes',
+};
+
+/**
+ * A run's progress line, in words that say what is happening: which job of which round the
+ * teacher is on, and which model is training (the first model trained is a baseline on the user's
+ * examples alone, before the teacher is asked anything: without saying so, "Training the small
+ * model: 9 of 60" beside "Accepted 0" reads as if the run had skipped the teacher).
+ */
+export function phaseLabel(p: Progress, state: LoopState | null | undefined): string {
+  const steps = state?.steps ?? [];
+  if (p.phase === 'synthesize') {
+    const job = state?.jobs?.find((j) => j.id === p.detail.jobId);
+    const what = job ? `${JOB_TEXT[job.strategy]}, round ${job.round}` : PHASES.synthesize;
+    return `${what}: ${p.done} of ${p.total}`;
+  }
+  if (p.phase === 'train') {
+    const epoch = `epoch ${p.done} of ${p.total}`;
+    if (!steps.includes('baseline.seedsOnly')) return `Training a first model on your own examples alone, to compare with later: ${epoch}`;
+    const round = (state?.rounds ?? []).map((r) => r.round).sort((a, b) => a - b).find((r) => steps.includes(`r${r}.synth`) && !steps.includes(`r${r}.trained`));
+    return round === undefined ? `Training the small model: ${epoch}` : `Training the small model on your examples and the teacher's, round ${round}: ${epoch}`;
+  }
+  return `${phaseText(p.phase)}${p.total > 0 ? `: ${p.done} of ${p.total}` : ''}`;
+}
 
 const FAILURES: Record<string, string> = {
   rate_limited: 'rate limited (HTTP 429)',

@@ -14,7 +14,7 @@ import { Budget } from './budget.js';
 import { StopRequested, TeacherError, type FailureKind, type TeacherClient } from './client.js';
 import { ExampleFilter, lengthLimits } from './filters.js';
 import type { SynthesisJob, SynthesisStopReason, SynthesisSummary } from './job.js';
-import { countRequests, countTexts, REJECT_OUTCOMES, whyShort } from './accounting.js';
+import { countJournal, countRequests, countTexts, REJECT_OUTCOMES, whyShort } from './accounting.js';
 import { resolveTemplates } from './prompts.js';
 import { arrayField, parseJsonObject, salvageExampleItems } from './schema.js';
 import { AnnotatePlanner } from './strategies/annotate.js';
@@ -131,10 +131,19 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
   let consecutiveFailures = 0, lastError: string | undefined, stopReason: SynthesisStopReason | undefined;
   const maxConsecutive = o.maxConsecutiveFailures ?? 10;
   const acceptedTotal = () => [...state.acceptedByLabel.values()].reduce((a, b) => a + b, 0);
-  const report = () => onProgress?.({
-    phase: 'synthesize', done: acceptedTotal(), total: planner.total,
-    detail: { rejected: { ...rejectedNow }, failedRequests: { ...failed }, requests: requestsNow, tokens: promptNow + completionNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped },
-  });
+  // The job's journal as it grows (earlier sessions included), so each progress event carries the
+  // job's whole count as the store holds it: a front that follows the run, or reloads and follows
+  // it again, shows the same numbers a recount of the journal gives.
+  const records = new Map(journal.map((r) => [r.key, r]));
+  const journaled = async (r: RequestRecord) => { await store.putRequest(r); records.set(r.key, r); };
+  const report = () => {
+    if (!onProgress) return;
+    const { extra: _extra, ...items } = countJournal([...records.values()]);
+    onProgress({
+      phase: 'synthesize', done: acceptedTotal(), total: planner.total,
+      detail: { rejected: { ...rejectedNow }, failedRequests: { ...failed }, requests: requestsNow, tokens: promptNow + completionNow, promptTokens: promptNow, completionTokens: completionNow, skippedRequests: skipped, items },
+    });
+  };
 
   // One listener on the caller's signal fans out to a controller per unit: with many requests in
   // flight, listeners on a shared signal would pile up (and Node warns past ten).
@@ -199,7 +208,7 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
       if (e instanceof TeacherError) {
         state.failed.add(unit.key);
         consecutiveFailures++;
-        await store.putRequest({
+        await journaled({
           ...record(unit, 'failed', [], {}, prompt, completion, attempts, responseId, e.message),
           failures, asked, missing: asked ? { 'request failed': asked } : {},
           ...(texts.length ? { outcomes: Object.fromEntries(texts.map((t) => [textHash(t), 'request failed'])) } : {}),
@@ -253,7 +262,7 @@ export async function synthesize(job: SynthesisJob, opts: SynthesizeOptions): Pr
       missing[truncatedKept ? 'cut off' : 'not returned'] = asked - judged;
     }
     if (examples.length) await store.putExamples(job.projectId, examples);
-    await store.putRequest({
+    await journaled({
       ...record(unit, 'done', examples.map((e) => e.id), unitRejected, prompt, completion, attempts, responseId),
       failures, asked, missing, ...(extra ? { extra } : {}),
       ...(outcomes ? { outcomes: Object.fromEntries(texts.map((t, i) => [textHash(t), outcomes[i]])) } : {}),
