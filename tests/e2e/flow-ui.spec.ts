@@ -146,17 +146,22 @@ test.describe('Synthesize step', () => {
     await expect(page.getByText('Running', { exact: true })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Rejected examples, by reason' })).toContainText('duplicate');
     await expect(page.getByRole('table', { name: 'Rejected examples, by reason' })).toContainText('answer was not valid JSON');
-    await expect(page.locator('dd').nth(0)).toHaveText('84');
-    await expect(page.locator('dd').nth(1)).toHaveText('15');
-    await expect(page.locator('dd').nth(2)).toHaveText('59,242');
-    await expect(page.locator('dd').nth(3)).toHaveText('$0.02'); // 41230*0.15e-6 + 18012*0.6e-6
+    const stat = (name: string) => page.locator(`dt:text-is("${name}") + dd`);
+    await expect(stat('Accepted')).toHaveText('84');
+    await expect(stat('Rejected')).toHaveText('15');
+    // What never came is counted beside what was rejected, by reason, and the three add up to what was asked.
+    await expect(stat('Missing')).toHaveText('6');
+    await expect(page.getByRole('table', { name: /Missing: asked for but never came/ })).toContainText('left out of the answer');
+    await expect(page.getByTestId('asked-sum')).toHaveText('Asked of the teacher: 105 = 84 accepted + 15 rejected + 6 missing');
+    await expect(stat('Tokens')).toHaveText('59,242');
+    await expect(stat('Cost')).toHaveText('$0.02'); // 41230*0.15e-6 + 18012*0.6e-6
     await expect(page.getByTestId('teacher-failures').getByRole('row', { name: /rate limited \(HTTP 429\)/ })).toContainText('2');
     // Settings are locked while running.
     await expect(page.getByLabel('Budget (examples to add)')).toBeDisabled();
     // Progress over time gives an ETA.
     for (let i = 1; i <= 3; i++) {
       await page.waitForTimeout(300);
-      await page.evaluate((done) => window.push({ phase: 'synthesize', done, total: 200, detail: { round: 0, strategy: 'generate', accepted: done, rejected: { duplicate: 9 + done - 84, 'too-short': 3, 'off-label': 2, malformed: 1 }, promptTokens: 41230 + done * 100, completionTokens: 18012 + done * 50, failed: { rate_limited: 2 } } }), 84 + i * 10);
+      await page.evaluate((done) => window.push({ phase: 'synthesize', done, total: 200, detail: { round: 0, strategy: 'generate', requested: 2 * done - 84 + 15 + 6, accepted: done, rejected: { duplicate: 9 + done - 84, 'too-short': 3, 'off-label': 2, malformed: 1 }, missing: { 'not returned': 4, 'cut off': 2 }, promptTokens: 41230 + done * 100, completionTokens: 18012 + done * 50, failed: { rate_limited: 2 } } }), 84 + i * 10);
     }
     await expect(page.getByText(/about .* left/)).toBeVisible();
     await page.screenshot({ path: `${SHOTS}/flow-ui-synthesize.png`, fullPage: true });
@@ -194,6 +199,40 @@ test.describe('Synthesize step', () => {
     const start = (await calls(page)).find((c) => c[0] === 'start');
     expect(start?.[1]).toMatchObject({ budget: 120, rounds: 2, mix: { generate: 70, rationale: 30, annotate: 0 } });
     await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+  });
+
+  test('Start over asks first, from the keyboard: says what the new run does and offers to keep or remove earlier examples (issue 19)', async ({ page }) => {
+    const problems = watch(page);
+    await page.goto(`${BASE}/?view=synthesize&status=paused&made=180&labeled=20`);
+    // Paused: a Cancel first, then Start over from a cancelled run.
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const startOver = page.getByRole('button', { name: 'Start over' });
+    await startOver.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Start a new run?' });
+    await expect(dialog).toBeVisible();
+    await expect(dialog).toContainText('up to 200 new examples, with 2 error-fixing rounds');
+    await expect(dialog).toContainText('180 examples the teacher wrote and 20 of your texts it labeled');
+    await page.screenshot({ path: `${SHOTS}/flow-ui-start-over.png` });
+    // Focus is in the dialog; Escape closes it and nothing starts.
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    expect((await calls(page)).filter((c) => c[0] === 'start')).toEqual([]);
+    // Again: keep is chosen at first; the arrow keys choose remove, and the button says so.
+    await startOver.focus();
+    await page.keyboard.press('Enter');
+    await expect(dialog.getByRole('radio', { name: /Keep them/ })).toBeChecked();
+    await dialog.getByRole('radio', { name: /Keep them/ }).focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(dialog.getByRole('radio', { name: /Remove them/ })).toBeChecked();
+    await expect(dialog.getByRole('button', { name: 'Remove them and start' })).toBeVisible();
+    await page.keyboard.press('Enter');
+    await expect(dialog).toBeHidden();
+    const start = (await calls(page)).find((c) => c[0] === 'start');
+    expect(start?.[2]).toBe('remove');
+    await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+    expect(problems).toEqual([]);
   });
 
   test('an error is shown where the run is, with what to do', async ({ page }) => {

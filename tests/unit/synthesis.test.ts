@@ -10,7 +10,7 @@ import type { Example } from '../../src/core/dataset/example.js';
 import { adoptRun } from '../../src/core/loop/adopt.js';
 import { runLoop } from '../../src/core/loop/run.js';
 import { createProject } from '../../src/core/projects/projects.js';
-import { adoptLegacyShadow, startSynthesis, synthesisRecord } from '../../src/core/projects/synthesis.js';
+import { adoptLegacyShadow, startSynthesis, synthesisRecord, teacherExamples } from '../../src/core/projects/synthesis.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 import { config, data, fakeDeps, now } from './loop-fakes.js';
 
@@ -94,6 +94,36 @@ describe('adopting what a synthesis run made', () => {
     expect((await store.getProject('p'))!.settings.synth!.runId).toBe(second.runId);
     const u1 = (await store.listExamples('p')).find((e) => e.id === 'u1');
     expect(u1).toMatchObject({ label: 'pos', split: 'train' });
+  });
+
+  it('"Start over" can remove what earlier runs made: the teacher\'s texts go, the user\'s texts it labeled go back to unlabeled, the rest stays (issue 19)', async () => {
+    const store = await project();
+    await store.putExamples('p', [{ ...row('v1', 'a fair film', 'pos'), split: 'val' }]);
+    const first = await startSynthesis(store, 'p', { mix: { annotate: 1, generate: 1, rationale: 0 }, budget: 10, rounds: 0, price: { input: 0, output: 0 } }, 1);
+    // The first run labeled two of the user's texts and wrote two; the user moved one of the teacher's to validation.
+    await store.putExamples('p', [
+      made(first.runId, 1, 'a fine tale', 'pos', 'annotated'), made(first.runId, 2, 'a dull tale', 'neg', 'annotated'),
+      made(first.runId, 3, 'a lovely evening', 'pos', 'generated'), { ...made(first.runId, 4, 'a grim evening', 'neg', 'generated'), split: 'val' },
+    ]);
+    const before = await store.listExamples('p');
+    // What the dialog says before anything is settled: the two annotations are the user's texts, labeled.
+    expect(await teacherExamples(store, 'p')).toEqual({ made: 1, labeled: 2 });
+    // Keep: the next run settles the first and leaves everything in the project.
+    const kept = await startSynthesis(store, 'p', first.settings, 2, 'keep');
+    expect(await teacherExamples(store, 'p')).toEqual({ made: 1, labeled: 2 });
+    expect((await store.listExamples('p')).length).toBe(before.length - 2); // the two teacher copies became the user's rows
+    // Remove: the teacher's training examples go; the user's texts are unlabeled again, with their file and row.
+    const fresh = await startSynthesis(store, 'p', first.settings, 3, 'remove');
+    expect(fresh.runId).not.toBe(kept.runId);
+    const after = await store.listExamples('p');
+    const byId = new Map(after.map((e) => [e.id, e]));
+    expect(byId.get('u1')).toMatchObject({ label: null, split: 'unlabeled', provenance: { source: 'seed', file: 'data.csv', row: 2 } });
+    expect(byId.get('u1')!.provenance.requestId).toBeUndefined();
+    expect(byId.get('u2')).toMatchObject({ label: null, split: 'unlabeled' });
+    expect(after.map((e) => e.text)).not.toContain('a lovely evening');
+    // Seeds, the user's validation row and the teacher's row the user moved to validation stay.
+    expect(after.filter((e) => e.label !== null).map((e) => e.text).sort()).toEqual(['a fair film', 'a grim evening', 'bad film', 'good film']);
+    expect(await teacherExamples(store, 'p')).toEqual({ made: 0, labeled: 0 });
   });
 
   it('brings a project of an earlier version (a `<id>~loop` shadow) into the project, and keeps its run', async () => {

@@ -20,7 +20,8 @@ import { loopRunning, RUN_IN_ANOTHER_TAB } from '../../core/loop/tab-lock';
 import type { Progress } from '../../core/progress';
 import type { SavedSynth } from '../../core/projects/settings';
 import {
-  adoptLegacyShadow, saveSynthesis, settleSynthesis, startSynthesis, synthesisConfig, synthesisRecord,
+  adoptLegacyShadow, saveSynthesis, settleSynthesis, startSynthesis, synthesisConfig, synthesisRecord, teacherExamples,
+  type EarlierExamples, type TeacherExamples,
 } from '../../core/projects/synthesis';
 import { worker } from '../worker-client';
 import { store } from '../projects/projects';
@@ -99,7 +100,13 @@ export class SynthRun {
     this.loaded = true;
   }
 
-  async start(settings: SynthSettings): Promise<void> {
+  /** What earlier runs put into the project (the Start over dialog asks what to do with it). */
+  async countEarlier(): Promise<TeacherExamples> {
+    return teacherExamples(await store(), this.projectId!);
+  }
+
+  /** A new run; `earlier`: keep or remove what earlier runs made (asked by the Start over dialog). */
+  async start(settings: SynthSettings, earlier: EarlierExamples = 'keep'): Promise<void> {
     if (!this.projectId) return;
     if (this.saved && this.status !== 'running' && await loopRunning(this.projectId)) {
       // Starting over settles the last run's examples, which another tab is still making.
@@ -114,9 +121,12 @@ export class SynthRun {
     this.counters.reset();
     this.state = null;
     this.publish();
-    // What the last run made stays in the project; the new run counts only its own.
-    this.saved = await startSynthesis(await store(), this.projectId, settings);
+    // What the last run made is settled, then kept or removed as the user chose; the new run counts only its own.
+    const s = await store();
+    this.saved = await startSynthesis(s, this.projectId, settings, Date.now(), earlier);
     this.settings = settings;
+    // Removing the teacher's labels makes the user's texts unlabeled again: annotation is possible again.
+    this.hasUnlabeled = (await s.listExamples(this.projectId, { split: 'unlabeled' })).length > 0;
     await this.go();
   }
 

@@ -36,13 +36,64 @@ export async function saveSynthesis(store: Store, projectId: string, synth: Save
   if (project) await store.putProject({ ...project, updatedAt: new Date().toISOString(), settings: { ...project.settings, synth } });
 }
 
+/** What the teacher put into a project's training data, by earlier runs: what "Start over" asks about. */
+export interface TeacherExamples {
+  /** Examples the teacher wrote (generated, extrapolated, and its copies of texts it labeled). */
+  made: number;
+  /** The user's own texts (unlabeled ones) that the teacher labeled. */
+  labeled: number;
+}
+
+/** The teacher wrote it: its id is its request's (`<request id>:<n>`); a user's row the teacher labeled keeps its own id. */
+const madeByTeacher = (e: Example) => e.provenance.requestId !== undefined && e.id.startsWith(`${e.provenance.requestId}:`);
+const labeledByTeacher = (e: Example) => e.provenance.requestId !== undefined && !madeByTeacher(e);
+
 /**
- * A new run of the project: what the last run made (stopped halfway included) is settled into the
- * project for good, so the new run's budget and rounds count only its own examples.
+ * The teacher's share of the project's training data. Only training rows: a row the user moved to
+ * validation or test is theirs to judge, and starting over leaves it where it is.
  */
-export async function startSynthesis(store: Store, projectId: string, settings: SynthSettings, now = Date.now()): Promise<SavedSynth> {
+export async function teacherExamples(store: Store, projectId: string): Promise<TeacherExamples> {
+  const all = await store.listExamples(projectId);
+  const train = all.filter((e) => e.split === 'train');
+  // A stopped run's examples are not settled yet: a teacher row with the text of an unlabeled row
+  // is that row, labeled, once settled (loop/adopt.ts), so it is counted as one now.
+  const unlabeled = new Set(all.filter((e) => e.split === 'unlabeled').map((e) => sameTextKey(e.text)));
+  const made = train.filter(madeByTeacher);
+  const labelsUnlabeled = made.filter((e) => unlabeled.has(sameTextKey(e.text))).length;
+  return { made: made.length - labelsUnlabeled, labeled: train.filter(labeledByTeacher).length + labelsUnlabeled };
+}
+
+/**
+ * Takes the teacher's work out of the project: what it wrote is deleted, and the user's texts it
+ * labeled go back to being unlabeled texts from their file. Seeds, the user's own labels and
+ * validation or test rows stay as they are. Resolves to what it took out.
+ */
+export async function removeTeacherExamples(store: Store, projectId: string, now = new Date().toISOString()): Promise<TeacherExamples> {
+  const train = await store.listExamples(projectId, { split: 'train' });
+  const made = train.filter(madeByTeacher);
+  const back = train.filter(labeledByTeacher).map((e): Example => ({
+    ...e, label: null, split: 'unlabeled',
+    provenance: { source: 'seed', round: 0, createdAt: now, ...(e.provenance.file !== undefined ? { file: e.provenance.file } : {}), ...(e.provenance.row !== undefined ? { row: e.provenance.row } : {}) },
+  }));
+  // The user's texts first: a crash in between leaves teacher rows the next call removes, never a lost text.
+  if (back.length) await store.putExamples(projectId, back);
+  if (made.length) await store.deleteExamples(projectId, made.map((e) => e.id));
+  return { made: made.length, labeled: back.length };
+}
+
+/** What "Start over" does with the examples earlier runs put into the project. */
+export type EarlierExamples = 'keep' | 'remove';
+
+/**
+ * A new run of the project. What the last run made (stopped halfway included) is settled into the
+ * project for good (it will not be resumed); then, as the user chose, the teacher's examples of
+ * earlier runs stay (the new run adds to them and leaves out texts the project has) or are taken
+ * out (removeTeacherExamples). Either way the new run's budget counts only its own examples.
+ */
+export async function startSynthesis(store: Store, projectId: string, settings: SynthSettings, now = Date.now(), earlier: EarlierExamples = 'keep'): Promise<SavedSynth> {
   const last = await savedSynthesis(store, projectId);
   if (last) await adoptRun(store, projectId, last.runId);
+  if (earlier === 'remove') await removeTeacherExamples(store, projectId, new Date(now).toISOString());
   const saved: SavedSynth = { runId: `${projectId}:synth:${now.toString(36)}`, settings };
   await saveSynthesis(store, projectId, saved);
   return saved;

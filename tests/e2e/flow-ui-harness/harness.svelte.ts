@@ -69,7 +69,7 @@ switch (params.get('view')) {
       error: params.get('error'),
     });
     if (s.status !== 'idle') {
-      s.progress = { phase: 'synthesize', done: 84, total: 200, detail: { round: 0, strategy: 'generate', accepted: 84, rejected: { duplicate: 9, 'too-short': 3, 'off-label': 2, malformed: 1 }, promptTokens: 41230, completionTokens: 18012, failed: { rate_limited: 2 } } };
+      s.progress = { phase: 'synthesize', done: 84, total: 200, detail: { round: 0, strategy: 'generate', requested: 105, accepted: 84, rejected: { duplicate: 9, 'too-short': 3, 'off-label': 2, malformed: 1 }, missing: { 'not returned': 4, 'cut off': 2 }, promptTokens: 41230, completionTokens: 18012, failed: { rate_limited: 2 } } };
     }
     window.push = (p) => { s.progress = p; };
     mount(SynthesizeStep, {
@@ -80,7 +80,8 @@ switch (params.get('view')) {
         get error() { return s.error; },
         hasUnlabeled: params.get('unlabeled') === '1',
         settings: { mix: { annotate: 0, generate: 1, rationale: 1 }, budget: 200, rounds: 2, price: { input: 0.15, output: 0.6 } },
-        onstart: (x: unknown) => { record('start')(x); s.status = 'running'; s.progress = { phase: 'synthesize', done: 0, total: 200, detail: {} }; },
+        onstart: (x: unknown, earlier?: unknown) => { record('start')(x, earlier); s.status = 'running'; s.progress = { phase: 'synthesize', done: 0, total: 200, detail: {} }; },
+        countEarlier: async () => ({ made: Number(params.get('made') ?? 0), labeled: Number(params.get('labeled') ?? 0) }),
         onpause: () => { record('pause')(); s.status = 'paused'; },
         onresume: () => { record('resume')(); s.status = 'running'; },
         oncancel: () => { record('cancel')(); s.status = 'cancelled'; },
