@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, strFromU8 } from 'fflate';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
-import { freshApp, newProject } from './data-step';
+import { freshApp, newProject, uploadSeeds } from './data-step';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
@@ -176,6 +176,90 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   await shot(page, '7-export');
 });
 
+/** Every example of the open project with its label, split and provenance, and the requests journaled for it. */
+async function projectRows(page: Page): Promise<{ rows: { id: string; text: string; label: string | null; split: string; source: string; requestId?: string; file?: string }[]; requests: { jobId: string; acceptedIds: string[]; outcomes?: Record<string, string> }[] }> {
+  return page.evaluate(async () => {
+    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const get = (name: string) => new Promise<unknown[]>((res, rej) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const examples = (await get('examples')) as { projectId: string; example: { id: string; text: string; label: string | null; split: string; provenance: { source: string; requestId?: string; file?: string } } }[];
+    const requests = (await get('requests')) as { projectId: string; jobId: string; acceptedIds: string[]; outcomes?: Record<string, string> }[];
+    db.close();
+    return {
+      rows: examples.filter((r) => r.projectId === projectId).map(({ example: e }) => ({ id: e.id, text: e.text, label: e.label, split: e.split, source: e.provenance.source, requestId: e.provenance.requestId, file: e.provenance.file })),
+      requests: requests.filter((r) => r.projectId === projectId).map(({ jobId, acceptedIds, outcomes }) => ({ jobId, acceptedIds, outcomes })),
+    };
+  });
+}
+
+test('seeds and unlabeled texts, annotation in the mix: every accepted annotation ends as a labeled row, and the page\'s counts are the rows (issue 19)', async ({ page }) => {
+  test.setTimeout(400_000);
+  const teacher = await startSim({ latencyMs: 100 });
+  await freshPage(page);
+  // 24 seeds, and 22 unlabeled texts: 20 the teacher knows (from its pool, none a seed) and 2 that are seeds.
+  const seedTexts = SEEDS.toString('utf8').split('\n').slice(1).filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(',')));
+  const pooled = POOL.filter((p) => !seedTexts.includes(p.text));
+  const unlabeled = [...['sport', 'weather', 'food'].flatMap((l) => pooled.filter((p) => p.label === l).slice(0, l === 'food' ? 6 : 7)).map((p) => p.text), seedTexts[0], seedTexts[9]];
+  const labelOf = new Map(POOL.map((p) => [p.text, p.label]));
+  await page.getByLabel('Unlabeled texts (optional)').setInputFiles({ name: 'unlabeled.txt', mimeType: 'text/plain', buffer: Buffer.from(unlabeled.join('\n') + '\n') });
+  await expect(page.getByTestId('pool-report').getByTestId('pool-accepted')).toContainText('22 accepted');
+  await uploadSeeds(page, 'topics.csv', SEEDS);
+  // The two that are seeds are said to stay seeds, before and after saving (was: dropped silently).
+  await expect(page.getByTestId('pool-also-labeled')).toContainText('2 of these 22 texts are also among your labeled examples');
+  await page.getByLabel('Project name').fill('Topics with unlabeled texts');
+  await page.getByRole('button', { name: 'Save project' }).click();
+  await expect(page.getByTestId('open-project')).toContainText('24 labeled examples in 3 classes, 20 unlabeled texts.');
+  await expect(page.getByTestId('open-also-labeled')).toContainText('2 more texts of the unlabeled file are labeled examples too');
+  await shot(page, '12-data-unlabeled');
+
+  await connect(page, teacher.url);
+  await synthSettings(page, 30, 0);
+  // With unlabeled texts, annotation is part of the default mix.
+  await expect(page.getByLabel('Label your unlabeled texts')).not.toHaveValue('0');
+  await page.getByRole('button', { name: 'Start' }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const badge = run.locator('.badge');
+  await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 300_000 });
+  expect(await badge.textContent(), await alertText(run)).toBe('Finished');
+  await shot(page, '13-synthesize-unlabeled');
+
+  const { rows, requests } = await projectRows(page);
+  const runId = await savedRunId(page);
+  const fromRun = rows.filter((r) => r.requestId?.startsWith(`${runId}:`));
+  // The user's rows the run labeled keep their own ids (and file); the rest are the teacher's own rows.
+  const labeledRows = fromRun.filter((r) => !r.id.startsWith(`${runId}:`));
+  // Every annotation the teacher's journal accepted is one of the user's rows, labeled with the teacher's label, for training.
+  const annotated = new Set(requests.filter((r) => r.jobId.endsWith(':annotate')).flatMap((r) => Object.entries(r.outcomes ?? {}).filter(([, o]) => o === 'accepted').map(([h]) => h)));
+  expect(annotated.size).toBeGreaterThan(0);
+  const annotatedRows = labeledRows.filter((r) => r.source === 'annotated');
+  expect(annotatedRows.length).toBe(annotated.size);
+  for (const r of labeledRows) {
+    expect(r, r.text).toMatchObject({ split: 'train', label: labelOf.get(r.text), file: 'unlabeled.txt' });
+  }
+  // No text twice, and no user text left unlabeled beside a labeled copy of it.
+  expect(new Set(rows.map((r) => r.text.trim().toLowerCase())).size).toBe(rows.length);
+  const stillUnlabeled = rows.filter((r) => r.split === 'unlabeled');
+  expect(stillUnlabeled.length + labeledRows.length).toBe(20);
+  // The page's counts are the rows: "added" the run's rows in the project, "labeled" the user's rows among them; Accepted the same.
+  await expect(run.getByTestId('run-line')).toHaveText(`Finished: ${fromRun.length} examples added to your project, ${labeledRows.length} of them your own unlabeled texts, now labeled`);
+  await expect(run.locator('dt:text("Accepted") + dd')).toHaveText(String(fromRun.length));
+  const sum = (await run.getByTestId('asked-sum').textContent())!.match(/(\d+) = (\d+) accepted \+ (\d+) rejected \+ (\d+) missing/)!.slice(1).map(Number);
+  expect(sum[0]).toBe(sum[1] + sum[2] + sum[3]);
+  expect(sum[1]).toBe(fromRun.length);
+  expect(fromRun.length).toBeLessThanOrEqual(30);
+
+  // Review names where each row came from: the user's texts are not "your seed".
+  await run.getByRole('button', { name: 'Review the examples →' }).click();
+  const filters = page.getByRole('search', { name: 'Filter examples' });
+  await filters.getByLabel('Source').selectOption({ label: 'your seed' });
+  await expect(page.getByText(`24 of ${rows.length} shown`)).toBeVisible();
+  await filters.getByLabel('Source').selectOption({ label: 'your text, no label' });
+  await expect(page.getByText(`${stillUnlabeled.length} of ${rows.length} shown`)).toBeVisible();
+  await filters.getByLabel('Source').selectOption({ label: 'your text, teacher\'s label' });
+  await expect(page.getByText(`${labeledRows.length} of ${rows.length} shown`)).toBeVisible();
+  await shot(page, '14-review-unlabeled');
+});
+
 /** Teacher requests the loop's journal records for the open project's run, retries included. */
 async function journaledAttempts(page: Page): Promise<number> {
   return page.evaluate(async () => {
@@ -262,6 +346,7 @@ test('a second tab on the same run says the run is going elsewhere instead of ru
   const runId = await savedRunId(page);
   expect(runId).toContain(':synth:');
   await otherRun.getByRole('button', { name: 'Start over' }).click();
+  await other.getByRole('dialog', { name: 'Start a new run?' }).getByRole('button', { name: 'Start the new run' }).click();
   await expect(otherRun.getByRole('alert')).toContainText('already going in another tab');
   await other.waitForTimeout(1000);
   expect(await savedRunId(page)).toBe(runId);
@@ -319,7 +404,21 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   await expect(alert).toContainText(`The ${before.length} example${before.length === 1 ? '' : 's'} accepted so far`);
   await shot(page, '9-teacher-failed');
 
-  // The teacher is fixed; Resume finishes the run with every example accepted before the outage.
+  // The server goes away altogether, and the page is reloaded: the run, resumed on load, stops at
+  // once (the teacher cannot be reached), and the counters say what the store holds, the same
+  // number as the message beside them (was: Accepted 0, Tokens 0, "Nothing yet").
+  const port = teacher.port;
+  await teacher.close();
+  await page.reload();
+  await expect(badge).toHaveText('Stopped by an error');
+  await expect(alert).toContainText(`The ${before.length} example${before.length === 1 ? '' : 's'} accepted so far are kept`);
+  await expect(accepted).toHaveText(String(before.length));
+  await expect(run.locator('dt:text("Tokens") + dd')).not.toHaveText('0');
+  await expect(run.getByTestId('run-line')).toHaveText(`Stopped by an error: ${before.length} examples so far`);
+  await shot(page, '9b-teacher-gone-after-reload');
+
+  // The teacher is back and fixed; Resume finishes the run with every example accepted before the outage.
+  sim = await startTeacherSim({ pool: POOL, core: teacher.core, port, latencyMs: 300 });
   teacher.core.setFaults({});
   await run.getByRole('button', { name: 'Resume' }).click();
   await expect(badge).toHaveText(/Running|Finished/);
@@ -344,6 +443,11 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   teacher.core.setFaults({});
   await page.getByLabel('Budget (examples to add)').fill('20');
   await run.getByRole('button', { name: 'Start over' }).click();
+  // Asked first: what the new run does, and what happens to the examples the first one made.
+  const dialog = page.getByRole('dialog', { name: 'Start a new run?' });
+  await expect(dialog).toContainText('up to 20 new examples');
+  await expect(dialog).toContainText(`${rec.addedTotal} examples the teacher wrote`);
+  await dialog.getByRole('button', { name: 'Start the new run' }).click();
   await expect(badge).toHaveText('Running');
   // The new run's counts start from nothing (the last run's are not shown as its own).
   await expect(run.getByTestId('teacher-failures')).toHaveCount(0);

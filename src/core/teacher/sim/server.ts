@@ -10,6 +10,8 @@ import { TeacherSimCore, type SimOptions } from './respond.js';
 export interface TeacherSimServerOptions extends SimOptions {
   /** 0 picks a free port. */
   port?: number;
+  /** Serve this sim instead of a new one: a server restarted on its port keeps the pool's state (tests of an outage). */
+  core?: TeacherSimCore;
   /** Added before every answer (and to every hang check), like a model's generation time. */
   latencyMs?: number;
 }
@@ -25,7 +27,7 @@ export interface TeacherSim {
 const MAX_BODY = 8 * 1024 * 1024;
 
 export async function startTeacherSim(options: TeacherSimServerOptions): Promise<TeacherSim> {
-  const core = new TeacherSimCore(options);
+  const core = options.core ?? new TeacherSimCore(options);
   const latency = Math.max(0, options.latencyMs ?? 0);
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
