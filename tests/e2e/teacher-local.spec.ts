@@ -71,7 +71,6 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 360_000 });
   const alert = run.getByRole('alert');
   expect(await badge.textContent(), (await alert.count()) ? await alert.first().textContent() ?? '' : log).toBe('Finished');
-  expect(Number(await run.locator('dt:text("Accepted") + dd').textContent())).toBe(10);
 
   // The run's examples, made by the local model, are in the project: each text once (a text two of
   // the run's jobs both wrote goes in once), and the page's "added" is the number of rows added.
@@ -89,4 +88,10 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   const key = (t: string) => t.trim().toLowerCase();
   expect(new Set(made.map((e) => key(e.text))).size).toBe(made.length);
   await expect(run.getByText(`Finished: ${made.length} examples added to your project`)).toBeVisible();
+  // The counters say the same: Accepted is the rows added (a text settling dropped is counted as
+  // rejected, "already in your project"), and what was asked of the model adds up.
+  await expect(run.locator('dt:text("Accepted") + dd')).toHaveText(String(made.length));
+  const [asked, accepted, rejected, missing] = (await run.getByTestId('asked-sum').textContent())!.match(/(\d+) = (\d+) accepted \+ (\d+) rejected \+ (\d+) missing/)!.slice(1).map(Number);
+  expect(asked).toBe(accepted + rejected + missing);
+  expect(accepted + (await run.getByRole('row', { name: /already in your project/ }).count() ? Number(await run.getByRole('row', { name: /already in your project/ }).locator('td').textContent()) : 0)).toBe(10);
 });
