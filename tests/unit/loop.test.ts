@@ -64,19 +64,21 @@ describe('distillation loop', () => {
     const total = state.rounds.reduce((s, r) => s + r.addedTotal, 0);
     expect(total).toBeLessThanOrEqual(40);
     expect(state.rounds.length).toBeGreaterThanOrEqual(2);
-    // Round 1 extrapolates from exactly the errors round 0's student made on validation.
+    // Round 1 extrapolates from exactly the errors round 0's student made on the extrapolation half of validation.
     const r1 = jobs.find((j) => j.round === 1)!;
     expect(r1.strategy).toBe('extrapolate');
     expect(r1.errors!.map((e) => e.id)).toEqual(state.rounds[0].errors!.map((e) => e.id));
-    // Round 1's share (half of the 20 left for S3) split over the errors: n each, the most confident errors one more.
+    // Round 1's share (half of the 20 left for S3): up to maxPerError like each error, the rest fresh.
     const extra = jobs.filter((j) => j.round === 1 && j.jobId.endsWith('extrapolate-extra'));
-    expect(r1.n * r1.errors!.length + (extra[0]?.errors!.length ?? 0)).toBe(10);
+    const fresh = jobs.filter((j) => j.round === 1 && j.strategy !== 'extrapolate').reduce((t, j) => t + j.n, 0);
+    expect(r1.n * r1.errors!.length + (extra[0]?.errors!.length ?? 0) + fresh).toBe(10);
     expect(state.rounds[1].addedTotal).toBe(10);
     expect(state.rounds[0].errors!.length).toBeGreaterThan(0);
     for (const e of r1.errors!) expect(e.id.startsWith('val:')).toBe(true);
-    // Extrapolating from the errors fixes them: validation improves over round 0.
+    // Extrapolating from the errors fixes them: the half they came from scores better than in round 0
+    // (which is why that half never chooses anything).
     const last = state.rounds[state.rounds.length - 1];
-    expect(last.val!.accuracy).toBeGreaterThan(state.rounds[0].val!.accuracy);
+    expect(last.extrapolation!.accuracy).toBeGreaterThan(state.rounds[0].extrapolation!.accuracy);
     // Teacher use comes from the journal: 5 examples per request, 150 tokens each.
     const s = loopSummary(state);
     expect(s.teacher.requests).toBe(jobs.reduce((n, j) => n + Math.ceil((j.strategy === 'extrapolate' ? j.errors!.length * j.n : j.n) / 5), 0));
@@ -122,6 +124,68 @@ describe('distillation loop', () => {
     // Validation texts are never few-shot examples for the teacher.
     const valTexts = new Set(val.map((e) => e.text));
     for (const j of jobs) for (const s of j.seeds) expect(valTexts.has(s.text)).toBe(false);
+  });
+
+  it('keeps the texts whose errors drive extrapolation apart from the texts that choose the epoch and the round', async () => {
+    const jobs: SynthJob[] = [];
+    const deps = fakeDeps(jobs);
+    const chosenOn: string[][] = [];
+    const d = data();
+    // Eight validation texts per class, so each half has four.
+    d.val = [...d.val!, ...['good', 'great', 'nice', 'lovely', 'superb'].map((w, i) => ex(`vp${i}`, `${w} song`, 'pos')), ...['bad', 'awful', 'weak', 'grim', 'dull'].map((w, i) => ex(`vn${i}`, `${w} song`, 'neg'))];
+    const state = await runLoop(config({ rounds: 2, budget: 60, patience: 9 }), d, {
+      store: new MemoryStore(), deps: { ...deps, train: (input, o) => { chosenOn.push(input.val.map((e) => e.text)); return deps.train(input, o); } },
+    });
+    expect(state.validation).toEqual({ extrapolation: 8, selection: 8 });
+    const drove = new Set(jobs.flatMap((j) => j.errors ?? []).map((e) => e.text));
+    expect(drove.size).toBeGreaterThan(0);
+    // Every student's early stopping, and the round chosen, rest on the selection half only.
+    expect(chosenOn.length).toBeGreaterThanOrEqual(3);
+    for (const texts of chosenOn) {
+      expect(texts).toHaveLength(8);
+      for (const t of texts) expect(drove.has(t)).toBe(false);
+    }
+    const selection = new Set(chosenOn[0]);
+    for (const r of state.rounds) {
+      expect(r.val!.n).toBe(8);
+      expect(r.val!.set?.role).toBe('selection');
+      expect(r.extrapolation!.set?.role).toBe('extrapolation');
+      for (const e of r.errors ?? []) expect(selection.has(e.text)).toBe(false);
+    }
+    // Each score carries its 95% interval.
+    expect(state.rounds[0].val!.intervals!.accuracy[0]).toBeLessThanOrEqual(state.rounds[0].val!.accuracy);
+    expect(loopSummary(state).validation).toEqual({ extrapolation: 8, selection: 8 });
+  });
+
+  it('keeps the round that is best on the selection half, not the one whose extrapolated texts it learned', async () => {
+    const deps = fakeDeps();
+    const d = data();
+    d.val = [...d.val!, ex('v6', 'nice song', 'pos'), ex('v7', 'weak song', 'neg')];
+    // A student that learns the extrapolated near-copies and gets the selection texts wrong for it:
+    // its extrapolation score rises with every round while its selection score falls.
+    const state = await runLoop(config({ rounds: 2, budget: 60, patience: 9 }), d, {
+      store: new MemoryStore(), deps: {
+        ...deps,
+        async train(input, o) {
+          const s = await deps.train(input, o);
+          // Right on every selection text before it learned extrapolated examples, wrong on every one after.
+          const right = !input.train.some((e) => e.text.includes(' variant '));
+          const truth = new Map(input.val.map((e) => [e.text, input.labels.indexOf(e.label)]));
+          const onehot = (i: number) => input.labels.map((_, j) => (j === i ? 0.9 : 0.1 / (input.labels.length - 1)));
+          return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => {
+            const y = truth.get(texts[i]);
+            return y === undefined ? row : onehot(right ? y : (y + 1) % input.labels.length);
+          }) };
+        },
+      },
+    });
+    const r = state.rounds;
+    expect(r.length, JSON.stringify(state.stop)).toBeGreaterThanOrEqual(2);
+    for (const later of r.slice(1)) {
+      expect(later.val!.macroF1).toBeLessThan(r[0].val!.macroF1);
+      expect(later.extrapolation!.accuracy).toBeGreaterThanOrEqual(r[0].extrapolation!.accuracy);
+    }
+    expect(state.finalRound).toBe(0);
   });
 
   it('stops when validation macro-F1 has not improved for `patience` rounds', async () => {

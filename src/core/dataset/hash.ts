@@ -17,3 +17,8 @@ export function textHash(text: string): string {
 export function sameTextKey(text: string): string {
   return textHash(text.trim().toLowerCase());
 }
+
+/** One key for a set of texts (order, case and surrounding space aside): scores on sets with the same key are comparable. */
+export function textSetKey(texts: Iterable<string>): string {
+  return textHash([...new Set([...texts].map(sameTextKey))].sort().join('\n'));
+}

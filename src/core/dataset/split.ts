@@ -1,4 +1,5 @@
 import type { Example } from './example.js';
+import { removeOverlap, type Overlap } from './overlap.js';
 
 /**
  * Seeded sampling and splitting. Every function is deterministic in (examples, seed), so a run
@@ -98,18 +99,34 @@ export type ValSource = 'project' | 'held-out-real' | 'held-out';
 
 const isReal = (e: Example) => e.provenance.source === 'seed' || e.provenance.source === 'human';
 
+/** A project's examples in their roles for training: see `projectSplits`. */
+export interface ProjectSplits {
+  train: Example[];
+  val: Example[];
+  test: Example[];
+  valFrom: ValSource;
+  /** Training examples left out because their text is a validation or test text (dataset/overlap.ts). */
+  overlap: Overlap;
+}
+
 /**
  * A project's labeled examples as train / validation / test. The project's own validation split
  * wins. Otherwise 20% of each class is held out, from the real (seed or human) examples only when
  * every class has at least two: validation then measures the student on real texts, as S3 does,
  * and never rewards it for matching the teacher's style; all teacher-made examples train.
+ * Either way, a training example whose text is also a validation or test text is left out of
+ * training (dataset/overlap.ts; refused when that leaves a class with nothing to learn from).
  */
-export function projectSplits(examples: readonly Example[]): { train: Example[]; val: Example[]; test: Example[]; valFrom: ValSource } {
+export function projectSplits(examples: readonly Example[]): ProjectSplits {
   const labeled = examples.filter((e) => e.label !== null);
   const train = labeled.filter((e) => e.split === 'train');
   const val = labeled.filter((e) => e.split === 'val');
   const test = labeled.filter((e) => e.split === 'test');
-  if (val.length) return { train, val, test, valFrom: 'project' };
+  const withoutOverlap = (s: { train: Example[]; val: Example[]; valFrom: ValSource }): ProjectSplits => {
+    const { train: kept, overlap } = removeOverlap(s.train, s.val, test);
+    return { train: kept, val: s.val, test, valFrom: s.valFrom, overlap };
+  };
+  if (val.length) return withoutOverlap({ train, val, valFrom: 'project' });
   const real = train.filter(isReal);
   const realPerClass = new Map<string, number>();
   for (const e of real) realPerClass.set(e.label!, (realPerClass.get(e.label!) ?? 0) + 1);
@@ -117,8 +134,29 @@ export function projectSplits(examples: readonly Example[]): { train: Example[];
   const enoughReal = real.length < train.length && [...labels].every((l) => (realPerClass.get(l) ?? 0) >= 2);
   if (enoughReal) {
     const s = stratifiedSplit(real, { valFraction: 0.2, seed: 42 });
-    return { train: [...s.train, ...train.filter((e) => !isReal(e))], val: s.val, test, valFrom: 'held-out-real' };
+    return withoutOverlap({ train: [...s.train, ...train.filter((e) => !isReal(e))], val: s.val, valFrom: 'held-out-real' });
   }
   const s = stratifiedSplit(train, { valFraction: 0.2, seed: 42 });
-  return { train: s.train, val: s.val, test, valFrom: 'held-out' };
+  return withoutOverlap({ train: s.train, val: s.val, valFrom: 'held-out' });
+}
+
+/**
+ * The loop's validation in two halves (S3's error extrapolation done without fooling itself):
+ * the errors of `extrapolation` are sent to the teacher, which makes examples like them, so the
+ * student's score there rises whether or not it got better; `selection` never reaches the teacher
+ * and is what chooses the epoch and the round. Stratified and seeded: per class, half (rounded
+ * down) to extrapolation, the rest to selection, so a class with one validation example is still
+ * checked (it only drives nothing).
+ */
+export function validationHalves(val: readonly Example[], seed = 7): { extrapolation: Example[]; selection: Example[] } {
+  const extrapolation: Example[] = [];
+  const selection: Example[] = [];
+  let k = 0;
+  for (const [, group] of [...byClass(val)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const g = shuffled([...group].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), seed * 1000003 + k++);
+    const half = Math.floor(g.length / 2);
+    g.forEach((e, i) => (i < half ? extrapolation : selection).push(e));
+  }
+  const byId = (a: Example, b: Example) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return { extrapolation: extrapolation.sort(byId), selection: selection.sort(byId) };
 }

@@ -42,7 +42,7 @@ export interface TrainingExample {
 export interface TrainInput {
   labels: string[];
   train: TrainingExample[];
-  /** For the student's early stopping; the same validation set the loop decides on. */
+  /** For the student's early stopping: the selection half of validation, which also chooses the round. */
   val: { text: string; label: string }[];
   /** Makes training deterministic, so a resumed run trains the same student. */
   seed: number;

@@ -7,6 +7,7 @@
  */
 import type { Example, Split } from '../dataset/example.js';
 import { textHash } from '../dataset/hash.js';
+import type { Overlap } from '../dataset/overlap.js';
 import { projectSplits } from '../dataset/split.js';
 import { UserError } from '../errors.js';
 import { createProject } from '../projects/projects.js';
@@ -35,9 +36,10 @@ export function isFromRun(e: Example, runId: string): boolean {
 /**
  * The run's roles in its project, each in a stable (id) order: seeds and validation from the
  * project's real labeled examples (validation held out by the one rule when the project has
- * none), test, and the unlabeled pool.
+ * none), test, and the unlabeled pool. Seeds whose text is a validation or test text are not
+ * seeds (`overlap` counts them): the student never trains on what it is scored on.
  */
-export async function loopRoles(store: Store, projectId: string): Promise<LoopData & { labels: string[] }> {
+export async function loopRoles(store: Store, projectId: string): Promise<LoopData & { labels: string[]; overlap: Overlap }> {
   const project = await store.getProject(projectId);
   if (!project) throw new UserError('no-project', `There is no project ${projectId} to run on.`, 'Open or create the project first.');
   const all = await store.listExamples(projectId);
@@ -45,7 +47,7 @@ export async function loopRoles(store: Store, projectId: string): Promise<LoopDa
   const unlabeled = all.filter((e) => e.split === 'unlabeled').sort(byId);
   return {
     seeds: s.train.sort(byId), val: s.val.length ? s.val.sort(byId) : undefined, test: s.test.length ? s.test.sort(byId) : undefined,
-    unlabeled: unlabeled.length ? unlabeled : undefined, labels: project.labels,
+    unlabeled: unlabeled.length ? unlabeled : undefined, labels: project.labels, overlap: s.overlap,
   };
 }
 

@@ -2,8 +2,12 @@
  * The distillation run (Kaddour & Liu 2023 for round 0, S3 / Wang et al. 2023 for the rounds):
  *   round 0   synthesize with the chosen mix → train on seeds + synthetic → evaluate on validation
  *   round r   extrapolate from the validation errors → retrain from scratch on everything → evaluate
- * until R rounds, the budget, or `patience` rounds without a better validation macro-F1. The test
- * set is never shown to the teacher and never decides anything: it is only reported.
+ * until R rounds, the budget, or `patience` rounds without a better selection macro-F1.
+ * Validation is split in two halves (dataset/split.ts validationHalves): the errors of the
+ * extrapolation half drive the rounds; the selection half, never shown to the teacher, chooses each
+ * student's epoch and the round that is kept. (S3 chooses on the texts it extrapolated from, whose
+ * score then rises with every round whether the student got better or not.) The test set is never
+ * shown to the teacher and never decides anything: it is only reported.
  * The run works on a project (prepare.ts): its seeds, validation, test and unlabeled pool are the
  * project's, and what the teacher makes goes into the project, settled after each round
  * (adopt.ts). Every finished step is checkpointed in the store (see state.ts); calling `runLoop`
@@ -15,7 +19,9 @@ import { throwIfAborted, UserError } from '../errors.js';
 import { mistakesOf } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
 import type { LoopRunRecord, Store } from '../store/store.js';
-import { evaluate } from '../student/metrics.js';
+import { scoredOn } from '../student/intervals.js';
+import { evaluate, type SetRole } from '../student/metrics.js';
+import { validationHalves } from '../dataset/split.js';
 import { adoptRun } from './adopt.js';
 import { planBudget, planRound, round0Mix, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
 import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './deps.js';
@@ -32,8 +38,9 @@ export interface LoopOptions extends LongOpOptions {
   onEvent?: (e: LoopEvent) => void;
 }
 
-function summarize(m: ReturnType<typeof evaluate>): MetricsSummary {
-  return { labels: m.labels, accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, n: m.n };
+function summarize(m: ReturnType<typeof evaluate>, role: SetRole, texts: string[]): MetricsSummary {
+  const { labels, accuracy, macroF1, confusion, perClass, n } = m;
+  return scoredOn({ labels, accuracy, macroF1, confusion, perClass, n }, role, texts);
 }
 
 export function synthJobId(runId: string, round: number, strategy: string): string {
@@ -66,7 +73,11 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
   } else {
     validateSetup(config, roles);
     const now = new Date().toISOString();
-    const state: LoopState = { version: 1, fingerprint, config, labels, steps: [], jobs: [], rounds: [], baselines: {} };
+    const halves = validationHalves(roles.val ?? []);
+    const state: LoopState = {
+      version: 1, fingerprint, config, labels, steps: [], jobs: [], rounds: [], baselines: {},
+      overlap: roles.overlap, validation: { extrapolation: halves.extrapolation.length, selection: halves.selection.length },
+    };
     run = { id: config.runId, projectId: config.projectId, kind: 'loop', status: 'running', createdAt: now, updatedAt: now, state };
   }
   const cp = new Checkpoint(store, run);
@@ -90,12 +101,20 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
   const test = roles.test ?? [];
   const unlabeled = roles.unlabeled ?? [];
   const avoidTexts = [...val, ...test].map((e) => e.text);
+  // S3 without fooling itself: the errors of one half of validation go to the teacher; the other
+  // half, never shown to it, chooses the epoch and the round. Runs started before the halves keep
+  // doing both on all of validation, as they began.
+  const halves = state.validation ? validationHalves(val) : undefined;
+  const drive = halves ? halves.extrapolation : val;
+  const select = halves ? halves.selection : val;
+  const selectRole: SetRole = halves ? 'selection' : 'validation';
 
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const assess = async (student: TrainedStudent, xs: Example[]) => {
-    const scores = await student.predict(xs.map((e) => e.text), { signal });
+  const assess = async (student: TrainedStudent, xs: Example[], role: SetRole) => {
+    const texts = xs.map((e) => e.text);
+    const scores = await student.predict(texts, { signal });
     const metrics = evaluate(xs.map((e) => labelIndex.get(e.label!)!), scores, labels);
-    return { metrics: summarize(metrics), scores };
+    return { metrics: summarize(metrics, role, texts), scores };
   };
   // Most confident mistakes first: when the budget cannot cover every error, these matter most.
   const errorsOf = (xs: Example[], scores: number[][]): LoopError[] => mistakesOf(xs, scores, labels);
@@ -105,7 +124,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     weight: e.provenance.source === 'seed' ? config.seedWeight : (e.provenance.confidence ?? 1),
   }));
   const train = (examples: Example[]) => deps.train(
-    { labels, train: trainingSet(examples), val: val.map((e) => ({ text: e.text, label: e.label! })), seed: config.seed },
+    { labels, train: trainingSet(examples), val: select.map((e) => ({ text: e.text, label: e.label! })), seed: config.seed },
     { store, signal, onProgress: options.onProgress },
   );
 
@@ -124,6 +143,13 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       seen.add(h);
       return true;
     });
+  };
+
+  /** The unlabeled texts no earlier round of this run labeled, for round `round`'s annotation. */
+  const poolLeft = async (round: number): Promise<Example[]> => {
+    if (round === 0) return unlabeled;
+    const done = new Set((await synthetic(config.projectId, round - 1)).map(textKey));
+    return unlabeled.filter((e) => !done.has(textKey(e)));
   };
 
   const roundRecord = (r: number): RoundRecord => {
@@ -145,12 +171,14 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       // Listed before it starts, so a front that reloads mid-job knows which journal to count.
       await cp.save(undefined, (s) => { (s.jobs ??= []).push({ id: jobId, round, name, strategy }); });
     }
-    let pool = strategy === 'annotate' ? unlabeled : undefined;
-    if (pool && round > 0) {
-      // A later round annotates texts earlier rounds did not (the pool's order is fixed, so its
-      // first texts would be labeled again and dropped as duplicates).
-      const done = new Set((await synthetic(config.projectId, round - 1)).map(textKey));
-      pool = pool.filter((e) => !done.has(textKey(e)));
+    // A later round annotates texts earlier rounds did not (the pool's order is fixed, so its
+    // first texts would be labeled again and dropped as duplicates).
+    const pool = strategy === 'annotate' ? await poolLeft(round) : undefined;
+    if (pool && !pool.length) {
+      // Every unlabeled text is labeled already (a plan made before that was known): nothing to ask.
+      await cp.complete(id);
+      step(id, round);
+      return;
     }
     await deps.synthesize({
       projectId: config.projectId, jobId, strategy, round, n, labels,
@@ -212,13 +240,15 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
         if (!record) throw new Error(`loop: checkpoint says round ${round} was trained but model ${modelId} is not in the store`);
         student = await deps.load(record);
       }
-      const v = await assess(student, val);
-      const t = test.length ? await assess(student, test) : undefined;
+      const v = await assess(student, select, selectRole);
+      const x = halves && drive.length ? await assess(student, drive, 'extrapolation') : undefined;
+      const t = test.length ? await assess(student, test, 'test') : undefined;
       await cp.complete(evaluatedId, (s) => {
         const rec = roundRecord(round);
         rec.val = v.metrics;
+        rec.extrapolation = x?.metrics;
         rec.test = t?.metrics;
-        rec.errors = errorsOf(val, v.scores);
+        rec.errors = halves ? (x ? errorsOf(drive, x.scores) : []) : errorsOf(val, v.scores);
         s.stop = stopRule(s, round);
       });
       step(evaluatedId, round);
@@ -230,8 +260,10 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     const spent = s.rounds.reduce((sum, r) => sum + r.addedTotal, 0);
     if (round >= config.rounds) return { reason: 'rounds', afterRound: round };
     if (spent >= config.budget) return { reason: 'budget', afterRound: round };
-    if (!roundRecord(round).errors?.length) return { reason: 'no-errors', afterRound: round };
-    // Rounds since validation macro-F1 last strictly improved (a tie is not an improvement).
+    // A validation set too small to spare texts for extrapolation (one per class) drives nothing:
+    // its rounds make fresh examples, and only a student with no error to learn from stops them.
+    if (drive.length && !roundRecord(round).errors?.length) return { reason: 'no-errors', afterRound: round };
+    // Rounds since selection macro-F1 last strictly improved (a tie is not an improvement).
     const f1s = s.rounds.filter((r) => r.val).sort((a, b) => a.round - b.round).map((r) => r.val!.macroF1);
     const sinceBest = f1s.length - 1 - f1s.indexOf(Math.max(...f1s));
     if (sinceBest >= config.patience) return { reason: 'patience', afterRound: round };
@@ -243,8 +275,8 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     throwIfAborted(signal);
     const s = await train(seeds);
     try {
-      const v = await assess(s, val);
-      const t = test.length ? await assess(s, test) : undefined;
+      const v = await assess(s, select, selectRole);
+      const t = test.length ? await assess(s, test, 'test') : undefined;
       await cp.complete('baseline.seedsOnly', (st) => { st.baselines.seedsOnly = { val: v.metrics, test: t?.metrics, trainSize: seeds.length }; });
     } finally {
       s.dispose();
@@ -268,7 +300,14 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       // when the round's budget does not divide evenly, the first `extra` get one more (a second,
       // smaller job); beyond `maxPerError` per error the round is filled with fresh examples.
       const errors = prev.errors ?? [];
-      const p = planRound(n, errors.length, config.maxPerError, round0Mix(config, unlabeled.length > 0));
+      // Fresh examples are shared like round 0, less annotation once every unlabeled text is labeled.
+      let mix = round0Mix(config, unlabeled.length > 0);
+      if (mix.annotate && !(await poolLeft(round)).length) {
+        const rest = Object.entries(mix).filter(([k]) => k !== 'annotate') as [Round0Strategy, number][];
+        const sum = rest.reduce((t, [, w]) => t + w, 0);
+        mix = Object.fromEntries(rest.map(([k, w]) => [k, w / sum]));
+      }
+      const p = planRound(n, errors.length, config.maxPerError, mix);
       await cp.complete(`r${round}.plan`, () => { Object.assign(roundRecord(round), { drivenBy: errors.slice(0, p.drivers), perError: p.perError, extra: p.extra, fresh: p.fresh }); });
       step(`r${round}.plan`, round);
     }
@@ -313,8 +352,8 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     const gen = await synthetic(projectId, 0);
     const s = await train([...seeds, ...gen]);
     try {
-      const v = await assess(s, val);
-      const t = test.length ? await assess(s, test) : undefined;
+      const v = await assess(s, select, selectRole);
+      const t = test.length ? await assess(s, test, 'test') : undefined;
       const { use } = await teacherUse(store, projectId, [jobId], config.price);
       const rec: BaselineRecord = { val: v.metrics, test: t?.metrics, trainSize: seeds.length + gen.length, added: gen.length, teacher: use };
       await cp.complete('baseline.generationOnly', (st) => { st.baselines.generationOnly = rec; });
@@ -324,7 +363,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     step('baseline.generationOnly');
   }
 
-  // ---- finish: keep the best round on validation --------------------------------------------
+  // ---- finish: keep the best round on the selection half ----------------------------------------
   await cp.complete('done', (s) => {
     const evaluated = s.rounds.filter((r) => r.val);
     let best = evaluated[0];

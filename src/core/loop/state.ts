@@ -6,6 +6,7 @@
 import type { StoredMetrics } from '../student/metrics.js';
 import type { Mistake } from '../student/mistakes.js';
 import type { Strategy } from '../dataset/example.js';
+import type { Overlap } from '../dataset/overlap.js';
 import type { LoopConfig, Round0Strategy } from './config.js';
 
 /** A validation example the student got wrong: what S3 asks the teacher to extrapolate from. */
@@ -56,13 +57,20 @@ export interface RoundRecord {
   fresh?: Partial<Record<Round0Strategy, number>>;
   trainSize?: number;
   modelId?: string;
+  /**
+   * The student on the selection half of validation (`LoopState.validation`), which chose its epoch
+   * and decides which round is kept; in runs from before the halves, on all of validation.
+   */
   val?: MetricsSummary;
+  /** On the extrapolation half: its errors drive the next round, so this score is no measure (absent before the halves). */
+  extrapolation?: MetricsSummary;
   test?: MetricsSummary;
-  /** Validation errors of this round's student: what the next round extrapolates from. */
+  /** The student's errors on the extrapolation half of validation: what the next round extrapolates from. */
   errors?: LoopError[];
 }
 
 export interface BaselineRecord {
+  /** On the selection half of validation, as the rounds. */
   val: MetricsSummary;
   test?: MetricsSummary;
   trainSize: number;
@@ -94,6 +102,14 @@ export interface LoopState {
   rounds: RoundRecord[];
   baselines: { seedsOnly?: BaselineRecord; generationOnly?: BaselineRecord };
   stop?: { reason: StopReason; afterRound: number };
-  /** The round whose student is kept: best validation macro-F1, the later round on ties. */
+  /** The round whose student is kept: best macro-F1 on the selection half, the later round on ties. */
   finalRound?: number;
+  /** Training examples (seeds) left out because their text is a validation or test text (absent in older runs). */
+  overlap?: Overlap;
+  /**
+   * Validation in two halves (dataset/split.ts validationHalves), by size: the errors of
+   * `extrapolation` drive the rounds; `selection` chooses the epoch and the round and is never
+   * shown to the teacher. Absent in runs started before the halves: all of validation did both.
+   */
+  validation?: { extrapolation: number; selection: number };
 }

@@ -6,6 +6,7 @@
 import { UserError } from '../errors.js';
 import type { Example } from '../dataset/example.js';
 import { labelOrder } from '../dataset/labels.js';
+import { removeOverlap } from '../dataset/overlap.js';
 import { planBudget, round0Mix, type LoopConfig } from './config.js';
 
 export interface LoopData {
@@ -36,11 +37,14 @@ function list(xs: string[]): string {
   return xs.map((x) => `'${x}'`).join(', ');
 }
 
-export function validateSetup(config: LoopConfig, data: LoopData): void {
-  const labels = labelSet(data);
+export function validateSetup(config: LoopConfig, input: LoopData): void {
+  const labels = labelSet(input);
   if (labels.length < 2) {
     throw new UserError('one-class', `The seeds have ${labels.length ? `only one class (${list(labels)})` : 'no labeled rows'}; a classifier needs at least two.`, 'Add labeled seeds for at least two classes.');
   }
+  // Seeds that are validation or test texts never train (the run leaves them out the same way);
+  // refused here when that leaves a class without a seed, before the teacher is asked anything.
+  const data = { ...input, seeds: removeOverlap(input.seeds, input.val ?? [], input.test ?? []).train };
   const seeds = countBy(data.seeds);
   const noSeed = labels.filter((l) => !seeds.get(l));
   if (noSeed.length) {

@@ -3,6 +3,7 @@
  * came from, its synthesis run, its last training result. Never a key or a teacher URL.
  */
 import type { Round0Strategy } from '../loop/config.js';
+import type { Overlap } from '../dataset/overlap.js';
 import type { ValSource } from '../dataset/split.js';
 import type { BackendName } from '../student/backend.js';
 import type { FitStopReason } from '../student/early-stopping.js';
@@ -61,6 +62,8 @@ export interface TrainSummary {
   examples: { train: number; val: number; test: number };
   /** Where validation came from: the project's own set, or held out by the one rule. */
   valFrom: ValSource;
+  /** Training examples left out because their text is a validation or test text (absent before it was counted). */
+  overlap?: Overlap;
   seconds: number;
   /** tfjs memory after the run (the trained student's weights are alive). */
   memory?: { numTensors: number; numBytes: number; jsHeapBytes?: number };

@@ -6,12 +6,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Example } from '../dataset/example.js';
-import { projectSplits } from '../dataset/split.js';
+import type { Overlap } from '../dataset/overlap.js';
+import { projectSplits, type ValSource } from '../dataset/split.js';
 import { UserError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
 import type { SavedTrain, TrainSummary } from './settings.js';
 import type { BackendName, BackendRequest } from '../student/backend.js';
+import { scoredOn } from '../student/intervals.js';
 import { evaluate, type Metrics } from '../student/metrics.js';
 import { mistakesOf } from '../student/mistakes.js';
 import { predict } from '../student/predict.js';
@@ -26,6 +28,8 @@ export type TrainEvent =
   /** `backend`: the request ('auto' or a name) while choosing; the backend that runs, once training. */
   | { kind: 'phase'; phase: TrainPhase; backend?: string }
   | { kind: 'epoch'; report: EpochReport }
+  /** The sets the run trains, validates and tests on, once split: what the page says before the first epoch. */
+  | { kind: 'data'; examples: TrainSummary['examples']; valFrom: ValSource; overlap: Overlap }
   /** Texts turned into sentence vectors so far, for a head over an encoder (cached ones count at once). */
   | { kind: 'embed'; done: number; total: number };
 
@@ -69,6 +73,8 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   if (splits.train.length < 2) {
     throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
   }
+  const examples = { train: splits.train.length, val: splits.val.length, test: splits.test.length };
+  emit({ kind: 'data', examples, valFrom: splits.valFrom, overlap: splits.overlap });
   emit({ kind: 'phase', phase: 'vectors' });
   const features = typeof opts.features === 'function' ? await opts.features() : opts.features;
   emit({ kind: 'phase', phase: 'backend', backend: opts.backend ?? 'auto' });
@@ -91,24 +97,25 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
       const p = await predict(trained, splits.test.map((e) => e.text), features, { signal: opts.signal });
       const index = new Map(trained.spec.labels.map((l, i) => [l, i]));
       // Test examples of a label the student never saw cannot be scored against it.
-      const known = splits.test.map((e, i) => ({ y: index.get(e.label!), s: p[i].scores })).filter((r) => r.y !== undefined);
-      if (known.length) test = evaluate(known.map((r) => r.y!), known.map((r) => r.s), trained.spec.labels);
+      const known = splits.test.map((e, i) => ({ text: e.text, y: index.get(e.label!), s: p[i].scores })).filter((r) => r.y !== undefined);
+      if (known.length) test = scoredOn(evaluate(known.map((r) => r.y!), known.map((r) => r.s), trained.spec.labels), 'test', known.map((r) => r.text));
     }
+    // Validation chose the kept epoch: its score is shown with its count and interval, and as what it is.
+    const val = scoredOn(trained.fit.val, 'validation', splits.val.map((e) => e.text));
     emit({ kind: 'phase', phase: 'saving' });
     const modelId = `${projectId}-student-${Date.now().toString(36)}`;
     const { fit } = trained;
     const backend = trained.backend.backend;
     await store.putModel(await toModelRecord(trained, { id: modelId, projectId }, {
-      metrics: { val: fit.val, ...(test ? { test } : {}) },
+      metrics: { val, ...(test ? { test } : {}) },
       mistakes,
-      training: { backend, bestEpoch: fit.bestEpoch, history: fit.history, stopReason: fit.stopReason, valFrom: splits.valFrom },
+      training: { backend, bestEpoch: fit.bestEpoch, history: fit.history, stopReason: fit.stopReason, valFrom: splits.valFrom, overlap: splits.overlap },
     }));
     const m = tf.memory();
     const summary: TrainSummary = {
       modelId, backend, timings: trained.backend.timings, history: fit.history, bestEpoch: fit.bestEpoch, stopReason: fit.stopReason,
-      val: fit.val, test, labels: trained.spec.labels,
-      examples: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
-      valFrom: splits.valFrom, seconds: (performance.now() - started) / 1000,
+      val, test, labels: trained.spec.labels, examples,
+      valFrom: splits.valFrom, overlap: splits.overlap, seconds: (performance.now() - started) / 1000,
       memory: { numTensors: m.numTensors, numBytes: m.numBytes }, peakTensorBytes: peak,
     };
     const student = { model: trained.model, spec: trained.spec };

@@ -12,6 +12,26 @@ export interface ClassMetrics {
   support: number;
 }
 
+/**
+ * What a score set of texts was in a run: `validation` chose the kept epoch (the Train step);
+ * `selection` chose the epoch and the round (the loop); `extrapolation` drove S3's examples, so its
+ * score is inflated and never a measure; `test` decided nothing.
+ */
+export type SetRole = 'validation' | 'selection' | 'extrapolation' | 'test';
+
+/** The texts a score was computed on: their role and a key of the texts themselves (hash.ts textSetKey), so only scores on the same texts are compared. */
+export interface ScoredSet {
+  role: SetRole;
+  key: string;
+}
+
+/** 95% intervals (intervals.ts): Wilson's for accuracy, a percentile bootstrap of the examples for macro-F1. */
+export interface ScoreIntervals {
+  level: 0.95;
+  accuracy: [number, number];
+  macroF1?: [number, number];
+}
+
 export interface Metrics {
   /** The classes in the order of `confusion`'s rows and columns and of `perClass`. */
   labels: string[];
@@ -23,6 +43,9 @@ export interface Metrics {
   /** Expected calibration error over 10 equal-width confidence bins; null without scores. */
   ece: number | null;
   n: number;
+  /** Absent on records written before intervals were kept. */
+  intervals?: ScoreIntervals;
+  set?: ScoredSet;
 }
 
 /**
@@ -80,6 +103,11 @@ export function perClassMetrics(confusion: number[][], labels: string[]): ClassM
 export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number {
   const cm = confusionMatrix(yTrue, yPred, numClasses);
   return macroF1FromClasses(perClassMetrics(cm, []), cm);
+}
+
+/** Macro-F1 of a confusion matrix (confusion[true][predicted]), by the same rule as `evaluate`. */
+export function macroF1OfConfusion(confusion: number[][]): number {
+  return macroF1FromClasses(perClassMetrics(confusion, []), confusion);
 }
 
 function macroF1FromClasses(classes: ClassMetrics[], confusion: number[][]): number {

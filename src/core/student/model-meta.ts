@@ -4,6 +4,7 @@
  * the shapes older versions wrote (`LegacyModelMeta`).
  */
 import type { InferenceSpec } from '../bundle/format.js';
+import type { Overlap } from '../dataset/overlap.js';
 import type { ValSource } from '../dataset/split.js';
 import type { BackendName } from './backend.js';
 import type { FitStopReason } from './early-stopping.js';
@@ -20,6 +21,8 @@ export interface TrainingRecord {
   stopReason?: FitStopReason;
   /** Where its validation set came from (dataset/split.ts projectSplits). */
   valFrom?: ValSource;
+  /** Training examples left out because their text was a validation or test text (dataset/overlap.ts). */
+  overlap?: Overlap;
 }
 
 /** A model that came in a bundle: its input exactly as the bundle described it, re-exported as it came. */
