@@ -11,16 +11,17 @@ interface Command {
   usage: string;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+/** `tensors`: the command runs TensorFlow.js, which is set up for the CLI first (tfjs-node.ts). */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command>; tensors?: true }> = {
   inspect: { summary: 'parse a data file and print its report', load: () => import('./commands/inspect.js') },
   synth: { summary: 'make training data with a teacher LLM', load: () => import('./commands/synth.js') },
   'teacher-sim': { summary: 'serve a simulated OpenAI-compatible teacher on 127.0.0.1', load: () => import('./commands/teacher-sim.js') },
   'teacher-local': { summary: 'serve a GGUF model on this computer as an OpenAI-compatible teacher', load: () => import('./commands/teacher-local.js') },
-  train: { summary: 'train a student classifier', load: () => import('./commands/train.js') },
-  run: { summary: 'the whole distillation loop (S3 rounds), headless', load: () => import('./commands/run.js') },
-  predict: { summary: 'classify texts with an exported bundle', load: () => import('./commands/predict.js') },
-  export: { summary: 'make a bundle from a finished run folder', load: () => import('./commands/export.js') },
-  embed: { summary: 'write the sentence embedding of each text (MiniLM, GloVe, a model folder)', load: () => import('./commands/embed.js') },
+  train: { summary: 'train a student classifier', load: () => import('./commands/train.js'), tensors: true },
+  run: { summary: 'the whole distillation loop (S3 rounds), headless', load: () => import('./commands/run.js'), tensors: true },
+  predict: { summary: 'classify texts with an exported bundle', load: () => import('./commands/predict.js'), tensors: true },
+  export: { summary: 'make a bundle from a finished run folder', load: () => import('./commands/export.js'), tensors: true },
+  embed: { summary: 'write the sentence embedding of each text (MiniLM, GloVe, a model folder)', load: () => import('./commands/embed.js'), tensors: true },
 };
 
 function help(): string {
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let command: Command;
   try {
+    if (entry.tensors) await import('./tfjs-node.js');
     command = await entry.load();
   } catch (e) {
     console.error(`distillery: the '${name}' command is not available in this build (${(e as Error).message}).`);

@@ -107,6 +107,12 @@ describe('distillery run (CLI)', () => {
     }
     expect(s.teacher.requests).toBeGreaterThan(0);
     expect(s.teacher.tokens).toBeGreaterThan(0);
+    // No seed is a validation or test text; validation in two halves: 8 texts drive, 8 choose.
+    expect(s.overlap).toEqual({ val: 0, test: 0 });
+    expect(s.validation).toEqual({ extrapolation: 8, selection: 8 });
+    expect(r.stderr).toMatch(/Validation in two halves: the student's errors on 8 texts drive extrapolation; 8 others/);
+    expect(r.stderr).toMatch(/selection macro-F1 [\d.]+% \(95% [\d.]+–[\d.]+\) on 8 texts/);
+    expect(r.stderr).not.toMatch(/install our node backend/);
     // The student beats chance on these easy sentences.
     expect(s.final.test.accuracy).toBeGreaterThan(0.7);
     reference = counts(out);
@@ -166,6 +172,7 @@ describe('distillery run (CLI)', () => {
       [['--seeds', join(dir, 'onlypos.tsv'), '--val', join(dir, 'val.tsv')], /No seed example for class 'negative'/],
       [['--val', join(dir, 'onlypos.tsv')], /validation set has no example of class 'negative'/],
       [['--budget', '3'], /budget of 3 examples is below one teacher request/],
+      [['--test', join(dir, 'seeds.tsv')], /Every one of the 8 training examples is also a validation or test text \(8 in the test set\)/],
       [['--teacher-url', 'http://127.0.0.1:9/v1'], /teacher at http:\/\/127\.0\.0\.1:9\/v1 cannot be reached/],
     ];
     for (const [over, message] of cases) {

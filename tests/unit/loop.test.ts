@@ -188,6 +188,19 @@ describe('distillation loop', () => {
     expect(state.finalRound).toBe(0);
   });
 
+  it('leaves out of its seeds the texts that are also validation or test texts, and records how many', async () => {
+    const jobs: SynthJob[] = [];
+    const d = data();
+    d.seeds.push(ex('s5', ' Fine Show', 'pos'), ex('s6', 'weak play TESTONLY', 'neg'));
+    const events: unknown[] = [];
+    const state = await runLoop(config({ rounds: 0, budget: 10 }), d, { store: new MemoryStore(), deps: fakeDeps(jobs), onEvent: (e) => { if (e.type === 'setup') events.push(e); } });
+    expect(state.overlap).toEqual({ val: 1, test: 1 });
+    expect(events).toEqual([{ type: 'setup', overlap: { val: 1, test: 1 }, validation: { extrapolation: 2, selection: 4 } }]);
+    expect(loopSummary(state).overlap).toEqual({ val: 1, test: 1 });
+    for (const j of jobs) expect(j.seeds.map((e) => e.text)).not.toContain(' Fine Show');
+    expect(state.baselines.seedsOnly!.trainSize).toBe(4);
+  });
+
   it('stops when validation macro-F1 has not improved for `patience` rounds', async () => {
     // A student that never changes: round 1 cannot improve, so patience 1 stops after it.
     const deps = fakeDeps();

@@ -36,12 +36,12 @@ describe('training a project', () => {
     const events: string[] = [];
     const { summary, student } = await trainProject(store, 'p', {
       features: features(), backend: 'cpu', hyper: { epochs: 4 },
-      onEvent: (e) => events.push(e.kind === 'phase' ? e.phase : 'epoch'),
+      onEvent: (e) => events.push(e.kind === 'phase' ? e.phase : e.kind),
     });
     // 20% of each class's real examples validate; every teacher example trains.
     expect(summary.valFrom).toBe('held-out-real');
     expect(summary.examples).toEqual({ train: 17, val: 4, test: 0 });
-    expect(events.slice(0, 4)).toEqual(['data', 'vectors', 'backend', 'training']);
+    expect(events.slice(0, 5)).toEqual(['data', 'data', 'vectors', 'backend', 'training']);
     expect(events.at(-1)).toBe('saving');
     expect(summary.labels).toEqual(['neg', 'pos']);
     expect(summary.val.labels).toEqual(['neg', 'pos']);
@@ -59,6 +59,25 @@ describe('training a project', () => {
     loaded.model.dispose();
     student.model.dispose();
     expect((await store.getProject('p'))!.settings.train?.summary.modelId).toBe(summary.modelId);
+  });
+
+  it('leaves training examples that are validation or test texts out of training, and says so with every score\'s count and interval', async () => {
+    await tf.setBackend('cpu');
+    const store = new MemoryStore();
+    const xs = examples();
+    const val = [{ ...xs[0], id: 'v0', text: xs[0].text.toUpperCase(), split: 'val' as const }, { ...xs[10], id: 'v1', split: 'val' as const }, { ...seed('v2', 'a fine film', 'pos'), split: 'val' as const }];
+    const test = [{ ...xs[11], id: 't0', text: ` ${xs[11].text} `, split: 'test' as const }, { ...seed('t1', 'a grim film', 'neg'), split: 'test' as const }];
+    await createProject(store, { id: 'p', name: 'Reviews', examples: [...xs, ...val, ...test] });
+    const data: unknown[] = [];
+    const { summary, student } = await trainProject(store, 'p', { features: features(), backend: 'cpu', hyper: { epochs: 2 }, onEvent: (e) => { if (e.kind === 'data') data.push(e); } });
+    student.model.dispose();
+    expect(summary.overlap).toEqual({ val: 2, test: 1 });
+    expect(summary.examples).toEqual({ train: xs.length - 3, val: 3, test: 2 });
+    // Told before training starts, for the page's status line.
+    expect(data).toEqual([{ kind: 'data', examples: summary.examples, valFrom: 'project', overlap: { val: 2, test: 1 } }]);
+    expect(summary.val).toMatchObject({ n: 3, set: { role: 'validation' }, intervals: { level: 0.95 } });
+    expect(summary.test).toMatchObject({ n: 2, set: { role: 'test' } });
+    expect(modelMeta((await store.getModel(summary.modelId))!).training?.overlap).toEqual({ val: 2, test: 1 });
   });
 
   it('refuses with what to do: no project, no example left to validate on, one class', async () => {

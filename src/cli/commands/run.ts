@@ -23,6 +23,8 @@ import { intOption, numberOption, parseCommandArgs, printSummary, requireOption 
 import { readInputFile } from '../input-file.js';
 import { runLogWriter } from '../run-log.js';
 import { writeModelFiles } from '../model-files.js';
+import { backendNote } from '../tfjs-node.js';
+import { describeOverlap } from '../../core/dataset/overlap.js';
 
 export const usage = `Usage: distillery run --seeds FILE [--val FILE] [--test FILE] [--unlabeled FILE]
          --teacher-url URL --teacher-model NAME [--api-key-env VAR]
@@ -159,8 +161,17 @@ export async function run(argv: string[]): Promise<number> {
     const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
       log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);
+      if (e.type === 'setup') {
+        process.stderr.write(`[run] ${describeOverlap(e.overlap)}\n`);
+        if (e.validation) process.stderr.write(`[run] Validation in two halves: the student's errors on ${e.validation.extrapolation} texts drive extrapolation; ${e.validation.selection} others, never shown to the teacher, choose each student's epoch and the round kept.\n`);
+        process.stderr.write(`[run] ${backendNote(encoder && 'backend' in encoder ? `cpu for the students, ${String(encoder.backend)} for the encoder` : 'cpu')}\n`);
+      }
       if (e.type === 'step') process.stderr.write(`[run] ${e.step} done\n`);
-      if (e.type === 'round') process.stderr.write(`[run] round ${e.record.round}: +${e.record.addedTotal} examples, val macro-F1 ${(e.record.val!.macroF1 * 100).toFixed(1)}%, ${e.record.errors!.length} val errors\n`);
+      if (e.type === 'round') {
+        const r = e.record;
+        const ci = (m: NonNullable<typeof r.val>) => `${(m.macroF1 * 100).toFixed(1)}%${m.intervals?.macroF1 ? ` (95% ${m.intervals.macroF1.map((x) => (x * 100).toFixed(1)).join('–')})` : ''} on ${m.n} texts`;
+        process.stderr.write(`[run] round ${r.round}: +${r.addedTotal} examples, selection macro-F1 ${ci(r.val!)}, ${r.errors!.length} errors to extrapolate from${r.extrapolation ? ` (of ${r.extrapolation.n})` : ''}\n`);
+      }
     };
     const ac = new AbortController();
     const stop = () => { process.stderr.write('[run] stopping after the current step; run the same command to resume\n'); ac.abort(); };

@@ -17,6 +17,10 @@ import type { Store } from '../../core/store/store.js';
 import { ALL_BACKENDS, type BackendName } from '../../core/student/backend.js';
 import { STUDENT_DEFAULTS } from '../../core/student/defaults.js';
 import { writeModelFiles } from '../model-files.js';
+import { backendNote } from '../tfjs-node.js';
+import { describeOverlap } from '../../core/dataset/overlap.js';
+import { accuracyInterval } from '../../core/student/intervals.js';
+import type { Metrics } from '../../core/student/metrics.js';
 import { intOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 
@@ -37,7 +41,12 @@ export const usage = `Usage: distillery train --train FILE [--val FILE] [--test 
                    makes the bundle), and write model.json, weights.bin, student.json and
                    metrics.json there
 
-Ends stdout with one JSON line: {"val", "test", "backend", "examples", "seconds"}.`;
+A training example whose text is also a --val or --test text (case and surrounding space aside)
+is left out of training, never out of validation or test; stderr and the summary say how many.
+
+Ends stdout with one JSON line: {"val", "test", "backend", "examples", "overlap": {"val", "test"},
+"seconds"}; each score with "n" (texts) and its 95% interval ("accuracyInterval": Wilson,
+"macroF1Interval": bootstrap).`;
 
 async function readLabeled(file: string, split: Split): Promise<Example[]> {
   const report = parseDataset(await readInputFile(file), basename(file), { requireLabels: true });
@@ -85,6 +94,11 @@ export async function run(argv: string[]): Promise<number> {
       candidates: ['wasm', 'cpu'],
       hyper: { epochs, seed },
       onEvent: (e) => {
+        if (e.kind === 'data') {
+          const { train, val, test } = e.examples;
+          if (e.valFrom !== 'project') console.error(`No --val given: held out ${val} training examples (20% of each class) for validation.`);
+          console.error(`${train} training examples, ${val} validation${test ? `, ${test} test` : ''}. ${describeOverlap(e.overlap)}`);
+        }
         if (e.kind === 'epoch') {
           const r = e.report;
           console.error(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val acc ${r.valAccuracy.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}, ${r.examplesPerSecond.toFixed(0)} examples/s`);
@@ -92,12 +106,11 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
     student.model.dispose();
-    if (summary.valFrom !== 'project') console.error(`No --val given: held out ${summary.examples.val} of ${summary.examples.train + summary.examples.val} training examples (20% of each class) for validation.`);
-    console.error(`backend: ${summary.backend} ${JSON.stringify(summary.timings)}; best epoch ${summary.bestEpoch}`);
+    console.error(`${backendNote(summary.backend)}${Object.keys(summary.timings).length ? `, timed ${JSON.stringify(summary.timings)} ms per step` : ''}; best epoch ${summary.bestEpoch}`);
     const record = await store.getModel(summary.modelId);
     if (values.out && record) await writeModelFiles(record, values.out);
-    const short = (m: { accuracy: number; macroF1: number } | undefined) => (m ? { accuracy: m.accuracy, macroF1: m.macroF1 } : null);
-    printSummary({ val: short(summary.val), test: short(summary.test), backend: summary.backend, examples: summary.examples.train, seconds: summary.seconds, modelId: summary.modelId });
+    const short = (m: Metrics | undefined) => (m ? { accuracy: m.accuracy, macroF1: m.macroF1, n: m.n, accuracyInterval: accuracyInterval(m), macroF1Interval: m.intervals?.macroF1 ?? null } : null);
+    printSummary({ val: short(summary.val), test: short(summary.test), backend: summary.backend, examples: summary.examples.train, overlap: summary.overlap, seconds: summary.seconds, modelId: summary.modelId });
   } finally {
     await store.close();
   }

@@ -22,6 +22,7 @@ import type { LoopRunRecord, Store } from '../store/store.js';
 import { scoredOn } from '../student/intervals.js';
 import { evaluate, type SetRole } from '../student/metrics.js';
 import { validationHalves } from '../dataset/split.js';
+import { NO_OVERLAP } from '../dataset/overlap.js';
 import { adoptRun } from './adopt.js';
 import { planBudget, planRound, round0Mix, roundBudget, type LoopConfig, type Round0Strategy } from './config.js';
 import type { LoopDeps, LoopError, TrainedStudent, TrainingExample } from './deps.js';
@@ -84,6 +85,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
   const state = cp.state;
   if (state.steps.includes('done')) return state;
   await cp.save('running');
+  emit({ type: 'setup', overlap: state.overlap ?? { ...NO_OVERLAP }, validation: state.validation ?? null });
   const step = (id: string, round?: number) => {
     emit({ type: 'step', step: id, round });
     options.onProgress?.({ phase: 'loop', done: state.steps.length, total: 0, detail: { step: id, round } });
