@@ -9,6 +9,7 @@ import type { Example } from '../../src/core/dataset/example.js';
 import { isAbortError, isUserError } from '../../src/core/errors.js';
 import { createProject } from '../../src/core/projects/projects.js';
 import { trainProject } from '../../src/core/projects/train.js';
+import type { LoopState } from '../../src/core/loop/state.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 import { predict } from '../../src/core/student/predict.js';
 import { loadModelRecord, modelMeta } from '../../src/core/student/record.js';
@@ -74,10 +75,26 @@ describe('training a project', () => {
     expect(summary.overlap).toEqual({ val: 2, test: 1 });
     expect(summary.examples).toEqual({ train: xs.length - 3, val: 3, test: 2 });
     // Told before training starts, for the page's status line.
-    expect(data).toEqual([{ kind: 'data', examples: summary.examples, valFrom: 'project', overlap: { val: 2, test: 1 } }]);
+    expect(data).toEqual([{ kind: 'data', examples: summary.examples, valFrom: 'project', overlap: { val: 2, test: 1 }, droveLeftOut: 0 }]);
     expect(summary.val).toMatchObject({ n: 3, set: { role: 'validation' }, intervals: { level: 0.95 } });
     expect(summary.test).toMatchObject({ n: 2, set: { role: 'test' } });
     expect(modelMeta((await store.getModel(summary.modelId))!).training?.overlap).toEqual({ val: 2, test: 1 });
+  });
+
+  it('leaves out of validation the texts whose errors a synthesis run sent to the teacher', async () => {
+    await tf.setBackend('cpu');
+    const store = new MemoryStore();
+    const xs = examples();
+    const val = ['a fine film', 'a nice film', 'a grim film', 'a weak film'].map((t, i) => ({ ...seed(`v${i}`, t, i < 2 ? 'pos' : 'neg'), split: 'val' as const }));
+    await createProject(store, { id: 'p', name: 'Reviews', examples: [...xs, ...val] });
+    const driver = { id: 'v0', text: 'A FINE FILM', label: 'pos', predicted: 'neg', confidence: 0.9 };
+    const state = { version: 1, fingerprint: '', config: {}, labels: ['neg', 'pos'], steps: [], rounds: [{ round: 1, added: {}, addedTotal: 0, rejected: {}, teacher: {}, drivenBy: [driver] }], baselines: {} };
+    await store.putRun({ id: 'run', projectId: 'p', kind: 'loop', status: 'done', createdAt: at, updatedAt: at, state: state as unknown as LoopState });
+    const { summary, student } = await trainProject(store, 'p', { features: features(), backend: 'cpu', hyper: { epochs: 1 } });
+    student.model.dispose();
+    expect(summary.droveLeftOut).toBe(1);
+    expect(summary.examples.val).toBe(3);
+    expect(summary.val.n).toBe(3);
   });
 
   it('refuses with what to do: no project, no example left to validate on, one class', async () => {

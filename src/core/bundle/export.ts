@@ -1,6 +1,7 @@
 import type { Example } from '../dataset/example.js';
 import type { LongOpOptions } from '../progress.js';
 import { throwIfAborted, UserError } from '../errors.js';
+import type { Overlap } from '../dataset/overlap.js';
 import type { StoredMetrics } from '../student/metrics.js';
 import { toCsv, toJsonl } from './dataset-export.js';
 import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES, type InferenceSpec, type InputSpec } from './format.js';
@@ -27,6 +28,26 @@ function weightBytes(data: ArrayBuffer | ArrayBuffer[]): Uint8Array {
   return out;
 }
 
+/**
+ * The numbers of the bundled model, as its run recorded them (metrics.json holds this object; the
+ * card prints it). Each score names the set it rests on (`set.role`), its count and its interval.
+ */
+export interface BundleMetrics {
+  /** The set that chose: validation (the kept epoch) or, for a synthesis round, its selection half (epoch and round). */
+  val?: StoredMetrics;
+  /** Decided nothing. */
+  test?: StoredMetrics;
+  rounds?: unknown[];
+  /** Training examples left out because their text was a validation or test text. */
+  overlap?: Overlap;
+  /** Validation texts left out because their errors drove a synthesis run's extrapolation (a Train-step model). */
+  droveLeftOut?: number;
+  /** A synthesis run's validation halves: `extrapolation` texts drove its rounds, `selection` chose. */
+  validation?: { extrapolation: number; selection: number };
+  /** Which of the project's models this is. */
+  model?: { from: 'train-step' } | { from: 'synthesis-round'; round: number; rounds: number };
+}
+
 /** Everything a bundle is made of. See index.ts for who builds it. */
 export interface BundleInput {
   /** Shown as the model card's title. */
@@ -50,7 +71,7 @@ export interface BundleInput {
     spec?: unknown;
   };
   /** The run's recorded metrics: the card and metrics.json are printed from these objects. */
-  metrics: { val?: StoredMetrics; test?: StoredMetrics; rounds?: unknown[] };
+  metrics: BundleMetrics;
   /** Seeds and synthetic examples with provenance (unlabeled ones are left out). */
   examples: Example[];
   teacher?: { model?: string; baseUrl?: string };

@@ -33,16 +33,23 @@ async function chooseModel(store: Store, projectId: string, modelId?: string): P
     if (!model) throw new UserError('no-model', `There is no model ${modelId} in this project.`, 'Train a student first.');
     return { model, ...roundOf(modelId) };
   }
-  for (const { state } of runs) {
-    const kept = state.rounds.find((x) => x.round === state.finalRound && x.modelId);
-    if (kept?.modelId) {
-      const model = await store.getModel(kept.modelId);
-      if (model) return { model, round: kept, state };
-    }
-  }
   const models = (await store.listModels(projectId)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  if (!models.length) throw new UserError('no-model', 'This project has no trained student to export yet.', 'Train a student (Train step, or `distillery train/run`) first.');
-  return { model: models[0], ...roundOf(models[0].id) };
+  const chosen = defaultModel(models, runs.map((r) => r.state));
+  if (!chosen) throw new UserError('no-model', 'This project has no trained student to export yet.', 'Train a student (Train step, or `distillery train/run`) first.');
+  return { model: chosen, ...roundOf(chosen.id) };
+}
+
+/**
+ * The model a project exports unless one is named: the newer of the latest run's kept round and
+ * the latest model trained outside a run (the Train step, `distillery train`, an imported bundle).
+ * A run's other rounds are exported only when named (or when there is nothing else).
+ */
+export function defaultModel(models: readonly ModelRecord[], runs: readonly LoopState[]): ModelRecord | undefined {
+  const newest = (xs: readonly ModelRecord[]) => [...xs].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  const roundIds = new Set(runs.flatMap((s) => s.rounds.map((r) => r.modelId).filter((id): id is string => !!id)));
+  const keptIds = new Set(runs.flatMap((s) => s.rounds.filter((r) => r.round === s.finalRound && r.modelId).map((r) => r.modelId!)));
+  // A run still going has no kept round yet: then its newest round, rather than nothing.
+  return newest([...models.filter((m) => keptIds.has(m.id)), ...models.filter((m) => !roundIds.has(m.id) && !m.runId)]) ?? newest(models);
 }
 
 function templatesOf(examples: Example[]): { id: string; description?: string }[] {
@@ -75,7 +82,9 @@ export async function bundleInputFromStore(store: Store, projectId: string, opts
     vocab: described.vocab,
     vectors: described.vectors,
     student: described.student,
-    metrics: { val: round?.val ?? metaMetrics.val, test: round?.test ?? metaMetrics.test },
+    metrics: round && state
+      ? { val: round.val, test: round.test, overlap: state.overlap, validation: state.validation, model: { from: 'synthesis-round', round: round.round, rounds: state.rounds.length } }
+      : { val: metaMetrics.val, test: metaMetrics.test, overlap: meta.training?.overlap, droveLeftOut: meta.training?.droveLeftOut, ...(meta.training ? { model: { from: 'train-step' as const } } : {}) },
     examples,
     teacher: teacherModel ? { model: teacherModel } : undefined,
     promptTemplates: templatesOf(examples),

@@ -1,5 +1,8 @@
 import type { Example, Source } from '../dataset/example.js';
-import type { StoredMetrics } from '../student/metrics.js';
+import { overlapTotal } from '../dataset/overlap.js';
+import { accuracyInterval, BOOTSTRAP_DRAWS } from '../student/intervals.js';
+import type { SetRole, StoredMetrics } from '../student/metrics.js';
+import type { BundleMetrics } from './export.js';
 import type { InputSpec } from './format.js';
 import { mdCode, mdText } from './markdown.js';
 
@@ -13,7 +16,7 @@ export interface ModelCardInput {
   name: string;
   task?: string;
   labels: string[];
-  metrics: { val?: StoredMetrics; test?: StoredMetrics };
+  metrics: BundleMetrics;
   examples: Example[];
   teacherModel?: string;
   promptTemplates?: { id: string; description?: string }[];
@@ -50,13 +53,18 @@ function encoderLine(input: InputSpec): string {
   }
 }
 
-function metricsSection(title: string, m: StoredMetrics | undefined): string[] {
+const range = (r: [number, number]) => `${formatMetric(r[0])}–${formatMetric(r[1])}`;
+
+function metricsSection(title: string, m: StoredMetrics | undefined, what: string): string[] {
   if (!m) return [`### ${title}`, '', 'Not measured in this run.', ''];
+  const f1 = m.intervals?.macroF1;
   return [
-    `### ${title} (${m.n} examples)`,
+    `### ${title} (${m.n} texts)`,
     '',
-    `- accuracy: ${formatMetric(m.accuracy)}`,
-    `- macro-F1: ${formatMetric(m.macroF1)}`,
+    what,
+    '',
+    `- accuracy: ${formatMetric(m.accuracy)} (95% interval ${range(accuracyInterval(m))}, Wilson)`,
+    `- macro-F1: ${formatMetric(m.macroF1)}${f1 ? ` (95% interval ${range(f1)}, bootstrap over the texts, ${BOOTSTRAP_DRAWS.toLocaleString('en-US')} draws)` : ''}`,
     `- expected calibration error: ${formatMetric(m.ece ?? null)}`,
     '',
     '| label | precision | recall | F1 | support |',
@@ -64,6 +72,42 @@ function metricsSection(title: string, m: StoredMetrics | undefined): string[] {
     ...m.perClass.map((c) => `| ${mdText(c.label)} | ${formatMetric(c.precision)} | ${formatMetric(c.recall)} | ${formatMetric(c.f1)} | ${c.support} |`),
     '',
   ];
+}
+
+/** The role of the set `val` holds: recorded with it, else what the model's source implies. */
+function valRole(m: BundleMetrics): SetRole {
+  return m.val?.set?.role ?? (m.validation ? 'selection' : 'validation');
+}
+
+function valTitle(m: BundleMetrics): string {
+  return valRole(m) === 'selection' ? 'Validation, selection half' : 'Validation';
+}
+
+function valWhat(m: BundleMetrics): string {
+  const round = m.model?.from === 'synthesis-round' ? ` (round ${m.model.round}, of rounds 0–${m.model.rounds - 1})` : '';
+  if (valRole(m) === 'selection') {
+    return `Chose each student's training epoch and which round is kept${round}; never shown to the teacher. Chosen on, so this score is optimistic.`;
+  }
+  if (m.model?.from === 'synthesis-round') {
+    return 'Chose the epoch and the round, and (this run started before validation was split) its errors also drove the extrapolation rounds: the score is optimistic, the test score is the one to trust.';
+  }
+  return 'Chose the training epoch the model keeps (early stopping), so this score is slightly optimistic.';
+}
+
+function scoresIntro(m: BundleMetrics): string[] {
+  const out: string[] = [];
+  if (m.validation) {
+    out.push(`Validation was split in two: the student's errors on ${m.validation.extrapolation} texts were sent to the teacher, which wrote new examples like them (S3's error extrapolation), so the student's score there rises whether or not it got better and is not reported; the other ${m.validation.selection} texts were never shown to the teacher and made every choice.`, '');
+  }
+  if (m.droveLeftOut) {
+    out.push(`${m.droveLeftOut} validation text${m.droveLeftOut === 1 ? ' was' : 's were'} left out of validation: a synthesis run sent ${m.droveLeftOut === 1 ? 'its' : 'their'} errors to the teacher, which wrote training examples like ${m.droveLeftOut === 1 ? 'it' : 'them'}, so the student's score there would say nothing.`, '');
+  }
+  if (m.overlap) {
+    out.push(overlapTotal(m.overlap)
+      ? `Before training, ${overlapTotal(m.overlap)} training example${overlapTotal(m.overlap) === 1 ? '' : 's'} whose text is also in ${[m.overlap.val ? `the validation set (${m.overlap.val})` : '', m.overlap.test ? `the test set (${m.overlap.test})` : ''].filter(Boolean).join(' or ')} ${overlapTotal(m.overlap) === 1 ? 'was' : 'were'} left out of training (case and surrounding space ignored): no score below rests on a text the model trained on.`
+      : 'No training text is also a validation or test text (compared up to case and surrounding space).', '');
+  }
+  return out;
 }
 
 export function renderModelCard(c: ModelCardInput): string {
@@ -97,11 +141,10 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     '## Metrics',
     '',
-    'Validation examples come from the user\'s seeds and drove model selection (early stopping, S3 error rounds); the test set, where there is one, never did.',
-    '',
-    ...metricsSection('Validation', c.metrics.val),
-    ...metricsSection('Test', c.metrics.test),
-    'Full numbers: `metrics.json`.',
+    ...scoresIntro(c.metrics),
+    ...metricsSection(valTitle(c.metrics), c.metrics.val, valWhat(c.metrics)),
+    ...metricsSection('Test', c.metrics.test, 'Decided nothing: no epoch, no round, no setting was chosen on these texts, and none of them was trained on or shown to the teacher. This is the score to expect on texts like them.'),
+    'Each interval says how far the score could move on another set of texts like these (95%). Full numbers: `metrics.json`.',
     '',
     '## Training data',
     '',

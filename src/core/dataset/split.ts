@@ -1,4 +1,5 @@
 import type { Example } from './example.js';
+import { sameTextKey } from './hash.js';
 import { removeOverlap, type Overlap } from './overlap.js';
 
 /**
@@ -107,6 +108,17 @@ export interface ProjectSplits {
   valFrom: ValSource;
   /** Training examples left out because their text is a validation or test text (dataset/overlap.ts). */
   overlap: Overlap;
+  /** Validation examples left out because their errors drove a synthesis run's extrapolation (`drove`). */
+  droveLeftOut: number;
+}
+
+export interface ProjectSplitOptions {
+  /**
+   * Text keys (hash.ts sameTextKey) of validation texts whose errors a synthesis run sent to the
+   * teacher: the project holds examples written like them, so a student trained on it scores
+   * well there whether or not it learned anything. They leave validation (they never train).
+   */
+  drove?: ReadonlySet<string>;
 }
 
 /**
@@ -117,14 +129,16 @@ export interface ProjectSplits {
  * Either way, a training example whose text is also a validation or test text is left out of
  * training (dataset/overlap.ts; refused when that leaves a class with nothing to learn from).
  */
-export function projectSplits(examples: readonly Example[]): ProjectSplits {
+export function projectSplits(examples: readonly Example[], opts: ProjectSplitOptions = {}): ProjectSplits {
   const labeled = examples.filter((e) => e.label !== null);
   const train = labeled.filter((e) => e.split === 'train');
   const val = labeled.filter((e) => e.split === 'val');
   const test = labeled.filter((e) => e.split === 'test');
   const withoutOverlap = (s: { train: Example[]; val: Example[]; valFrom: ValSource }): ProjectSplits => {
     const { train: kept, overlap } = removeOverlap(s.train, s.val, test);
-    return { train: kept, val: s.val, test, valFrom: s.valFrom, overlap };
+    const drove = opts.drove;
+    const clean = drove?.size ? s.val.filter((e) => !drove.has(sameTextKey(e.text))) : s.val;
+    return { train: kept, val: clean, test, valFrom: s.valFrom, overlap, droveLeftOut: s.val.length - clean.length };
   };
   if (val.length) return withoutOverlap({ train, val, valFrom: 'project' });
   const real = train.filter(isReal);

@@ -1,4 +1,5 @@
 /** Writes a loop run's state to the store after every finished step, durably, before going on. */
+import { sameTextKey } from '../dataset/hash.js';
 import type { LoopRunRecord, RunStatus, Store } from '../store/store.js';
 import type { LoopState } from './state.js';
 
@@ -33,4 +34,18 @@ export class Checkpoint {
     this.record.updatedAt = new Date().toISOString();
     await this.store.putRun(this.record);
   }
+}
+
+/**
+ * Text keys (dataset/hash.ts sameTextKey) of the validation texts whose errors the project's
+ * synthesis runs sent to the teacher: the project holds examples written like them, so they can no
+ * longer tell whether a student trained on the project learned anything (split.ts projectSplits).
+ */
+export async function extrapolationDrivers(store: Store, projectId: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const run of await store.listRuns(projectId)) {
+    if (run.kind !== 'loop') continue;
+    for (const r of run.state.rounds) for (const e of r.drivenBy ?? []) keys.add(sameTextKey(e.text));
+  }
+  return keys;
 }

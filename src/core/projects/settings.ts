@@ -64,6 +64,8 @@ export interface TrainSummary {
   valFrom: ValSource;
   /** Training examples left out because their text is a validation or test text (absent before it was counted). */
   overlap?: Overlap;
+  /** Validation examples left out because their errors drove a synthesis run's extrapolation. */
+  droveLeftOut?: number;
   seconds: number;
   /** tfjs memory after the run (the trained student's weights are alive). */
   memory?: { numTensors: number; numBytes: number; jsHeapBytes?: number };

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Example } from '../dataset/example.js';
 import type { Overlap } from '../dataset/overlap.js';
 import { projectSplits, type ValSource } from '../dataset/split.js';
+import { extrapolationDrivers } from '../loop/checkpoint.js';
 import { UserError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
@@ -29,7 +30,7 @@ export type TrainEvent =
   | { kind: 'phase'; phase: TrainPhase; backend?: string }
   | { kind: 'epoch'; report: EpochReport }
   /** The sets the run trains, validates and tests on, once split: what the page says before the first epoch. */
-  | { kind: 'data'; examples: TrainSummary['examples']; valFrom: ValSource; overlap: Overlap }
+  | { kind: 'data'; examples: TrainSummary['examples']; valFrom: ValSource; overlap: Overlap; droveLeftOut: number }
   /** Texts turned into sentence vectors so far, for a head over an encoder (cached ones count at once). */
   | { kind: 'embed'; done: number; total: number };
 
@@ -65,7 +66,11 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   emit({ kind: 'phase', phase: 'data' });
   const project = await store.getProject(projectId);
   if (!project) throw new UserError('no-project', 'There is no open project to train on.', 'Open or create one on the Data step.');
-  const splits = projectSplits(await store.listExamples(projectId));
+  // Texts whose errors a synthesis run extrapolated from would flatter this student: not validation.
+  const splits = projectSplits(await store.listExamples(projectId), { drove: await extrapolationDrivers(store, projectId) });
+  if (!splits.val.length && splits.droveLeftOut) {
+    throw new UserError('no-validation', `No validation examples: all ${splits.droveLeftOut} had their errors sent to the teacher by a synthesis run, which wrote examples like them, so they can no longer tell how well a student does.`);
+  }
   if (!splits.val.length) {
     // The epoch would be chosen on nothing and "validation accuracy 0" reported. Each front says what to do (no hint here).
     throw new UserError('no-validation', `No validation examples: holding out 20% of each class left none (there are ${splits.train.length} labeled training examples; a class needs at least 2 to give one to validation).`);
@@ -74,7 +79,7 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
     throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
   }
   const examples = { train: splits.train.length, val: splits.val.length, test: splits.test.length };
-  emit({ kind: 'data', examples, valFrom: splits.valFrom, overlap: splits.overlap });
+  emit({ kind: 'data', examples, valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut });
   emit({ kind: 'phase', phase: 'vectors' });
   const features = typeof opts.features === 'function' ? await opts.features() : opts.features;
   emit({ kind: 'phase', phase: 'backend', backend: opts.backend ?? 'auto' });
@@ -109,13 +114,13 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
     await store.putModel(await toModelRecord(trained, { id: modelId, projectId }, {
       metrics: { val, ...(test ? { test } : {}) },
       mistakes,
-      training: { backend, bestEpoch: fit.bestEpoch, history: fit.history, stopReason: fit.stopReason, valFrom: splits.valFrom, overlap: splits.overlap },
+      training: { backend, bestEpoch: fit.bestEpoch, history: fit.history, stopReason: fit.stopReason, valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut },
     }));
     const m = tf.memory();
     const summary: TrainSummary = {
       modelId, backend, timings: trained.backend.timings, history: fit.history, bestEpoch: fit.bestEpoch, stopReason: fit.stopReason,
       val, test, labels: trained.spec.labels, examples,
-      valFrom: splits.valFrom, overlap: splits.overlap, seconds: (performance.now() - started) / 1000,
+      valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut, seconds: (performance.now() - started) / 1000,
       memory: { numTensors: m.numTensors, numBytes: m.numBytes }, peakTensorBytes: peak,
     };
     const student = { model: trained.model, spec: trained.spec };

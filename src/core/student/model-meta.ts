@@ -23,6 +23,8 @@ export interface TrainingRecord {
   valFrom?: ValSource;
   /** Training examples left out because their text was a validation or test text (dataset/overlap.ts). */
   overlap?: Overlap;
+  /** Validation examples left out because their errors drove a synthesis run's extrapolation. */
+  droveLeftOut?: number;
 }
 
 /** A model that came in a bundle: its input exactly as the bundle described it, re-exported as it came. */
