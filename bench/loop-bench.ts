@@ -5,6 +5,10 @@
  * 8 seeds and 32 validation examples per class from the training split; beside fastText trained
  * on the same 8-shot seeds and on the full training split, tested on the same test split.
  * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
+ * For every run with extrapolation rounds it also reports the kept round (chosen on the selection
+ * half of validation, whose texts never drove extrapolation) against the best round in hindsight
+ * (the round with the best TEST accuracy, which nothing may choose by): the gap is what choosing on
+ * validation costs.
  *
  *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear] [--hyper JSON]
  */
@@ -72,6 +76,7 @@ const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word'
   ? loopStudent({ kind: 'words', wv }, { hyper: a.hyper ? JSON.parse(a.hyper) : undefined })
   : loopStudent({ kind: 'vectors', encoder, cache: store }, { hyper: a.student === 'linear' ? { hidden: [] } : undefined });
 const rows: string[] = [];
+const kept: { dataset: string; draw: number; config: string; kept: number; keptTest: number; best: number; bestTest: number; overlap: { val: number; test: number }; validation: { extrapolation: number; selection: number } | null }[] = [];
 for (const name of a.datasets!.split(',')) {
   const ds = DATASETS[name]();
   const train = toExamples(ds.train, 'train');
@@ -97,6 +102,10 @@ for (const name of a.datasets!.split(',')) {
         // Every config trains the same seeds-only baseline (same seeds, same seed): report it once.
         if (cfgName === configs[0]) add('seeds only', s.baseline.seedsOnly.test!.accuracy);
         add(cfgName, s.final.test!.accuracy);
+        if (config.rounds > 0) {
+          const best = s.rounds.reduce((b, r) => ((r.test?.accuracy ?? -1) > (b.test?.accuracy ?? -1) ? r : b), s.rounds[0]);
+          kept.push({ dataset: name, draw, config: cfgName, kept: s.final.round, keptTest: s.final.test!.accuracy, best: best.round, bestTest: best.test!.accuracy, overlap: s.overlap, validation: s.validation });
+        }
         console.error(`${name} draw ${draw} ${cfgName}: test ${(s.final.test!.accuracy * 100).toFixed(1)}% (seeds only ${(s.baseline.seedsOnly.test!.accuracy * 100).toFixed(1)}%), rounds ${s.rounds.map((r) => `${r.round}:+${r.added}→${((r.test?.accuracy ?? 0) * 100).toFixed(1)}%`).join(' ')}, kept round ${s.final.round}, ${s.teacher.requests} requests, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       } finally {
         await sim.close();
@@ -111,3 +120,17 @@ console.log('SIMULATED teacher (teacher-sim answering from the training split): 
 console.log(`| dataset | seeds only | generation @B | annotation @B | S3 R=2 @B | fastText 8-shot | fastText full |`);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+if (kept.length) {
+  const pt = (x: number) => (x * 100).toFixed(1);
+  console.log('\nThe kept round (best macro-F1 on the selection half of validation) against the best round in hindsight (best TEST accuracy):\n');
+  console.log('| dataset | config | draw | validation (drive / select) | seeds left out (val / test) | kept round | kept test % | best round | best test % | gap (points) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const k of kept) {
+    console.log(`| ${k.dataset} | ${k.config} | ${k.draw} | ${k.validation ? `${k.validation.extrapolation} / ${k.validation.selection}` : 'one set'} | ${k.overlap.val} / ${k.overlap.test} | ${k.kept} | ${pt(k.keptTest)} | ${k.best} | ${pt(k.bestTest)} | ${pt(k.bestTest - k.keptTest)} |`);
+  }
+  for (const name of new Set(kept.map((k) => k.dataset))) {
+    const gaps = kept.filter((k) => k.dataset === name).map((k) => k.bestTest - k.keptTest);
+    const worst = Math.max(...gaps);
+    console.log(`\n${name}: mean gap ${pt(mean(gaps))} points, largest ${pt(worst)}: ${worst <= 0.01 ? 'the kept round is within 1 point of the best round on every draw' : 'NOT within 1 point on every draw'}.`);
+  }
+}

@@ -28,6 +28,7 @@ import { mulberry32, shuffled } from '../src/core/student/random.js';
 import type { StudentHyper } from '../src/core/student/spec.js';
 import { trainStudent, type LabeledTexts, type StudentFeatures } from '../src/core/student/student.js';
 import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js';
+import { describeOverlap, removeOverlap } from '../src/core/dataset/overlap.js';
 
 const { values } = parseArgs({
   options: {
@@ -107,6 +108,11 @@ for (const name of values.datasets!.split(',')) {
   let train = ds.train;
   let val = ds.val;
   if (!val) [val, train] = splitPerClass(ds.train, 1, (n) => [Math.round(n * 0.1), n]);
+  // No score rests on a text the student trained on (as in the app and the CLI): training texts that
+  // are also validation or test texts are left out (SST-2's train and test share 2 sentences).
+  const cleaned = removeOverlap(train, val, ds.test);
+  train = cleaned.train;
+  console.error(`${name}: ${describeOverlap(cleaned.overlap)}`);
   const ft = values['no-fasttext'] || values['no-full'] ? NaN : fasttext(train, ds.test);
   for (const [who, features] of values['no-full'] ? [] : studentFeatures) {
     const r = await student(features, train, val, ds.test, 42);
@@ -119,7 +125,8 @@ for (const name of values.datasets!.split(',')) {
     const vals: number[] = [];
     let secs = 0;
     for (let d = 0; d < draws; d++) {
-      const [few, fewVal] = splitPerClass(ds.train, 100 + d, () => [shots, shots]);
+      const [drawn, fewVal] = splitPerClass(ds.train, 100 + d, () => [shots, shots]);
+      const few = removeOverlap(drawn, fewVal, ds.test).train;
       const r = await student(features, few, fewVal, ds.test, 42 + d);
       acc.push(r.test); vals.push(r.val); secs += r.seconds;
       if (!values['no-fasttext']) fts.push(fasttext(few, ds.test));

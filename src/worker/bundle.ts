@@ -55,6 +55,7 @@ export const bundleApi = {
   predict: (handle: number, texts: string[]) => service.predict(handle, texts),
   close: (handle: number) => service.close(handle),
   importProject: (bytes: Uint8Array, fileName: string) => service.importProject(bytes, fileName),
+  modelChoices: (projectId: string) => service.modelChoices(projectId),
   exportProject: (projectId: string, options?: Parameters<Service['exportProject']>[1]) => service.exportProject(projectId, options),
   exportDataset: (...args: Parameters<Service['exportDataset']>) => service.exportDataset(...args),
 };

@@ -325,7 +325,20 @@ test.describe('Evaluate step', () => {
     const problems = watch(page);
     await page.goto(`${BASE}/?view=evaluate`);
     await expect(page.getByRole('img', { name: 'Scores per round' })).toBeVisible();
-    await expect(page.locator('.legend')).toContainText('Test macro-F1');
+    // One line per set of texts: the rounds' selection half, the Train step's validation, the one test set.
+    await expect(page.locator('.legend')).toContainText('Test (200 texts) macro-F1');
+    await expect(page.locator('.legend')).toContainText('Validation, selection half (40 texts) accuracy');
+    await expect(page.locator('.legend')).toContainText('Validation (80 texts) accuracy');
+    await page.getByText('Show as table').click();
+    const table = page.locator('figure details table');
+    const header = await table.locator('thead th').allTextContents();
+    const col = header.indexOf('Validation, selection half (40 texts) accuracy');
+    await expect(table.locator('tbody tr').last().locator('td').nth(col - 1)).toHaveText('–');
+    await page.getByText('Show as table').click();
+    // Every score says on how many texts it rests, with its interval, and what its set did.
+    await expect(page.getByTestId('ev-accuracy')).toContainText(/\d+\.\d% \(95% interval \d+\.\d–\d+\.\d%, 200 texts\)/);
+    await expect(page.getByTestId('ev-set')).toContainText('Test: Decided nothing');
+    await expect(page.getByRole('heading', { name: /Mistakes on validation/ })).toBeVisible();
     const matrix = page.getByRole('table', { name: 'Confusion matrix' });
     await expect(matrix.getByRole('columnheader', { name: 'feature request' })).toBeVisible();
     await expect(matrix.getByRole('rowheader', { name: 'billing' })).toBeVisible();
@@ -337,13 +350,18 @@ test.describe('Evaluate step', () => {
     expect(firstScore).toMatch(/%/);
     await expect(page.locator('.mis tbody b')).toHaveCount(0);
     await page.screenshot({ path: `${SHOTS}/flow-ui-evaluate.png`, fullPage: true });
-    // Round picker changes the details.
+    // Round picker changes the details; a round's own validation score says it rests on the selection half.
     const acc = await page.locator('.stats dd').first().textContent();
     await page.getByLabel('Round', { exact: true }).selectOption('0');
     await expect(page.locator('.stats dd').first()).not.toHaveText(acc!);
+    await page.getByLabel('Set', { exact: true }).selectOption('val');
+    await expect(page.getByTestId('ev-accuracy')).toContainText('40 texts');
+    await expect(page.getByTestId('ev-set')).toContainText('Validation, selection half: Chose this student');
+    await expect(page.getByRole('heading', { name: /Mistakes on the extrapolation half of validation/ })).toBeVisible();
     // The chart's data are available as a table.
     await page.getByText('Show as table').click();
     await expect(page.locator('details table')).toContainText('Round 2');
+    await expect(page.locator('details table')).toContainText('Train step');
     expect(problems).toEqual([]);
   });
 

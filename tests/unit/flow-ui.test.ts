@@ -166,11 +166,29 @@ describe('saved state', () => {
 });
 
 describe('evaluation view', () => {
+  it('never joins scores on different sets of texts in one line; rounds on the same texts share one', () => {
+    const on = (a: number, role: 'selection' | 'validation' | 'test', key: string, n: number) => ({ accuracy: a, macroF1: a, confusion: [], perClass: [], n, set: { role, key } });
+    const { xLabels, series } = roundSeries([
+      { round: 0, source: 'synthesis', val: on(0.75, 'selection', 'S', 6), test: on(0.6, 'test', 'T', 200) },
+      { round: 1, source: 'synthesis', val: on(0.917, 'selection', 'S', 6), test: on(0.62, 'test', 'T', 200) },
+      { round: 2, source: 'train-step', val: on(0.5, 'validation', 'V', 12), test: on(0.63, 'test', 'T', 200) },
+    ]);
+    expect(xLabels).toEqual(['Round 0', 'Round 1', 'Train step']);
+    const byName = Object.fromEntries(series.map((s) => [s.name, s.values]));
+    expect(byName['Validation, selection half (6 texts) accuracy']).toEqual([0.75, 0.917, null]);
+    expect(byName['Validation (12 texts) accuracy']).toEqual([null, null, 0.5]);
+    // The same test texts: one line through every round.
+    expect(byName['Test (200 texts) accuracy']).toEqual([0.6, 0.62, 0.63]);
+    // Another test set (a file replaced later) is another line, even with as many texts.
+    const two = roundSeries([{ round: 0, test: on(0.6, 'test', 'T', 200) }, { round: 1, test: on(0.7, 'test', 'U', 200) }]);
+    expect(two.series.map((s) => s.name)).toEqual(['Test (200 texts) macro-F1', 'Test (200 texts) accuracy', 'Test (200 texts, set 2) macro-F1', 'Test (200 texts, set 2) accuracy']);
+  });
+
   it('drops series with no data, normalises rows and puts confident mistakes first', () => {
     const m = (a: number) => ({ accuracy: a, macroF1: a - 0.1, confusion: [], perClass: [], n: 10 });
     const { xLabels, series } = roundSeries([{ round: 1, val: m(0.8) }, { round: 0, val: m(0.6) }]);
     expect(xLabels).toEqual(['Round 0', 'Round 1']);
-    expect(series.map((s) => s.name)).toEqual(['Validation macro-F1', 'Validation accuracy']);
+    expect(series.map((s) => s.name)).toEqual(['Validation (10 texts) macro-F1', 'Validation (10 texts) accuracy']);
     expect(series[1].values).toEqual([0.6, 0.8]);
     expect(rowShares([[3, 1], [0, 0]])).toEqual([[0.75, 0.25], [0, 0]]);
     const w = worstFirst([{ id: 'a', text: '', label: 'x', predicted: 'y', confidence: 0.4 }, { id: 'b', text: '', label: 'x', predicted: 'y', confidence: 0.9 }]);

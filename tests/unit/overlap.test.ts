@@ -109,8 +109,8 @@ describe('score intervals', () => {
     };
     const small = scored(12);
     const big = scored(1200);
-    const [slo, shi] = bootstrapMacroF1(small.confusion);
-    const [blo, bhi] = bootstrapMacroF1(big.confusion);
+    const [slo, shi] = bootstrapMacroF1(small.confusion)!;
+    const [blo, bhi] = bootstrapMacroF1(big.confusion)!;
     expect(slo).toBeLessThanOrEqual(small.macroF1);
     expect(shi).toBeGreaterThanOrEqual(small.macroF1);
     expect(blo).toBeLessThanOrEqual(big.macroF1);
@@ -118,6 +118,9 @@ describe('score intervals', () => {
     expect(bhi - blo).toBeLessThan((shi - slo) / 4);
     expect(bootstrapMacroF1(small.confusion)).toEqual([slo, shi]);
     expect(scoreIntervals(big)).toMatchObject({ level: 0.95, accuracy: wilsonInterval(900, 1200) });
+    // Every text right: every resample scores 1, and [1, 1] would claim a certainty 12 texts never give.
+    expect(bootstrapMacroF1([[6, 0], [0, 6]])).toBeNull();
+    expect(scoreIntervals(evaluate([0, 1, 0, 1], [0, 1, 0, 1], ['a', 'b'])).accuracy[0]).toBeLessThan(0.6);
   });
 
   it('names a set of texts by its content, so only scores on the same texts are compared', () => {

@@ -35,7 +35,7 @@ export async function listProjects(): Promise<ProjectRecord[]> {
   return (await (await store()).listProjects()).filter((p) => !isLegacyShadow(p.id)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }
 
-function source(r: DatasetReport): DataSource {
+export function dataSource(r: DatasetReport): DataSource {
   return { fileName: r.fileName, format: r.format, textColumn: r.columns.text, labelColumn: r.columns.label, accepted: r.accepted, rejected: r.rejected.length };
 }
 
@@ -55,7 +55,7 @@ export async function createProject(name: string, seeds: DatasetReport, unlabele
     name: name.trim() || seeds.fileName,
     labels: Object.keys(seeds.classes),
     examples,
-    settings: { data: { seeds: source(seeds), unlabeled: unlabeled ? { ...source(unlabeled), alsoLabeled } : null } },
+    settings: { data: { seeds: dataSource(seeds), unlabeled: unlabeled ? { ...dataSource(unlabeled), alsoLabeled } : null } },
   });
   void persistence();
   return project;
@@ -75,10 +75,11 @@ export async function openProject(id: string): Promise<OpenedProject | undefined
   const project = await s.getProject(id);
   if (!project) return undefined;
   const all = await s.listExamples(id, { source: 'seed' });
-  // IndexedDB returns them in key (hash) order; show them as they were in the file.
-  const seeds = all.filter((e) => e.label !== null).sort((a, b) => (a.provenance.row ?? 0) - (b.provenance.row ?? 0));
+  // IndexedDB returns them in key (hash) order; show them as they were in the file. Validation and
+  // test files' rows are the user's too, but not seeds (the Data step shows them apart).
+  const seeds = all.filter((e) => e.label !== null && e.split === 'train').sort((a, b) => (a.provenance.row ?? 0) - (b.provenance.row ?? 0));
   const classes = countLabels(seeds.map((e) => e.label!), project.labels);
-  return { project, seeds, unlabeledCount: all.length - seeds.length, alsoLabeled: project.settings.data?.unlabeled?.alsoLabeled ?? 0, classes };
+  return { project, seeds, unlabeledCount: all.filter((e) => e.split === 'unlabeled').length, alsoLabeled: project.settings.data?.unlabeled?.alsoLabeled ?? 0, classes };
 }
 
 export async function deleteProject(id: string): Promise<void> {

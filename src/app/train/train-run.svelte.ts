@@ -16,7 +16,7 @@ export interface TrainFailure { code: string; message: string; hint?: string }
 
 /** What to do, in the page's terms, where the core leaves that to the front. */
 const HINTS: Record<string, string> = {
-  'no-validation': 'Give every label at least two examples on the Data step, or move some examples to validation on the Review step.',
+  'no-validation': 'Give every label at least two examples on the Data step, add a validation file there, or move some examples to validation on the Review step.',
 };
 
 export type Phase = 'idle' | 'data' | 'vectors' | 'backend' | 'training' | 'saving' | 'done' | 'cancelled' | 'failed';
@@ -53,6 +53,8 @@ export class TrainRun {
   encoderError = $state<TrainFailure | null>(null);
   /** Texts embedded by the encoder in the run going on. */
   embedded = $state<{ done: number; total: number } | null>(null);
+  /** The sets the run going on trains, validates and tests on, and what it left out of them. */
+  sets = $state<Extract<TrainEvent, { kind: 'data' }> | null>(null);
   private jobId: string | null = null;
 
   get busy(): boolean {
@@ -102,6 +104,7 @@ export class TrainRun {
     this.history = [];
     this.runningOn = null;
     this.embedded = null;
+    this.sets = null;
     this.maxEpochs = this.epochs;
     this.phase = 'data';
     try {
@@ -113,6 +116,8 @@ export class TrainRun {
             if (e.phase === 'training' && e.backend) this.runningOn = e.backend;
           } else if (e.kind === 'embed') {
             this.embedded = { done: e.done, total: e.total };
+          } else if (e.kind === 'data') {
+            this.sets = e;
           } else {
             this.history = [...this.history, e.report];
           }

@@ -46,7 +46,7 @@ is left out of training, never out of validation or test; stderr and the summary
 
 Ends stdout with one JSON line: {"val", "test", "backend", "examples", "overlap": {"val", "test"},
 "seconds"}; each score with "n" (texts) and its 95% interval ("accuracyInterval": Wilson,
-"macroF1Interval": bootstrap).`;
+"macroF1Interval": bootstrap, null when every text was right or every one wrong).`;
 
 async function readLabeled(file: string, split: Split): Promise<Example[]> {
   const report = parseDataset(await readInputFile(file), basename(file), { requireLabels: true });

@@ -8,6 +8,7 @@ import { writeBundle } from './export.js';
 import { zipFiles } from './zip.js';
 import type { ImportedModel, ModelMeta } from '../student/model-meta.js';
 import { importedSpec } from '../student/record.js';
+import { modelChoices, type ModelChoices } from '../projects/models.js';
 
 /**
  * The worker's `bundle` namespace: open a bundle and keep its predictor in the worker (the page
@@ -36,7 +37,9 @@ export interface BundleService {
    * the project's model, so training can continue where the bundle's run stopped.
    */
   importProject(bytes: Uint8Array, fileName: string): Promise<string>;
-  /** The project's latest student as bundle bytes. */
+  /** The project's models the user may export, with the numbers each bundle would carry, and the default. */
+  modelChoices(projectId: string): Promise<ModelChoices>;
+  /** A model of the project (default: `modelChoices`' default) as bundle bytes. */
   exportProject(projectId: string, options?: Pick<FromStoreOptions, 'modelId'>): Promise<Uint8Array>;
   /** One file (JSONL, CSV) or a zip (HF layout) of the project's data. */
   exportDataset(projectId: string, format: DatasetFormat, which: DatasetSelection): Promise<{ name: string; bytes: Uint8Array; mime: string }>;
@@ -96,6 +99,9 @@ export function createBundleService(
         weights: bundle.model.weightData,
       });
       return id;
+    },
+    async modelChoices(projectId) {
+      return modelChoices(await store(), projectId);
     },
     async exportProject(projectId, options = {}) {
       const input = await bundleInputFromStore(await store(), projectId, { ...env, ...options });

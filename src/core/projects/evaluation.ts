@@ -4,15 +4,20 @@
  * them, the model the Train step made last — the one Export bundles.
  */
 import type { MetricsSummary } from '../loop/state.js';
-import { metricsLabels } from '../student/metrics.js';
+import { metricsLabels, type SetRole } from '../student/metrics.js';
 import { getLoopRun } from '../loop/checkpoint.js';
 import type { Mistake } from '../student/mistakes.js';
 import type { Store } from '../store/store.js';
 
 export interface RoundMetrics {
   round: number;
+  /** A synthesis run's round, or the Train step's model (absent in older callers: a round). */
+  source?: 'synthesis' | 'train-step';
+  /** The set that chose (validation, or a round's selection half) and the test set. */
   val?: MetricsSummary;
   test?: MetricsSummary;
+  /** Which set the round's listed mistakes come from. */
+  mistakesOn?: SetRole;
 }
 
 /** A validation or test example the student got wrong; `scores` in label order when known. */
@@ -42,7 +47,8 @@ export async function projectEvaluation(store: Store, projectId: string): Promis
   const mistakes: Record<number, Misclassified[]> = {};
   for (const r of state?.rounds ?? []) {
     if (!r.val) continue;
-    rounds.push({ round: r.round, val: labeled(r.val), test: labeled(r.test) });
+    // A run with validation halves lists the mistakes that drove its next round: the extrapolation half's.
+    rounds.push({ round: r.round, source: 'synthesis', val: labeled(r.val), test: labeled(r.test), mistakesOn: state?.validation ? 'extrapolation' : 'validation' });
     mistakes[r.round] = r.errors ?? [];
   }
   const models = (await store.listModels(projectId)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -51,7 +57,7 @@ export async function projectEvaluation(store: Store, projectId: string): Promis
   let trainedRound: number | null = null;
   if (metrics?.val) {
     const n = rounds.length ? Math.max(...rounds.map((r) => r.round)) + 1 : 0;
-    rounds.push({ round: n, val: labeled(metrics.val), test: labeled(metrics.test) });
+    rounds.push({ round: n, source: 'train-step', val: labeled(metrics.val), test: labeled(metrics.test), mistakesOn: 'validation' });
     trainedRound = n;
     // Models trained before their mistakes were kept have none stored: undefined, not [].
     const kept = latest.meta.mistakes as Misclassified[] | undefined;

@@ -83,6 +83,8 @@ export interface SavedTrain {
 
 export interface ProjectSettings {
   data?: { seeds: DataSource; unlabeled: DataSource | null };
+  /** Validation and test files the user uploaded (projects/eval-sets.ts). */
+  evalFiles?: { val?: DataSource; test?: DataSource };
   /** One sentence on what is classified (bundles print it). */
   task?: string;
   synth?: SavedSynth;

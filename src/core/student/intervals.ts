@@ -30,13 +30,18 @@ export function wilsonInterval(correct: number, n: number, z = Z95): [number, nu
 
 export const BOOTSTRAP_DRAWS = 1000;
 
-/** A 95% percentile-bootstrap interval of macro-F1, from the confusion matrix alone (each example is one cell). */
-export function bootstrapMacroF1(confusion: number[][], draws = BOOTSTRAP_DRAWS, seed = 95): [number, number] {
+/**
+ * A 95% percentile-bootstrap interval of macro-F1, from the confusion matrix alone (each example is
+ * one cell). Null when every example is right, or every one wrong: then every resample scores the
+ * same and the bootstrap's [x, x] would claim a certainty that a handful of texts never gives.
+ */
+export function bootstrapMacroF1(confusion: number[][], draws = BOOTSTRAP_DRAWS, seed = 95): [number, number] | null {
   const k = confusion.length;
   const cells: number[] = [];
   confusion.forEach((row, t) => row.forEach((c, p) => { for (let i = 0; i < c; i++) cells.push(t * k + p); }));
   const n = cells.length;
-  if (!n) return [0, 1];
+  const right = confusion.reduce((t, row, i) => t + (row[i] ?? 0), 0);
+  if (!n || right === 0 || right === n) return null;
   const rand = mulberry32(seed);
   const values = new Float64Array(draws);
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));

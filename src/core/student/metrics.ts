@@ -29,7 +29,11 @@ export interface ScoredSet {
 export interface ScoreIntervals {
   level: 0.95;
   accuracy: [number, number];
-  macroF1?: [number, number];
+  /**
+   * null when the bootstrap cannot say (every text right, or every one wrong: each resample scores
+   * the same); absent in records from before it was computed.
+   */
+  macroF1?: [number, number] | null;
 }
 
 export interface Metrics {

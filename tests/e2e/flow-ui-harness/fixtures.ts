@@ -1,7 +1,8 @@
 /** Fixture data for the flow UI harness: deterministic, sized like a real project. */
 import type { Example, Source, Split } from '../../../src/core/dataset/example';
 import type { RoundMetrics, Misclassified } from '../../../src/app/evaluate/evaluation';
-import { evaluate } from '../../../src/core/student/metrics';
+import { evaluate, type SetRole } from '../../../src/core/student/metrics';
+import { scoreIntervals } from '../../../src/core/student/intervals';
 
 export const LABELS = ['billing', 'bug report', 'feature request', 'praise'];
 
@@ -50,9 +51,16 @@ function metricsAt(quality: number, n: number, seed: number) {
   return { m: { accuracy: m.accuracy, macroF1: m.macroF1, confusion: m.confusion, perClass: m.perClass, n: m.n }, yTrue, scores };
 }
 
+/** Metrics as the loop and the Train step store them: with their intervals and the set they rest on. */
+function on(role: SetRole, key: string, x: ReturnType<typeof metricsAt>) {
+  return { ...x.m, intervals: scoreIntervals(x.m), set: { role, key } };
+}
+
 export function makeRounds(): { rounds: RoundMetrics[]; misclassified: Misclassified[] } {
   const q = [0.55, 0.7, 0.78];
-  const rounds = q.map((quality, round) => ({ round, val: metricsAt(quality, 80, 11 + round).m, test: metricsAt(quality - 0.03, 200, 31 + round).m }));
+  // A synthesis run's rounds on their selection half, then the Train step's model on all of validation; one test set.
+  const rounds: RoundMetrics[] = q.map((quality, round) => ({ round, source: 'synthesis', mistakesOn: 'extrapolation', val: on('selection', 'sel', metricsAt(quality, 40, 11 + round)), test: on('test', 'test', metricsAt(quality - 0.03, 200, 31 + round)) }));
+  rounds.push({ round: 3, source: 'train-step', mistakesOn: 'validation', val: on('validation', 'val', metricsAt(0.8, 80, 14)), test: on('test', 'test', metricsAt(0.77, 200, 34)) });
   const last = metricsAt(0.78, 80, 13);
   const misclassified: Misclassified[] = [];
   last.scores.forEach((s, i) => {
