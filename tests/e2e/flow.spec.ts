@@ -143,7 +143,10 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   // Evaluate: the synthesis run's round and the trained model's scores.
   await page.getByRole('button', { name: 'Next: Evaluate' }).click();
   await expect(page.getByRole('heading', { name: 'Scores per round' })).toBeVisible();
-  await expect(page.getByText(/round 1 is the model you trained/)).toBeVisible();
+  await expect(page.getByText(/“Train step” is the model you trained on the Train step/)).toBeVisible();
+  // Each score says how many texts it rests on; the round's and the Train step's validation are different texts, never one line.
+  await expect(page.getByTestId('ev-accuracy')).toContainText(/\d+ texts?\)/);
+  await expect(page.locator('.legend')).toContainText('Validation, selection half');
   // The trained model's validation mistakes are kept with it and listed (or it made none).
   await expect(page.getByRole('heading', { name: /^Mistakes on validation \(\d+\)$/ })).toBeVisible();
   await expect(page.getByText(/mistakes were not kept/)).toHaveCount(0);
@@ -152,6 +155,10 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   // Export: the zip holds the student, its labels and the training data (seeds and the teacher's
   // examples), and the downloaded student classifies texts in Node, as its README says it does.
   await page.getByRole('button', { name: 'Next: export →' }).click();
+  // The user chooses the model: the Train step's (the newest, chosen by default) or the run's round.
+  const choices = page.getByTestId('export-choices');
+  await expect(choices.getByRole('radio')).toHaveCount(2);
+  await expect(choices.getByRole('radio', { name: /Train step model/ })).toBeChecked();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download bundle' }).click()]);
   const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
   expect(Object.keys(files)).toEqual(expect.arrayContaining(['manifest.json', 'model.json', 'labels.json', 'weights.bin', 'README.md', 'example.mjs', 'data/train.csv']));
