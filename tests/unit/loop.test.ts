@@ -157,6 +157,20 @@ describe('distillation loop', () => {
     expect(loopSummary(state).validation).toEqual({ extrapolation: 8, selection: 8 });
   });
 
+  it('without extrapolation rounds, chooses the epoch on all of validation (no text of it reaches the teacher)', async () => {
+    const deps = fakeDeps();
+    const chosenOn: number[] = [];
+    const d = data();
+    const state = await runLoop(config({ rounds: 0, budget: 10 }), d, {
+      store: new MemoryStore(), deps: { ...deps, train: (input, o) => { chosenOn.push(input.val.length); return deps.train(input, o); } },
+    });
+    expect(state.validation).toBeUndefined();
+    expect(chosenOn.length).toBeGreaterThan(0);
+    for (const n of chosenOn) expect(n).toBe(d.val!.length);
+    expect(state.rounds[0].val!.n).toBe(d.val!.length);
+    expect(state.rounds[0].val!.set?.role).toBe('validation');
+  });
+
   it('keeps the round that is best on the selection half, not the one whose extrapolated texts it learned', async () => {
     const deps = fakeDeps();
     const d = data();
@@ -195,7 +209,8 @@ describe('distillation loop', () => {
     const events: unknown[] = [];
     const state = await runLoop(config({ rounds: 0, budget: 10 }), d, { store: new MemoryStore(), deps: fakeDeps(jobs), onEvent: (e) => { if (e.type === 'setup') events.push(e); } });
     expect(state.overlap).toEqual({ val: 1, test: 1 });
-    expect(events).toEqual([{ type: 'setup', overlap: { val: 1, test: 1 }, validation: { extrapolation: 2, selection: 4 } }]);
+    // Without extrapolation rounds no validation text reaches the teacher: all of it chooses.
+    expect(events).toEqual([{ type: 'setup', overlap: { val: 1, test: 1 }, validation: null }]);
     expect(loopSummary(state).overlap).toEqual({ val: 1, test: 1 });
     for (const j of jobs) expect(j.seeds.map((e) => e.text)).not.toContain(' Fine Show');
     expect(state.baselines.seedsOnly!.trainSize).toBe(4);

@@ -74,10 +74,13 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
   } else {
     validateSetup(config, roles);
     const now = new Date().toISOString();
-    const halves = validationHalves(roles.val ?? []);
+    // Halves only where a round extrapolates: without one, no validation text reaches the teacher,
+    // and all of it choosing the epoch is a steadier choice than half of it (SST-2, 8 seeds + 32
+    // validation texts per class, generation at B = 1,000, 3 draws: 71.9% test on the selection half).
+    const halves = config.rounds > 0 ? validationHalves(roles.val ?? []) : undefined;
     const state: LoopState = {
       version: 1, fingerprint, config, labels, steps: [], jobs: [], rounds: [], baselines: {},
-      overlap: roles.overlap, validation: { extrapolation: halves.extrapolation.length, selection: halves.selection.length },
+      overlap: roles.overlap, ...(halves ? { validation: { extrapolation: halves.extrapolation.length, selection: halves.selection.length } } : {}),
     };
     run = { id: config.runId, projectId: config.projectId, kind: 'loop', status: 'running', createdAt: now, updatedAt: now, state };
   }

@@ -109,7 +109,8 @@ export interface LoopState {
   /**
    * Validation in two halves (dataset/split.ts validationHalves), by size: the errors of
    * `extrapolation` drive the rounds; `selection` chooses the epoch and the round and is never
-   * shown to the teacher. Absent in runs started before the halves: all of validation did both.
+   * shown to the teacher. Absent in runs without extrapolation rounds (nothing reaches the teacher,
+   * so all of validation chooses) and in runs started before the halves: all of validation did both.
    */
   validation?: { extrapolation: number; selection: number };
 }
