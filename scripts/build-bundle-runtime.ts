@@ -42,7 +42,7 @@ function extractFunction(source: string, name: string): string {
  * The transformer's modules as one script: imports dropped (the bundle module imports tfjs as
  * `tf`, defines UserError, and binds `Tokenizer` from @huggingface/tokenizers before use).
  */
-const TRANSFORMER_FILES = ['config.ts', 'safetensors.ts', 'tokenizer.ts', 'bert.ts'];
+const TRANSFORMER_FILES = ['config.ts', 'safetensors.ts', 'tokenizer.ts', 'bert.ts', 'classifier.ts'];
 function transformerJs(): string {
   return TRANSFORMER_FILES.map((f) => {
     const js = unexport(toJs(readFileSync(join(ROOT, 'src/core/transformer', f), 'utf8')));

@@ -109,5 +109,24 @@ export function storeContract(name: string, make: () => Promise<{ store: Store; 
       expect(await store.listExamples('q')).toHaveLength(1);
       expect((await store.listProjects()).map((p) => p.id)).toEqual(['q']);
     });
+
+    it('keeps one checkpoint per job across a reopen, replaces it whole, and deletes it alone or with its project', async () => {
+      await store.putProject(project('p'));
+      const data = (xs: number[]) => new Float32Array(xs).buffer;
+      await store.putCheckpoint({ id: 'p:train', projectId: 'p', createdAt: 't', meta: { epoch: 1, history: [{ loss: 0.5 }] }, data: data([1, 2]) });
+      await store.putCheckpoint({ id: 'p:train', projectId: 'p', createdAt: 't', meta: { epoch: 2 }, data: data([3, 4, 5]) });
+      await store.putCheckpoint({ id: 'p:r1', projectId: 'p', createdAt: 't', meta: { epoch: 1 }, data: data([6]) });
+      await store.close();
+      store = await reopen();
+      const c = await store.getCheckpoint('p:train');
+      expect(c?.meta).toEqual({ epoch: 2 });
+      expect(Array.from(new Float32Array(c!.data))).toEqual([3, 4, 5]);
+      await store.deleteCheckpoint('p:train');
+      expect(await store.getCheckpoint('p:train')).toBeUndefined();
+      expect(await store.getCheckpoint('p:r1')).toBeDefined();
+      await store.deleteProject('p');
+      expect(await store.getCheckpoint('p:r1')).toBeUndefined();
+      expect(await store.getCheckpoint('nope')).toBeUndefined();
+    });
   });
 }

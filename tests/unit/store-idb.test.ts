@@ -16,9 +16,32 @@ describe('IdbStore', () => {
     await s.close();
     const db = await openDB('schema');
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['embeddings', 'examples', 'models', 'projects', 'requests', 'runs']);
+    expect([...db.objectStoreNames].sort()).toEqual(['checkpoints', 'embeddings', 'examples', 'models', 'projects', 'requests', 'runs']);
     expect([...db.transaction('examples').store.indexNames]).toContain('projectId');
+    expect([...db.transaction('checkpoints').store.indexNames]).toContain('projectId');
     db.close();
+  });
+
+  it('brings a version-1 database forward without losing what it holds', async () => {
+    const v1 = await openDB('old-schema', 1, {
+      upgrade(db) {
+        db.createObjectStore('projects', { keyPath: 'id' });
+        db.createObjectStore('examples', { keyPath: ['projectId', 'id'] }).createIndex('projectId', 'projectId');
+        db.createObjectStore('embeddings', { keyPath: ['encoderId', 'hash'] });
+        const rq = db.createObjectStore('requests', { keyPath: ['projectId', 'jobId', 'key'] });
+        rq.createIndex('projectId', 'projectId');
+        rq.createIndex('job', ['projectId', 'jobId']);
+        db.createObjectStore('runs', { keyPath: 'id' }).createIndex('projectId', 'projectId');
+        db.createObjectStore('models', { keyPath: 'id' }).createIndex('projectId', 'projectId');
+      },
+    });
+    await v1.put('projects', project('kept'));
+    v1.close();
+    const s = await IdbStore.open('old-schema');
+    expect((await s.getProject('kept'))?.id).toBe('kept');
+    await s.putCheckpoint({ id: 'kept:train', projectId: 'kept', createdAt: 't', meta: { epoch: 1 }, data: new Uint8Array([1, 2]).buffer });
+    expect((await s.getCheckpoint('kept:train'))?.meta).toEqual({ epoch: 1 });
+    await s.close();
   });
 
   it('saves a project with its examples atomically: a failing write stores neither and keeps what was there', async () => {

@@ -118,7 +118,7 @@ export class TrainRun {
             this.embedded = { done: e.done, total: e.total };
           } else if (e.kind === 'data') {
             this.sets = e;
-          } else {
+          } else if (e.kind === 'epoch') {
             this.history = [...this.history, e.report];
           }
         }),

@@ -88,6 +88,8 @@ async function fromSpec(spec: StudentSpec, vectors?: VectorSource): Promise<Desc
       };
     case 'mlp':
       return { labels: spec.labels, output: 'softmax', student, ...await encoderInput(spec.input.encoder, vectors) };
+    case 'transformer':
+      throw new UserError('bundle-unsupported', 'Fine-tuned transformer students cannot be exported yet.', 'Export a word-vector or encoder-head student.');
   }
 }
 

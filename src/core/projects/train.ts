@@ -20,8 +20,8 @@ import { mistakesOf } from '../student/mistakes.js';
 import { predict } from '../student/predict.js';
 import { toModelRecord } from '../student/record.js';
 import type { StudentHyper } from '../student/spec.js';
-import { trainStudent, type LabeledTexts, type Student, type StudentFeatures } from '../student/student.js';
-import type { EpochReport } from '../student/train.js';
+import { kindFor, trainStudent, type LabeledTexts, type Student, type StudentFeatures } from '../student/student.js';
+import type { EpochReport, StepReport } from '../student/train.js';
 
 export type TrainPhase = 'data' | 'vectors' | 'backend' | 'training' | 'saving';
 
@@ -31,6 +31,10 @@ export type TrainEvent =
   | { kind: 'epoch'; report: EpochReport }
   /** The sets the run trains, validates and tests on, once split: what the page says before the first epoch. */
   | { kind: 'data'; examples: TrainSummary['examples']; valFrom: ValSource; overlap: Overlap; droveLeftOut: number }
+  /** After each optimizer step of a long training (the fine-tuned transformer): steps/s and ETA. */
+  | { kind: 'step'; report: StepReport }
+  /** Training continues from the checkpoint of an earlier, interrupted run of the same training. */
+  | { kind: 'resumed'; epoch: number }
   /** Texts turned into sentence vectors so far, for a head over an encoder (cached ones count at once). */
   | { kind: 'embed'; done: number; total: number };
 
@@ -41,7 +45,18 @@ export interface TrainProjectOptions extends LongOpOptions {
   candidates?: BackendName[];
   hyper?: Partial<StudentHyper>;
   onEvent?: (e: TrainEvent) => void;
+  /**
+   * Keep the training state in the store after each epoch (under `<project>:train`) and resume
+   * from it, so a reload or a killed process continues instead of starting over. Default: for a
+   * fine-tuned transformer (minutes to hours); the small students retrain in seconds.
+   */
+  checkpoint?: boolean;
+  /** Bytes a training batch's activations may take (the transformer's batches are sized by it). */
+  memoryBytes?: number;
 }
+
+/** The store key of a project's training checkpoint. */
+export const trainCheckpointKey = (projectId: string) => `${projectId}:train`;
 
 export interface TrainedProject {
   summary: TrainSummary;
@@ -85,11 +100,24 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   emit({ kind: 'phase', phase: 'backend', backend: opts.backend ?? 'auto' });
   let peak = 0;
   let announced = false;
+  const announce = () => {
+    if (!announced) { announced = true; emit({ kind: 'phase', phase: 'training', backend: tf.getBackend() }); }
+  };
+  // The small students train in seconds: no checkpoints, no per-step events for them by default.
+  const long = kindFor(features) === 'transformer';
+  const withCheckpoint = opts.checkpoint ?? long;
+  const checkpoint = withCheckpoint ? { store, key: trainCheckpointKey(projectId), projectId } : undefined;
   const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
-    signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper,
+    signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper, checkpoint, memoryBytes: opts.memoryBytes,
     onProgress: (p) => { if (p.phase === 'embed') emit({ kind: 'embed', done: p.done, total: p.total }); },
+    onResume: (epoch) => emit({ kind: 'resumed', epoch }),
+    onStep: long ? (report) => {
+      announce();
+      peak = Math.max(peak, tf.memory().numBytes);
+      emit({ kind: 'step', report });
+    } : undefined,
     onEpoch: (report) => {
-      if (!announced) { announced = true; emit({ kind: 'phase', phase: 'training', backend: tf.getBackend() }); }
+      announce();
       peak = Math.max(peak, tf.memory().numBytes);
       emit({ kind: 'epoch', report });
     },
@@ -123,7 +151,7 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
       valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut, seconds: (performance.now() - started) / 1000,
       memory: { numTensors: m.numTensors, numBytes: m.numBytes }, peakTensorBytes: peak,
     };
-    const student = { model: trained.model, spec: trained.spec };
+    const student: Student = trained;
     try {
       await rememberTraining(store, projectId, { summary, finishedAt: new Date().toISOString() });
     } catch (e) {

@@ -2,7 +2,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { UserError } from '../errors.js';
 import type { Example } from '../dataset/example.js';
 import type {
-  EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
+  CheckpointRecord, EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
 } from './store.js';
 
 /**
@@ -21,10 +21,11 @@ interface Schema extends DBSchema {
   requests: { key: [string, string, string]; value: RequestRecord; indexes: { projectId: string; job: [string, string] } };
   runs: { key: string; value: RunRecord; indexes: { projectId: string } };
   models: { key: string; value: ModelRecord; indexes: { projectId: string } };
+  checkpoints: { key: string; value: CheckpointRecord; indexes: { projectId: string } };
 }
 
 export const DB_NAME = 'distillery';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /**
  * Schema versions in order; `upgrade` runs every step above the stored version, so a browser
@@ -44,6 +45,11 @@ const MIGRATIONS: ((db: IDBPDatabase<Schema>) => void)[] = [
     runs.createIndex('projectId', 'projectId');
     const models = db.createObjectStore('models', { keyPath: 'id' });
     models.createIndex('projectId', 'projectId');
+  },
+  // v2: training checkpoints (a fine-tuning run resumes after a reload)
+  (db) => {
+    const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'id' });
+    checkpoints.createIndex('projectId', 'projectId');
   },
 ];
 
@@ -122,8 +128,8 @@ export class IdbStore implements Store {
   putProject(p: ProjectRecord) { return guard(async () => { await this.db.put('projects', p); }); }
   deleteProject(id: string) {
     return guard(async () => {
-      const tx = this.db.transaction(['projects', 'examples', 'requests', 'runs', 'models'], 'readwrite');
-      const stores = ['examples', 'requests', 'runs', 'models'] as const;
+      const tx = this.db.transaction(['projects', 'examples', 'requests', 'runs', 'models', 'checkpoints'], 'readwrite');
+      const stores = ['examples', 'requests', 'runs', 'models', 'checkpoints'] as const;
       let keys: IDBValidKey[][];
       await all(tx, async (track) => {
         track(tx.objectStore('projects').delete(id));
@@ -188,6 +194,10 @@ export class IdbStore implements Store {
   putModel(m: ModelRecord) { return guard(async () => { await this.db.put('models', m); }); }
   getModel(id: string) { return guard(() => this.db.get('models', id)); }
   listModels(projectId: string) { return guard(() => this.db.getAllFromIndex('models', 'projectId', projectId)); }
+
+  putCheckpoint(c: CheckpointRecord) { return guard(async () => { await this.db.put('checkpoints', c); }); }
+  getCheckpoint(id: string) { return guard(() => this.db.get('checkpoints', id)); }
+  deleteCheckpoint(id: string) { return guard(async () => { await this.db.delete('checkpoints', id); }); }
 
   async close() { this.db.close(); }
 }

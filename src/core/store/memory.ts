@@ -1,6 +1,6 @@
 import type { Example } from '../dataset/example.js';
 import type {
-  EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
+  CheckpointRecord, EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
 } from './store.js';
 
 /** A Store in memory: for tests, and for one-shot CLI work that persists nothing. */
@@ -11,6 +11,7 @@ export class MemoryStore implements Store {
   private requests = new Map<string, RequestRecord>();
   private runs = new Map<string, RunRecord>();
   private models = new Map<string, ModelRecord>();
+  private checkpoints = new Map<string, CheckpointRecord>();
 
   async listProjects() { return [...this.projects.values()].map((p) => structuredClone(p)); }
   async getProject(id: string) { const p = this.projects.get(id); return p && structuredClone(p); }
@@ -21,6 +22,7 @@ export class MemoryStore implements Store {
     for (const [k, r] of this.requests) if (r.projectId === id) this.requests.delete(k);
     for (const [k, r] of this.runs) if (r.projectId === id) this.runs.delete(k);
     for (const [k, m] of this.models) if (m.projectId === id) this.models.delete(k);
+    for (const [k, c] of this.checkpoints) if (c.projectId === id) this.checkpoints.delete(k);
   }
 
   async putExamples(projectId: string, examples: Example[]) {
@@ -60,6 +62,10 @@ export class MemoryStore implements Store {
   async putModel(m: ModelRecord) { this.models.set(m.id, m); }
   async getModel(id: string) { return this.models.get(id); }
   async listModels(projectId: string) { return [...this.models.values()].filter((m) => m.projectId === projectId); }
+
+  async putCheckpoint(c: CheckpointRecord) { this.checkpoints.set(c.id, structuredClone(c)); }
+  async getCheckpoint(id: string) { return this.checkpoints.get(id); }
+  async deleteCheckpoint(id: string) { this.checkpoints.delete(id); }
 
   async close() {}
 }

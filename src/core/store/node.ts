@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { removeStaleTemps, writeError, writeFileAtomic } from './atomic-write-node.js';
 import type { Example } from '../dataset/example.js';
 import type {
-  EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
+  CheckpointRecord, EmbeddingEntry, ExampleFilter, ModelRecord, ProjectRecord, RequestRecord, RunRecord, Store,
 } from './store.js';
 
 /**
@@ -16,6 +16,7 @@ import type {
  *   <root>/requests/<project>/<job>.jsonl      teacher request journal (appended; last line per key wins)
  *   <root>/runs/<run>.json                     RunRecord
  *   <root>/models/<model>.json + .bin          ModelRecord without weights + the raw weight bytes
+ *   <root>/checkpoints/<job>.json + .bin       CheckpointRecord without its data + the data
  *   <root>/embeddings/<encoder>.jsonl          {"h": hash, "v": base64 float32} per line (appended)
  *
  * Whole-file writes go through writeFileAtomic (a temporary file, fsynced, renamed over the
@@ -30,7 +31,7 @@ export class NodeStore implements Store {
   private constructor(readonly root: string) {}
 
   static async open(root: string): Promise<NodeStore> {
-    for (const d of ['projects', 'examples', 'requests', 'runs', 'models', 'embeddings']) {
+    for (const d of ['projects', 'examples', 'requests', 'runs', 'models', 'embeddings', 'checkpoints']) {
       await mkdir(join(root, d), { recursive: true }).catch((e) => writeError(e, join(root, d)));
       // A run killed mid-write leaves its temporary file; nothing reads it, so it goes now.
       await removeStaleTemps(join(root, d));
@@ -58,6 +59,9 @@ export class NodeStore implements Store {
       for (const m of models) {
         await rm(join(this.root, 'models', safe(m.id) + '.json'), { force: true });
         await rm(join(this.root, 'models', safe(m.id) + '.bin'), { force: true });
+      }
+      for (const c of (await readJsonDir<Omit<CheckpointRecord, 'data'>>(join(this.root, 'checkpoints'))).filter((x) => x.projectId === id)) {
+        await this.removeCheckpoint(c.id);
       }
       await rm(join(this.root, 'requests', safe(id)), { recursive: true, force: true });
       await rm(join(this.root, 'examples', safe(id) + '.jsonl'), { force: true });
@@ -162,6 +166,32 @@ export class NodeStore implements Store {
     const out: ModelRecord[] = [];
     for (const m of metas) { const full = await this.getModel(m.id); if (full) out.push(full); }
     return out;
+  }
+
+  putCheckpoint(c: CheckpointRecord) {
+    return this.serial(async () => {
+      const { data, ...rest } = c;
+      const bin = new Uint8Array(data);
+      // Data first, then the JSON that names its size and hash: a kill between the two leaves
+      // a JSON whose check fails against the new data, which reads as no checkpoint (below).
+      await writeFileAtomic(join(this.root, 'checkpoints', safe(c.id) + '.bin'), bin);
+      await writeFileAtomic(join(this.root, 'checkpoints', safe(c.id) + '.json'), JSON.stringify({ ...rest, [WEIGHTS_CHECK]: { bytes: bin.byteLength, sha256: sha256(bin) } }));
+    });
+  }
+  async getCheckpoint(id: string) {
+    await this.queue;
+    const stored = await readJson<Omit<CheckpointRecord, 'data'> & { [WEIGHTS_CHECK]?: { bytes: number; sha256: string } }>(join(this.root, 'checkpoints', safe(id) + '.json'));
+    if (!stored) return undefined;
+    const { [WEIGHTS_CHECK]: check, ...rest } = stored;
+    const b = await readFile(join(this.root, 'checkpoints', safe(id) + '.bin')).catch(() => undefined);
+    // A checkpoint that does not check out is only lost time: the job starts over rather than fail.
+    if (!b || !check || b.byteLength !== check.bytes || sha256(b) !== check.sha256) return undefined;
+    return { ...rest, data: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) } as CheckpointRecord;
+  }
+  deleteCheckpoint(id: string) { return this.serial(() => this.removeCheckpoint(id)); }
+  private async removeCheckpoint(id: string) {
+    await rm(join(this.root, 'checkpoints', safe(id) + '.json'), { force: true });
+    await rm(join(this.root, 'checkpoints', safe(id) + '.bin'), { force: true });
   }
 
   async close() { await this.queue; }

@@ -99,6 +99,21 @@ export interface ModelRecord {
   weights: ArrayBuffer;
 }
 
+/**
+ * A long job's state to resume from: a fine-tuning run's weights and optimiser after its last
+ * finished epoch (student/checkpoint.ts). One per job, replaced whole after each epoch and deleted
+ * when the job ends; a reload or a killed process picks it up instead of starting over.
+ */
+export interface CheckpointRecord {
+  /** Names the job (e.g. a project's training, a loop round's). */
+  id: string;
+  projectId: string;
+  createdAt: string;
+  /** What the job needs besides the bytes (plain JSON). */
+  meta: Record<string, unknown>;
+  data: ArrayBuffer;
+}
+
 export interface EmbeddingEntry {
   /** Hash of the text (see `textHash`). */
   hash: string;
@@ -133,6 +148,11 @@ export interface Store {
   putModel(model: ModelRecord): Promise<void>;
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(projectId: string): Promise<ModelRecord[]>;
+
+  /** Replaces the checkpoint of job `id` (durable when it resolves: the old one stays until the new one is whole). */
+  putCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
+  getCheckpoint(id: string): Promise<CheckpointRecord | undefined>;
+  deleteCheckpoint(id: string): Promise<void>;
 
   close(): Promise<void>;
 }

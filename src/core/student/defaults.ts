@@ -18,6 +18,10 @@ import type { StudentHyper, StudentKind } from './spec.js';
 export const STUDENT_DEFAULTS: Record<StudentKind, StudentHyper> = {
   wordpool: { hidden: [], dropout: 0.5, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42, embeddingLearningRate: 3e-3 },
   mlp: { hidden: [256], dropout: 0.3, learningRate: 2e-3, batchSize: 32, epochs: 30, patience: 4, seed: 42 },
+  transformer: {
+    hidden: [], dropout: 0.1, learningRate: 1e-3, bodyLearningRate: 5e-5, batchSize: 32, epochs: 4, patience: 2, seed: 42,
+    weightDecay: 0.01, warmup: 0.1, clipNorm: 1, freezeEmbeddings: true, contrastivePairs: 0,
+  },
 };
 
 /**

@@ -3,7 +3,7 @@
  * and puts them back at the end, as tfjs-layers' EarlyStopping callback does with
  * restoreBestWeights. Every kind of student trains through it (student.ts → train.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -15,6 +15,8 @@ import type { Metrics } from './metrics.js';
  * little lag.
  */
 export const SMOOTHING = 3;
+
+const tfTensor = (r: { shape: number[]; data: Float32Array }): tf.Tensor => tf.tensor(r.data, r.shape);
 
 /**
  * Training may end only once the model has learned something: its training loss is below
@@ -58,14 +60,24 @@ export interface EpochEnd {
   val: Metrics;
 }
 
+/** What a checkpoint keeps of early stopping (the best epoch's weights travel beside it). */
+export interface StoppingState {
+  f1s: number[];
+  best?: { score: number; epoch: number; val: Metrics };
+  /** The epoch whose weights are the model's own when the state was taken (the best one, or a later one). */
+  epoch: number;
+}
+
 export class EarlyStopping {
   private readonly f1s: number[] = [];
   private best: { score: number; epoch: number; weights: tf.Tensor[]; val: Metrics } | undefined;
+  private lastEpoch = 0;
 
   constructor(private readonly model: WeightsHolder, private readonly o: { patience: number; classes: number }) {}
 
   /** After each epoch: keeps a copy of the weights when they are the best so far; true when training should stop. */
   epochEnd(e: EpochEnd): boolean {
+    this.lastEpoch = e.epoch;
     this.f1s.push(e.val.macroF1);
     const score = smoothedValScore(this.f1s);
     if (!this.best || score > this.best.score) {
@@ -74,6 +86,33 @@ export class EarlyStopping {
       return false;
     }
     return shouldStop({ epoch: e.epoch, bestEpoch: this.best.epoch, patience: this.o.patience, steps: e.steps, loss: e.loss, classes: this.o.classes });
+  }
+
+  /** The state for a checkpoint taken after epoch `epoch` (the last epochEnd). */
+  state(): StoppingState {
+    const { best } = this;
+    return { f1s: [...this.f1s], best: best && { score: best.score, epoch: best.epoch, val: best.val }, epoch: this.lastEpoch };
+  }
+
+  /** The best epoch's weights when they differ from the model's current ones (a later epoch was not better); else undefined. */
+  bestWeights(): tf.Tensor[] | undefined {
+    return this.best && this.best.epoch !== this.lastEpoch ? this.best.weights : undefined;
+  }
+
+  /**
+   * Puts a checkpoint's state back, after the model's weights were restored to those of
+   * `state.epoch`: the best weights are `best`, or (when the best epoch is that one) a copy of the
+   * model's own.
+   */
+  load(state: StoppingState, best?: { shape: number[]; data: Float32Array }[]): void {
+    this.dispose();
+    this.f1s.splice(0, this.f1s.length, ...state.f1s);
+    this.lastEpoch = state.epoch;
+    if (!state.best) return;
+    const weights = state.best.epoch === state.epoch || !best
+      ? this.model.getWeights().map((w) => w.clone())
+      : best.map((r) => tfTensor(r));
+    this.best = { ...state.best, weights };
   }
 
   /** Puts the best epoch's weights back into the model; returns that epoch and its validation metrics. */

@@ -4,10 +4,8 @@
  * another job switches it). The bundle's inference file does the same for an exported student.
  */
 import type { LongOpOptions } from '../progress.js';
-import { withBackend } from './backend.js';
 import { argmax } from './metrics.js';
-import { featurize, type Student, type StudentFeatures } from './student.js';
-import { predictScores } from './train.js';
+import { studentScores, type Student, type StudentFeatures } from './student.js';
 
 export interface Prediction {
   label: string;
@@ -15,9 +13,8 @@ export interface Prediction {
   scores: number[];
 }
 
-/** `features`: the encoder a head student reads (a word student needs none: its vocabulary is in its spec). */
+/** `features`: the encoder a head student reads (a word student needs none: its vocabulary is in its spec; a fine-tuned transformer carries its tokenizer). */
 export async function predict(student: Student, texts: string[], features?: StudentFeatures, opts: LongOpOptions = {}): Promise<Prediction[]> {
-  const x = await featurize(texts, student.spec, features, opts);
-  const scores = await withBackend('current', () => predictScores(student.model, x));
+  const scores = await studentScores(student, texts, features, opts);
   return scores.map((s) => ({ label: student.spec.labels[argmax(s).index], scores: Array.from(s) }));
 }

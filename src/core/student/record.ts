@@ -12,11 +12,13 @@ import type { EncoderSpec, SentenceModelRef } from '../encode/encoder.js';
 import { wordStudentRule } from '../encode/token-ids.js';
 import { encoderByWeights } from '../models/catalog.js';
 import type { ModelRecord } from '../store/store.js';
-import { withBackend } from './backend.js';
+import { withBackend, type BackendName } from './backend.js';
 import { STUDENT_DEFAULTS } from './defaults.js';
+import { TRANSFORMER_BACKENDS } from './finetune/kind.js';
+import { FineTunedTransformer, type TransformerFiles } from './finetune/model.js';
 import type { ImportedModel, LegacyModelMeta, ModelMeta } from './model-meta.js';
 import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type StudentHyper, type StudentSpec } from './spec.js';
-import type { Student } from './student.js';
+import { isTransformerStudent, type Student } from './student.js';
 
 export type { ModelMeta } from './model-meta.js';
 
@@ -26,7 +28,21 @@ interface LayersArtifacts {
   weightSpecs: tf.io.WeightsManifestEntry[];
 }
 
+/**
+ * `ModelRecord.modelJson` of a fine-tuned transformer: the model's files beside its weights
+ * (`ModelRecord.weights`: one safetensors file, body and head), so it loads with nothing else.
+ */
+export const TRANSFORMER_RECORD_FORMAT = 'distillery-transformer';
+
 export async function toModelRecord(student: Student, at: { id: string; projectId: string; runId?: string }, extra: Omit<ModelMeta, 'spec'> = {}): Promise<ModelRecord> {
+  if (isTransformerStudent(student)) {
+    const bytes = await student.model.safetensors();
+    return {
+      ...at, createdAt: new Date().toISOString(), meta: { spec: student.spec, ...extra },
+      modelJson: { format: TRANSFORMER_RECORD_FORMAT, files: student.model.files },
+      weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    };
+  }
   let saved: tf.io.ModelArtifacts | undefined;
   await student.model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
   const data = saved!.weightData!;
@@ -48,11 +64,30 @@ export function layersArtifacts(record: ModelRecord): LayersArtifacts {
   };
 }
 
-export async function loadModelRecord(record: ModelRecord): Promise<Student & { meta: ModelMeta }> {
+/** The files a transformer record keeps beside its weights. */
+export function transformerFiles(record: Pick<ModelRecord, 'modelJson'>): TransformerFiles {
+  const j = record.modelJson as { format?: string; files?: TransformerFiles };
+  if (j.format !== TRANSFORMER_RECORD_FORMAT || !j.files) throw new Error('model record: a transformer student without its files');
+  return j.files;
+}
+
+/**
+ * The student a record holds. A fine-tuned transformer is made on the first of
+ * TRANSFORMER_BACKENDS that starts (`backends` to choose others), and runs there.
+ */
+export async function loadModelRecord(record: ModelRecord, opts: { backends?: BackendName[] } = {}): Promise<Student & { meta: ModelMeta }> {
   const meta = modelMeta(record);
+  const spec = meta.spec;
+  if (spec.kind === 'transformer') {
+    const files = transformerFiles(record);
+    const model = await withBackend(opts.backends ?? TRANSFORMER_BACKENDS, async () => FineTunedTransformer.fromCheckpoint(files, new Uint8Array(record.weights), {
+      classes: spec.labels.length, pooling: spec.input.pooling, maxTokens: spec.input.maxTokens,
+    }));
+    return { model, spec, meta };
+  }
   const { modelTopology, weightSpecs } = layersArtifacts(record);
   const model = await withBackend('current', () => tf.loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData: record.weights })));
-  return { model, spec: meta.spec, meta };
+  return { model, spec, meta };
 }
 
 // ---- reading older records -------------------------------------------------------------------

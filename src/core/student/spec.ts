@@ -7,12 +7,12 @@
  *              its input is token ids (`input.ids`, the rule encode/token-ids.ts applies).
  *   mlp        a head (0–2 hidden layers) over an encoder's frozen vectors: pooled GloVe or a
  *              sentence encoder (`input.encoder` says which, in full).
- *
- * A fine-tuned transformer is the next kind: `{kind: 'transformer', input: {tokenizer files,
- * base model + revision, maxTokens}, hyper: {...warm-up, weight decay}}`, built, featurized and
- * trained through the same `trainStudent` (student.ts) and saved by the same record module.
+ *   transformer a pretrained BERT (all-MiniLM-L6-v2) fine-tuned whole with a dense head over its
+ *              pooled output (finetune/); its input is word pieces (`input.base` names the
+ *              pretrained weights it started from, `input.maxTokens` its length limit). Its
+ *              record carries the model's config and tokenizer files beside the weights.
  */
-import type { EncoderSpec } from '../encode/encoder.js';
+import type { EncoderSpec, SentenceModelRef } from '../encode/encoder.js';
 import type { TokenIdRule } from '../encode/token-ids.js';
 
 export const STUDENT_FORMAT_VERSION = 2;
@@ -33,6 +33,23 @@ export interface StudentHyper {
   seed: number;
   /** wordpool: learning rate of the sparse lazy Adam over the embedding's rows (0 = frozen table). */
   embeddingLearningRate?: number;
+  /** transformer: AdamW learning rate of the pretrained body (`learningRate` is the new head's). */
+  bodyLearningRate?: number;
+  /** transformer: AdamW's decoupled weight decay (never on biases and LayerNorm). */
+  weightDecay?: number;
+  /** transformer: share of the planned training over which the learning rate warms up (then decays linearly to 0). */
+  warmup?: number;
+  /** transformer: the gradients' global L2 norm is clipped to this. */
+  clipNorm?: number;
+  /** transformer: keep the pretrained word-embedding matrix as it is (half of MiniLM's weights). */
+  freezeEmbeddings?: boolean;
+  /** transformer: train only the top N layers (the rest and the embeddings frozen, their output cached); unset = all. */
+  trainLayers?: number;
+  /**
+   * transformer: the SetFit stage (Tunstall et al. 2022) before the classifier: this many
+   * same/different-label pairs per training example, trained with a cosine-similarity loss (0 = none).
+   */
+  contrastivePairs?: number;
 }
 
 interface SpecBase {
@@ -60,7 +77,28 @@ export interface HeadSpec extends SpecBase {
   input: { encoder: EncoderSpec };
 }
 
-export type StudentSpec = WordPoolSpec | HeadSpec;
+export interface TransformerSpec extends SpecBase {
+  kind: 'transformer';
+  input: {
+    /** The pretrained model it was fine-tuned from. */
+    base: {
+      /** A short name for people and model cards (`all-MiniLM-L6-v2`). */
+      name: string;
+      model: SentenceModelRef;
+      /** sha256 of the pretrained model.safetensors (hex). */
+      weightsSha256: string;
+      /** The pretrained weights' license (`Apache-2.0`), where known. */
+      license?: string;
+      /** The model's parameter count. */
+      parameters: number;
+    };
+    /** Word pieces per text including [CLS]/[SEP]: a high percentile of the training texts' lengths, capped at the model's limit. */
+    maxTokens: number;
+    pooling: 'mean' | 'cls';
+  };
+}
+
+export type StudentSpec = WordPoolSpec | HeadSpec | TransformerSpec;
 
 export const PAD = 0;
 export const UNK = 1;

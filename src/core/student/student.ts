@@ -5,7 +5,7 @@
  * weights and class balance, the training loop and early stopping (train.ts,
  * early-stopping.ts), and the record module that saves the result (record.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { labelOrder } from '../dataset/labels.js';
 import type { LongOpOptions } from '../progress.js';
@@ -14,11 +14,15 @@ import { cachedEncode } from '../encode/cache.js';
 import { wordStudentRule } from '../encode/token-ids.js';
 import type { WordVectors } from '../encode/word-vectors.js';
 import type { Store } from '../store/store.js';
-import { withBackend, type BackendChoice, type BackendName, type BackendRequest } from './backend.js';
+import { withBackend, type BackendChoice, type BackendJobRequest, type BackendName, type BackendRequest } from './backend.js';
 import { studentHyper } from './defaults.js';
+import { storeCheckpoint } from './checkpoint.js';
+import { FineTunedTransformer } from './finetune/model.js';
+import type { TokenRows } from './finetune/token-rows.js';
+import { transformer, TRANSFORMER_BACKENDS, type PretrainedTransformer } from './finetune/kind.js';
 import { buildMlp, buildWordPool } from './models.js';
-import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type HeadSpec, type StudentHyper, type StudentKind, type StudentSpec, type WordPoolSpec } from './spec.js';
-import { fitStudent, Trainer, type EpochReport, type FitResult, type LabeledMatrix, type Matrix } from './train.js';
+import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type HeadSpec, type StudentHyper, type StudentKind, type StudentSpec, type TransformerSpec, type WordPoolSpec } from './spec.js';
+import { fitStudent, layersFitModel, Trainer, type EpochReport, type FitModel, type FitResult, type Labeled, type Matrix, type Rows, type StepReport, type StepTrainer } from './train.js';
 import { buildVocab, chooseMaxTokens, encodeTexts, initialEmbeddings } from './vocab.js';
 
 export interface LabeledTexts {
@@ -30,43 +34,99 @@ export interface LabeledTexts {
 
 /**
  * What a kind of student reads besides the texts: the word-vector table that initialises the word
- * model's embedding, or the encoder whose vectors a head reads (cached in `cache` when given, so
- * a retrained round embeds only its new texts).
+ * model's embedding, the encoder whose vectors a head reads (cached in `cache` when given, so
+ * a retrained round embeds only its new texts), or the pretrained transformer a fine-tuned student
+ * starts from (its files read, its weights still bytes: each training builds its own copy).
  */
 export type StudentFeatures =
   | { kind: 'words'; wv: WordVectors }
-  | { kind: 'vectors'; encoder: Encoder; cache?: Store };
+  | { kind: 'vectors'; encoder: Encoder; cache?: Store }
+  | { kind: 'transformer'; base: PretrainedTransformer };
 
 export interface TrainStudentOptions extends LongOpOptions {
   /** Overrides of the kind's defaults (defaults.ts). */
   hyper?: Partial<StudentHyper>;
   /** 'loop' applies the distillation loop's overrides (defaults.ts). */
   purpose?: 'train' | 'loop';
-  /** A backend by name, or 'auto' (default): the fastest of `candidates` on one timed step. */
+  /**
+   * A backend by name, or 'auto' (default): the fastest of `candidates` on one timed step. A
+   * transformer is not timed (a step on the cpu backend takes minutes): 'auto' takes the first
+   * of webgpu, webgl, wasm, cpu (within `candidates`) that starts.
+   */
   backend?: BackendRequest;
   candidates?: BackendName[];
   onEpoch?: (r: EpochReport) => void;
+  /** After every optimizer step (steps/s, ETA): long trainings (the transformer) report here. */
+  onStep?: (s: StepReport) => void;
+  /** Training continues after `epoch` from a checkpoint (see `checkpoint`). */
+  onResume?: (epoch: number) => void;
+  /**
+   * Save the training state after each epoch in `store` under `key`, and resume from it when one
+   * is there (a killed or reloaded run continues instead of starting over). The key names the
+   * job (a project's training, a loop round); a checkpoint of other data or settings under it is
+   * not used. Deleted once the student is trained.
+   */
+  checkpoint?: { store: Store; key: string; projectId: string };
+  /** Bytes a training batch's activations may take (the transformer's batch is sized by it). */
+  memoryBytes?: number;
+}
+
+/** A student of a tfjs layers model (the word model and heads): saved with model.save, loaded with tf.loadLayersModel. */
+export interface LayersStudent {
+  model: tf.LayersModel;
+  spec: WordPoolSpec | HeadSpec;
+}
+
+/** A fine-tuned transformer: its classifier, tokenizer and files (finetune/model.ts). */
+export interface TransformerStudent {
+  model: FineTunedTransformer;
+  spec: TransformerSpec;
 }
 
 /** A student with its weights in memory: what predict.ts runs and record.ts saves. */
-export interface Student {
-  model: tf.LayersModel;
-  spec: StudentSpec;
+export type Student = LayersStudent | TransformerStudent;
+
+export function isTransformerStudent(s: Student): s is TransformerStudent {
+  return s.spec.kind === 'transformer';
 }
 
-export interface TrainedStudent extends Student {
+/** How a student trained: its epochs and the backend that ran them. */
+export interface Trained {
   fit: FitResult;
   backend: BackendChoice;
 }
 
-/** One kind of student: how data decides its spec, how texts become its input, how it is built. */
-interface Kind<S extends StudentSpec> {
+export type TrainedStudent = Student & Trained;
+
+/** Whatever a kind's model is, it can be freed. */
+interface Disposable { dispose(): void }
+
+/**
+ * One kind of student: how data decides its spec, how texts become its input rows `X`, how its
+ * model `M` is built, read (scores, weights) and trained (its StepTrainer).
+ */
+export interface Kind<S extends StudentSpec, X extends Rows, M extends Disposable> {
   spec(train: LabeledTexts, labels: string[], hyper: StudentHyper, features: StudentFeatures): S;
-  featurize(texts: string[], spec: S, features: StudentFeatures | undefined, opts: LongOpOptions): Promise<Matrix>;
-  build(spec: S, features: StudentFeatures): tf.LayersModel;
+  /** `model`: a trained student (a fine-tuned transformer tokenizes with its own files). */
+  featurize(texts: string[], spec: S, features: StudentFeatures | undefined, opts: LongOpOptions, model?: M): Promise<X>;
+  build(spec: S, features: StudentFeatures): M;
+  fitModel(model: M): FitModel<X>;
+  trainer(model: M, train: Labeled<X>, spec: S, opts: TrainStudentOptions): StepTrainer;
+  /** The backend job that scores with a trained model (its weights may live on one backend). */
+  backendFor(model: M): { request: BackendJobRequest; restore?: boolean };
+  /** A stage before the epochs (the transformer's contrastive stage); not run when resuming. */
+  prepare?(model: M, train: Labeled<X>, spec: S, opts: TrainStudentOptions): Promise<void>;
 }
 
-const wordpool: Kind<WordPoolSpec> = {
+/** A tfjs layers model scores and trains the same way whatever kind made it. */
+const layersModel = {
+  fitModel: (m: tf.LayersModel) => layersFitModel(m),
+  trainer: (m: tf.LayersModel, train: Labeled<Matrix>, spec: StudentSpec) => new Trainer(m, train, spec.labels.length, spec.hyper),
+  backendFor: () => ({ request: 'current' as const }),
+};
+
+const wordpool: Kind<WordPoolSpec, Matrix, tf.LayersModel> = {
+  ...layersModel,
   spec(train, labels, hyper, features) {
     const wv = wordVectors(features);
     const vocab = buildVocab(train.texts, wv);
@@ -89,7 +149,8 @@ const wordpool: Kind<WordPoolSpec> = {
   },
 };
 
-const mlp: Kind<HeadSpec> = {
+const mlp: Kind<HeadSpec, Matrix, tf.LayersModel> = {
+  ...layersModel,
   spec(_train, labels, hyper, features) {
     return { formatVersion: STUDENT_FORMAT_VERSION, kind: 'mlp', labels, hyper, input: { encoder: encoderOf(features).spec } };
   },
@@ -112,18 +173,68 @@ const mlp: Kind<HeadSpec> = {
 
 /** A spec's kind, bound to it: what every kind can do once its spec is known. */
 interface BoundKind {
-  featurize(texts: string[], features: StudentFeatures | undefined, opts: LongOpOptions): Promise<Matrix>;
-  build(features: StudentFeatures): tf.LayersModel;
+  /** Class scores for texts from a trained model, as one backend job. */
+  scores(model: Disposable, texts: string[], features: StudentFeatures | undefined, opts: LongOpOptions): Promise<Float32Array[]>;
+  /** Trains a new model of this spec (the backend job, early stopping, the checkpoint). */
+  train(train: LabeledTexts, val: LabeledTexts, features: StudentFeatures, opts: TrainStudentOptions): Promise<{ model: Disposable; fit: FitResult; backend: BackendChoice }>;
 }
 
-function bind<S extends StudentSpec>(kind: Kind<S>, spec: S): BoundKind {
-  return { featurize: (texts, features, opts) => kind.featurize(texts, spec, features, opts), build: (features) => kind.build(spec, features) };
+function labeled<X extends Rows>(x: X, t: LabeledTexts, space: string[]): Labeled<X> {
+  const idx = new Map(space.map((l, i) => [l, i]));
+  return { x, y: Int32Array.from(t.labels, (l) => idx.get(l) ?? -1), w: t.weights && Float32Array.from(t.weights) };
+}
+
+function bind<S extends StudentSpec, X extends Rows, M extends Disposable>(kind: Kind<S, X, M>, spec: S): BoundKind {
+  return {
+    async scores(model, texts, features, opts) {
+      const m = model as M;
+      const x = await kind.featurize(texts, spec, features, opts, m);
+      const { request, restore } = kind.backendFor(m);
+      return withBackend(request, () => kind.fitModel(m).scores(x), { restore });
+    },
+    async train(train, val, features, opts) {
+      const labels = spec.labels;
+      const trainX = labeled(await kind.featurize(train.texts, spec, features, opts), train, labels);
+      const valX = labeled(await kind.featurize(val.texts, spec, features, opts), val, labels);
+      // The micro-benchmark for 'auto': one real training step of this model on one real batch.
+      const step = async () => {
+        const m = kind.build(spec, features);
+        const trainer = kind.trainer(m, trainX, spec, opts);
+        try {
+          await trainer.step(Array.from({ length: Math.min(spec.hyper.batchSize, trainX.x.rows) }, (_, i) => i));
+        } finally {
+          trainer.dispose();
+          m.dispose();
+        }
+      };
+      const checkpoint = opts.checkpoint && await storeCheckpoint(opts.checkpoint, { spec, train, val });
+      const request: BackendJobRequest = spec.kind === 'transformer' && (opts.backend ?? 'auto') === 'auto'
+        ? TRANSFORMER_BACKENDS.filter((b) => !opts.candidates || opts.candidates.includes(b))
+        : opts.backend ?? 'auto';
+      return withBackend(request, async (backend) => {
+        const model = kind.build(spec, features);
+        try {
+          if (kind.prepare && !(await checkpoint?.load())) await kind.prepare(model, trainX, spec, opts);
+          const fit = await fitStudent(kind.fitModel(model), trainX, valX, labels, spec.hyper, {
+            signal: opts.signal, onProgress: opts.onProgress, onEpoch: opts.onEpoch, onStep: opts.onStep, onResume: opts.onResume,
+            trainer: kind.trainer(model, trainX, spec, opts), checkpoint,
+          });
+          await checkpoint?.clear();
+          return { model, fit, backend };
+        } catch (e) {
+          model.dispose();
+          throw e;
+        }
+      }, { step, candidates: opts.candidates });
+    },
+  };
 }
 
 function kindOf(spec: StudentSpec): BoundKind {
   switch (spec.kind) {
     case 'wordpool': return bind(wordpool, spec);
     case 'mlp': return bind(mlp, spec);
+    case 'transformer': return bind(transformer, spec);
   }
 }
 
@@ -131,6 +242,7 @@ function newSpec(kind: StudentKind, train: LabeledTexts, labels: string[], hyper
   switch (kind) {
     case 'wordpool': return wordpool.spec(train, labels, hyper, features);
     case 'mlp': return mlp.spec(train, labels, hyper, features);
+    case 'transformer': return transformer.spec(train, labels, hyper, features);
   }
 }
 
@@ -144,25 +256,32 @@ function encoderOf(f: StudentFeatures): Encoder {
   return f.encoder;
 }
 
-/** The kind a set of features trains: the word model from a word-vector table, a head from an encoder. */
+/** The kind a set of features trains: the word model from a word-vector table, a head from an encoder, a fine-tuned transformer from a pretrained one. */
 export function kindFor(features: StudentFeatures): StudentKind {
-  return features.kind === 'words' ? 'wordpool' : 'mlp';
+  return features.kind === 'words' ? 'wordpool' : features.kind === 'vectors' ? 'mlp' : 'transformer';
 }
 
-/** Input rows for texts under a trained spec: the same path training used. */
-export function featurize(texts: string[], spec: StudentSpec, features?: StudentFeatures, opts: LongOpOptions = {}): Promise<Matrix> {
-  return kindOf(spec).featurize(texts, features, opts);
+/** Class scores (one row per text, columns in spec.labels order) from a trained student, through the input path training used. */
+export function studentScores(student: Student, texts: string[], features?: StudentFeatures, opts: LongOpOptions = {}): Promise<Float32Array[]> {
+  return kindOf(student.spec).scores(student.model, texts, features, opts);
 }
 
 export function labelSpace(...sets: LabeledTexts[]): string[] {
   return labelOrder(sets.flatMap((s) => s.labels));
 }
 
-function labeled(x: Matrix, t: LabeledTexts, space: string[]): LabeledMatrix {
-  const idx = new Map(space.map((l, i) => [l, i]));
-  return { x, y: Int32Array.from(t.labels, (l) => idx.get(l) ?? -1), w: t.weights && Float32Array.from(t.weights) };
-}
+/** Features of the students that are tfjs layers models (the word model, heads). */
+export type LayersFeatures = Exclude<StudentFeatures, { kind: 'transformer' }>;
+/** The features of a fine-tuned transformer: the pretrained model it starts from. */
+export type TransformerFeatures = Extract<StudentFeatures, { kind: 'transformer' }>;
 
+/**
+ * Trains a student of the kind `features` call for (kindFor), with early stopping on validation
+ * macro-F1; resolves to the student holding its best epoch's weights.
+ */
+export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: LayersFeatures, opts?: TrainStudentOptions): Promise<LayersStudent & Trained>;
+export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: TransformerFeatures, opts?: TrainStudentOptions): Promise<TransformerStudent & Trained>;
+export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: StudentFeatures, opts?: TrainStudentOptions): Promise<TrainedStudent>;
 export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: StudentFeatures, opts: TrainStudentOptions = {}): Promise<TrainedStudent> {
   const labels = labelSpace(train);
   if (labels.length < 2) {
@@ -175,29 +294,7 @@ export async function trainStudent(train: LabeledTexts, val: LabeledTexts, featu
   const kind = kindFor(features);
   const hyper = studentHyper(kind, opts.hyper, opts.purpose);
   const spec = newSpec(kind, train, labels, hyper, features);
-  const impl = kindOf(spec);
-  const trainM = labeled(await impl.featurize(train.texts, features, opts), train, labels);
-  const valM = labeled(await impl.featurize(val.texts, features, opts), val, labels);
-
-  // The micro-benchmark for 'auto': one real training step of this model on one real batch.
-  const step = async () => {
-    const m = impl.build(features);
-    const trainer = new Trainer(m, trainM, labels.length, hyper);
-    try {
-      await trainer.step(Array.from({ length: Math.min(hyper.batchSize, trainM.x.rows) }, (_, i) => i));
-    } finally {
-      trainer.dispose();
-      m.dispose();
-    }
-  };
-  return withBackend(opts.backend ?? 'auto', async (backend) => {
-    const model = impl.build(features);
-    try {
-      const fit = await fitStudent(model, trainM, valM, labels, hyper, opts);
-      return { model, spec, fit, backend };
-    } catch (e) {
-      model.dispose();
-      throw e;
-    }
-  }, { step, candidates: opts.candidates });
+  const { model, fit, backend } = await kindOf(spec).train(train, val, features, opts);
+  // The kind built `model` for `spec`: the pair is one of Student's variants.
+  return { model, spec, fit, backend } as TrainedStudent;
 }

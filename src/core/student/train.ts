@@ -10,26 +10,43 @@
 import * as tf from '@tensorflow/tfjs';
 import { AbortError } from '../errors.js';
 import type { EpochDetail, LongOpOptions } from '../progress.js';
-import { EarlyStopping, type FitStopReason } from './early-stopping.js';
+import type { RawTensor } from '../transformer/safetensors.js';
+import { EarlyStopping, type FitStopReason, type StoppingState, type WeightsHolder } from './early-stopping.js';
 import { evaluate, type Metrics } from './metrics.js';
 import { mulberry32, shuffled } from './random.js';
 import { forwardFromFeatures } from './models.js';
 import { SparseEmbedding } from './sparse-embedding.js';
 import type { StudentHyper } from './spec.js';
 
-/** `rows` examples of `width` features each (token ids or vector components), row-major. */
-export interface Matrix {
-  data: Int32Array | Float32Array;
+/** A kind's input for a set of texts: `rows` of them, in whatever form its model reads. */
+export interface Rows {
   rows: number;
+}
+
+/** `rows` examples of `width` features each (token ids or vector components), row-major. */
+export interface Matrix extends Rows {
+  data: Int32Array | Float32Array;
   width: number;
 }
 
-export interface LabeledMatrix {
-  x: Matrix;
+export interface Labeled<X extends Rows = Matrix> {
+  x: X;
   /** Label index per row. */
   y: Int32Array;
   /** Loss weight per row (default 1): how much an example counts against others (a seed vs a teacher's). */
   w?: Float32Array;
+}
+
+export type LabeledMatrix = Labeled<Matrix>;
+
+/** What fitStudent needs of a model: class scores for input rows (no dropout), and weights early stopping can copy. */
+export interface FitModel<X extends Rows> extends WeightsHolder {
+  scores(x: X): Promise<Float32Array[]>;
+}
+
+/** A tfjs layers model (the word and head students) as fitStudent reads it. */
+export function layersFitModel(model: tf.LayersModel): FitModel<Matrix> {
+  return { scores: (x) => predictScores(model, x), getWeights: () => model.getWeights(), setWeights: (w) => model.setWeights(w) };
 }
 
 /** One epoch's numbers (loss, validation accuracy and macro-F1, speed). */
@@ -85,7 +102,23 @@ export function lossWeights(y: Int32Array, k: number, w?: Float32Array): Float32
 
 const MIN_STEPS_PER_EPOCH = 20;
 
+/**
+ * Passes over the training set in one epoch. A few seed examples make one batch per pass: with
+ * one optimizer step per epoch, early stopping would end training after a handful of steps (8 per
+ * class trained to chance on SST-2, measured). So an epoch is at least MIN_STEPS_PER_EPOCH steps,
+ * in whole passes.
+ */
+export function epochPasses(rows: number, batchSize: number): number {
+  return Math.ceil(MIN_STEPS_PER_EPOCH / Math.ceil(rows / batchSize));
+}
+
 const named = (grads: tf.NamedTensorMap) => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+
+/** An optimiser's state beside the weights, for a checkpoint: tensors (moments) and counters. */
+export interface TrainerState {
+  tensors: Map<string, RawTensor>;
+  counters: Record<string, number>;
+}
 
 /** One optimisation run over one training set: what fitStudent drives, whatever the kind of model. */
 export interface StepTrainer {
@@ -94,6 +127,14 @@ export interface StepTrainer {
   /** Makes the model hold the current weights before it is read (validation, saving). */
   sync(): void;
   dispose(): void;
+  /**
+   * Groups an epoch's shuffled rows into batches (default: consecutive slices of batchSize);
+   * randomness only from `rand`, so a resumed run can replay the epochs it skips.
+   */
+  batches?(order: number[], rand: () => number): number[][];
+  /** The optimiser's state for a checkpoint, and putting it back. */
+  state?(): Promise<TrainerState>;
+  load?(state: TrainerState): void;
 }
 
 /**
@@ -172,56 +213,165 @@ export interface FitOptions extends LongOpOptions {
   onEpoch?: (r: EpochReport) => void;
   /** The optimisation to drive (default: a Trainer over `train`); a kind with its own optimiser passes its own. */
   trainer?: StepTrainer;
+  /** Where to keep the state after each epoch, so a killed run resumes at the next epoch. */
+  checkpoint?: FitCheckpoint;
+  /** Called after every optimizer step (training progress within an epoch). */
+  onStep?: (s: StepReport) => void;
+  /** Called when training continues after epoch `epoch` from the checkpoint. */
+  onResume?: (epoch: number) => void;
+}
+
+/** Progress within training, after each step: what a progress bar with an ETA needs. */
+export interface StepReport {
+  epoch: number;
+  /** Steps done in this epoch, of `stepsInEpoch`. */
+  step: number;
+  stepsInEpoch: number;
+  /** Steps done in this run, of at most `maxSteps` (every epoch run to the end). */
+  steps: number;
+  maxSteps: number;
+  loss: number;
+  /** Over the steps of this session so far (a resumed run counts from where it resumed). */
+  stepsPerSecond: number;
+  examplesPerSecond: number;
+  /** At this speed, seconds until the last planned epoch ends (early stopping may end sooner). */
+  etaSeconds: number;
+}
+
+/** What fitStudent saves after each epoch (FitOptions.checkpoint). */
+export interface FitSnapshot {
+  /** Epochs finished. */
+  epoch: number;
+  steps: number;
+  history: EpochReport[];
+  /** Training ended after this epoch (stopped early or the last epoch): only the best weights are left to restore. */
+  finished?: FitStopReason;
+  stopping: StoppingState;
+  /** The model's weights after `epoch`, in getWeights order. */
+  weights: RawTensor[];
+  /** The best epoch's weights, when that is not `epoch`. */
+  best?: RawTensor[];
+  trainer?: TrainerState;
+}
+
+export interface FitCheckpoint {
+  load(): Promise<FitSnapshot | undefined>;
+  save(s: FitSnapshot): Promise<void>;
+}
+
+async function raw(ts: tf.Tensor[]): Promise<RawTensor[]> {
+  return Promise.all(ts.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })));
+}
+
+/** Sets `model`'s weights from saved arrays (each checked against the live weight's shape). */
+function setRaw(model: WeightsHolder, saved: RawTensor[]): void {
+  const live = model.getWeights();
+  if (live.length !== saved.length || live.some((w, i) => w.shape.join() !== saved[i]!.shape.join())) {
+    throw new Error('checkpoint: its weights do not fit this model');
+  }
+  const ts = saved.map((r) => tf.tensor(r.data, r.shape));
+  model.setWeights(ts);
+  tf.dispose(ts);
+}
+
+function defaultBatches(order: number[], batchSize: number): number[][] {
+  const out: number[][] = [];
+  for (let s = 0; s < order.length; s += batchSize) out.push(order.slice(s, s + batchSize));
+  return out;
 }
 
 /**
  * Trains `model` epoch by epoch until early stopping (or `hyper.epochs`), then leaves it holding
- * the best epoch's weights.
+ * the best epoch's weights. With a checkpoint, the state after each epoch is saved, and a run that
+ * finds one resumes after its epoch (the epochs it skips are replayed for their random draws only,
+ * so the resumed run takes the same batches as an uninterrupted one).
  */
-export async function fitStudent(model: tf.LayersModel, train: LabeledMatrix, val: LabeledMatrix, labels: string[], hyper: StudentHyper, opts: FitOptions = {}): Promise<FitResult> {
+export async function fitStudent<X extends Rows>(model: tf.LayersModel | FitModel<X>, train: Labeled<X>, val: Labeled<X>, labels: string[], hyper: StudentHyper, opts: FitOptions = {}): Promise<FitResult> {
   const k = labels.length;
   const rand = mulberry32(hyper.seed);
   const { batchSize } = hyper;
-  const trainer = opts.trainer ?? new Trainer(model, train, k, hyper);
-  const stopping = new EarlyStopping(model, { patience: hyper.patience, classes: k });
+  const layers = model instanceof tf.LayersModel;
+  const fit = (layers ? layersFitModel(model) : model) as FitModel<X>;
+  // Without a trainer of its own, a layers model's input rows are a Matrix (the word and head kinds').
+  const trainer: StepTrainer | undefined = opts.trainer ?? (layers ? new Trainer(model, train as Labeled<Rows> as LabeledMatrix, k, hyper) : undefined);
+  if (!trainer) throw new Error('fitStudent: a model of its own kind needs its trainer');
+  const stopping = new EarlyStopping(fit, { patience: hyper.patience, classes: k });
   const history: EpochReport[] = [];
   let steps = 0;
   let stopReason: FitStopReason = 'max-epochs';
   const yTrueVal = Array.from(val.y);
+  const passes = epochPasses(train.x.rows, batchSize);
+  const epochBatches = () => {
+    const order = Array.from({ length: passes }, () => shuffled(train.x.rows, rand)).flat();
+    return trainer.batches ? trainer.batches(order, rand) : defaultBatches(order, batchSize);
+  };
+  let first = 1;
+  let finished: FitStopReason | undefined;
   try {
-    for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
+    const saved = await opts.checkpoint?.load();
+    if (saved) {
+      setRaw(fit, saved.weights);
+      if (saved.trainer) trainer.load?.(saved.trainer);
+      stopping.load(saved.stopping, saved.best);
+      history.push(...saved.history);
+      steps = saved.steps;
+      first = saved.epoch + 1;
+      finished = saved.finished;
+      for (let e = 1; e <= saved.epoch; e++) epochBatches();
+      opts.onResume?.(saved.epoch);
+    }
+    const sessionStart = performance.now();
+    let sessionSteps = 0;
+    let sessionExamples = 0;
+    for (let epoch = first; epoch <= hyper.epochs && !finished; epoch++) {
       const epochStart = performance.now();
-      // A few seed examples make one batch per pass: with one optimizer step per epoch, early
-      // stopping would end training after a handful of steps (8 per class trained to chance on
-      // SST-2, measured). So an epoch is at least MIN_STEPS_PER_EPOCH steps, in whole passes.
-      const passes = Math.ceil(MIN_STEPS_PER_EPOCH / Math.ceil(train.x.rows / batchSize));
-      const order = Array.from({ length: passes }, () => shuffled(train.x.rows, rand)).flat();
+      const batches = epochBatches();
       let lossSum = 0;
-      let batches = 0;
-      for (let s = 0; s < order.length; s += batchSize) {
+      let batchesDone = 0;
+      let examples = 0;
+      for (const batch of batches) {
         if (opts.signal?.aborted) throw new AbortError();
-        lossSum += await trainer.step(order.slice(s, s + batchSize));
-        batches++;
+        const loss = await trainer.step(batch);
+        lossSum += loss;
+        batchesDone++;
         steps++;
+        examples += batch.length;
+        sessionSteps++;
+        sessionExamples += batch.length;
+        if (opts.onStep) {
+          const elapsed = (performance.now() - sessionStart) / 1000;
+          const left = batches.length - batchesDone + (hyper.epochs - epoch) * batches.length;
+          const stepsPerSecond = sessionSteps / Math.max(1e-9, elapsed);
+          opts.onStep({
+            epoch, step: batchesDone, stepsInEpoch: batches.length, steps, maxSteps: steps + left, loss,
+            stepsPerSecond, examplesPerSecond: sessionExamples / Math.max(1e-9, elapsed), etaSeconds: left / stepsPerSecond,
+          });
+        }
         // Let abort signals and progress messages through on long epochs.
-        if (batches % 64 === 0) await new Promise((r) => setTimeout(r, 0));
+        if (batchesDone % 64 === 0 || opts.onStep) await new Promise((r) => setTimeout(r, 0));
       }
       const seconds = (performance.now() - epochStart) / 1000;
       trainer.sync();
-      const metrics = evaluate(yTrueVal, await predictScores(model, val.x), labels);
+      const metrics = evaluate(yTrueVal, await fit.scores(val.x), labels);
       const report: EpochReport = {
-        epoch, loss: lossSum / Math.max(1, batches), valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
-        examplesPerSecond: order.length / seconds, seconds,
+        epoch, loss: lossSum / Math.max(1, batchesDone), valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
+        examplesPerSecond: examples / seconds, seconds,
       };
       history.push(report);
       const stop = stopping.epochEnd({ epoch, loss: report.loss, steps, val: metrics });
+      if (stop) finished = 'patience';
+      else if (epoch === hyper.epochs) finished = 'max-epochs';
+      if (opts.checkpoint) {
+        const best = stopping.bestWeights();
+        await opts.checkpoint.save({
+          epoch, steps, history: [...history], finished, stopping: stopping.state(),
+          weights: await raw(fit.getWeights()), best: best ? await raw(best) : undefined, trainer: await trainer.state?.(),
+        });
+      }
       opts.onEpoch?.(report);
       opts.onProgress?.({ phase: 'train', done: epoch, total: hyper.epochs, detail: { ...report } });
-      if (stop) {
-        stopReason = 'patience';
-        break;
-      }
     }
+    if (finished) stopReason = finished;
   } catch (e) {
     stopping.dispose();
     throw e;

@@ -1,0 +1,109 @@
+/**
+ * The fine-tuned transformer as a kind of student (student.ts `Kind`): what its spec records, how
+ * texts become its input (word pieces at the student's own length limit), how its model is built
+ * (a fresh copy of the pretrained weights plus a new head, so every training starts from the
+ * pretrained model) and trained (finetune/trainer.ts, driven by the shared fitStudent).
+ */
+import { sentenceModelRef } from '../../encode/transformer-encoder.js';
+import { encoderByWeights } from '../../models/catalog.js';
+import { Bert } from '../../transformer/bert.js';
+import { BertClassifier } from '../../transformer/classifier.js';
+import type { SentenceTransformerFiles } from '../../transformer/load.js';
+import { readSafetensors } from '../../transformer/safetensors.js';
+import { BertTokenizer } from '../../transformer/tokenizer.js';
+import type { BackendName } from '../backend.js';
+import { STUDENT_FORMAT_VERSION, type TransformerSpec } from '../spec.js';
+import type { Kind, StudentFeatures } from '../student.js';
+import { epochPasses } from '../train.js';
+import { contrastiveStage } from './contrastive.js';
+import { FineTunedTransformer } from './model.js';
+import { chooseMaxTokens, TokenRows } from './token-rows.js';
+import { FineTuneTrainer, trainingBytesPerToken } from './trainer.js';
+
+/**
+ * The pretrained model a fine-tuned student starts from: its folder read and checked
+ * (transformer/load.ts readSentenceTransformer), its weights still bytes.
+ */
+export type PretrainedTransformer = SentenceTransformerFiles;
+
+/**
+ * Where a transformer trains when nothing is named: the first that starts (a training step on
+ * the cpu backend takes minutes, so the candidates are not timed as the small students' are).
+ */
+export const TRANSFORMER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/**
+ * Bytes a training batch's activations may take when the caller does not say: 1 GiB holds a
+ * batch of 32 texts of 100 word pieces of MiniLM (trainer.ts trainingBytesPerToken), and stays
+ * well inside the 4 GiB a wasm backend can address.
+ */
+export const DEFAULT_TRAINING_MEMORY = 2 ** 30;
+
+/** Bytes the frozen lower layers' cached outputs may take (trainLayers below the model's depth). */
+export const DEFAULT_CACHE_BYTES = 2 ** 30;
+
+function base(features: StudentFeatures | undefined): PretrainedTransformer {
+  if (features?.kind !== 'transformer') throw new Error('student: a fine-tuned transformer needs its pretrained model');
+  return features.base;
+}
+
+const tokenizers = new WeakMap<PretrainedTransformer, Map<number, BertTokenizer>>();
+
+/** The base model's tokenizer cutting texts at `maxTokens` (one per length, kept with the base). */
+function tokenizerAt(b: PretrainedTransformer, maxTokens: number): BertTokenizer {
+  let byLength = tokenizers.get(b);
+  if (!byLength) tokenizers.set(b, (byLength = new Map()));
+  let t = byLength.get(maxTokens);
+  if (!t) byLength.set(maxTokens, (t = new BertTokenizer(b.files.tokenizer as object, b.files.tokenizerConfig as object, maxTokens, b.config.padTokenId)));
+  return t;
+}
+
+function parameterCount(b: PretrainedTransformer, classes: number): number {
+  const c = b.config;
+  return Bert.weightNames(c).reduce((n, name) => n + Bert.weightShape(c, name).reduce((a, x) => a * x, 1), 0) + (c.hiddenSize + 1) * classes;
+}
+
+export const transformer: Kind<TransformerSpec, TokenRows, FineTunedTransformer> = {
+  spec(train, labels, hyper, features) {
+    const b = base(features);
+    // Lengths under the model's own limit (the base tokenizer cuts there): the quantile is capped at it anyway.
+    const maxTokens = chooseMaxTokens(train.texts.map((t) => b.tokenizer.encode(t).ids.length), b.sentence.maxTokens);
+    const known = encoderByWeights(b.weightsSha256);
+    return {
+      formatVersion: STUDENT_FORMAT_VERSION, kind: 'transformer', labels, hyper,
+      input: {
+        base: {
+          name: known?.id ?? `BERT ${b.weightsSha256.slice(0, 16)}`, model: sentenceModelRef(b), weightsSha256: b.weightsSha256,
+          ...(known ? { license: known.license } : {}), parameters: parameterCount(b, labels.length),
+        },
+        maxTokens, pooling: b.sentence.pooling,
+      },
+    };
+  },
+  async featurize(texts, spec, features, _opts, model) {
+    if (model) return model.encode(texts);
+    const b = base(features);
+    return TokenRows.encode(texts, tokenizerAt(b, spec.input.maxTokens), b.config.vocabSize);
+  },
+  build(spec, features) {
+    const b = base(features);
+    const classifier = BertClassifier.fromTensors(b.config, readSafetensors(b.weights), { pooling: spec.input.pooling, classes: spec.labels.length, seed: spec.hyper.seed });
+    return new FineTunedTransformer(classifier, tokenizerAt(b, spec.input.maxTokens), { config: b.files.config, tokenizer: b.files.tokenizer, tokenizerConfig: b.files.tokenizerConfig });
+  },
+  fitModel: (m) => ({ scores: (x) => m.scores(x), getWeights: () => m.getWeights(), setWeights: (w) => m.setWeights(w) }),
+  trainer(m, train, spec, opts) {
+    const { hyper } = spec;
+    const config = m.classifier.bert.config;
+    const memory = opts.memoryBytes ?? DEFAULT_TRAINING_MEMORY;
+    // Batch × tokens within the memory budget, but never less than one text of the longest kind.
+    const maxBatchTokens = Math.max(spec.input.maxTokens, Math.min(hyper.batchSize * spec.input.maxTokens, Math.floor(memory / trainingBytesPerToken(config))));
+    return new FineTuneTrainer(m, train, spec.labels.length, hyper, {
+      plannedExamples: hyper.epochs * epochPasses(train.x.rows, hyper.batchSize) * train.x.rows,
+      maxBatchTokens, cacheBytes: DEFAULT_CACHE_BYTES,
+    });
+  },
+  backendFor: (m) => ({ request: m.backend, restore: true }),
+  async prepare(m, train, spec, opts) {
+    if (spec.hyper.contrastivePairs) await contrastiveStage(m, train, spec.hyper, opts);
+  },
+};

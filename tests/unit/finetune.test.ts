@@ -1,0 +1,211 @@
+/**
+ * The fine-tuned transformer student on the tiny test BERT (tests/fixtures/tiny-bert: 2 layers,
+ * hidden 32, random weights): it learns through the one student pipeline, leaves no tensor behind
+ * over a whole run, is reproducible from its seed, resumes from an epoch checkpoint to the same
+ * result as an uninterrupted run, and saves/loads through the record module. Plus the parts:
+ * AdamW against a hand computation, the learning-rate schedule, length buckets, the length limit.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAbortError } from '../../src/core/errors.js';
+import { MemoryStore } from '../../src/core/store/memory.js';
+import { AdamW, decays, linearWarmupDecay } from '../../src/core/student/finetune/adamw.js';
+import { contrastivePairs } from '../../src/core/student/finetune/contrastive.js';
+import { chooseMaxTokens, lengthBuckets } from '../../src/core/student/finetune/token-rows.js';
+import { mulberry32 } from '../../src/core/student/random.js';
+import { predict } from '../../src/core/student/predict.js';
+import { loadModelRecord, modelMeta, toModelRecord } from '../../src/core/student/record.js';
+import { trainStudent, type LabeledTexts, type TransformerFeatures } from '../../src/core/student/student.js';
+import type { StepReport } from '../../src/core/student/train.js';
+import { useNodeBackend } from '../../src/core/transformer/backend-node.js';
+import { dirFiles } from '../../src/core/transformer/files-node.js';
+import { readSentenceTransformer } from '../../src/core/transformer/load.js';
+
+const TINY = 'tests/fixtures/tiny-bert';
+
+/** Sentences whose label is carried by one word among fillers: learnable, not by chance. */
+function reviews(n: number, seed: number): LabeledTexts {
+  const r = mulberry32(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const pos = ['good', 'great', 'fun', 'best', 'love'];
+  const neg = ['bad', 'boring', 'dull', 'worst', 'hate'];
+  const filler = ['the', 'film', 'movie', 'story', 'plot', 'was', 'very', 'and', 'acting', 'music', 'scene', 'is', 'it'];
+  const texts: string[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2 ? 'pos' : 'neg';
+    const words = Array.from({ length: 3 + Math.floor(r() * 8) }, () => pick(filler));
+    words.splice(Math.floor(r() * words.length), 0, pick(label === 'pos' ? pos : neg));
+    texts.push(words.join(' '));
+    labels.push(label);
+  }
+  return { texts, labels };
+}
+
+let features: TransformerFeatures;
+// The tiny BERT's random word embeddings carry no meaning, so here they train (MiniLM's are kept frozen by default).
+const HYPER = { epochs: 6, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false };
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  features = { kind: 'transformer', base: await readSentenceTransformer(await dirFiles(TINY)) };
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('fine-tuning the tiny BERT', () => {
+  it('learns, leaves no tensor behind over a whole run, and its record loads and predicts the same', async () => {
+    const baseline = tf.memory().numTensors;
+    const steps: StepReport[] = [];
+    const s = await trainStudent(reviews(120, 1), reviews(40, 2), features, { hyper: { ...HYPER, epochs: 8 }, onStep: (p) => steps.push(p) });
+    expect(s.spec).toMatchObject({ kind: 'transformer', labels: ['neg', 'pos'], input: { pooling: 'mean' } });
+    expect(s.spec.input.maxTokens).toBeGreaterThanOrEqual(13);
+    expect(s.backend.backend).toBe('wasm');
+    // The loss falls and the student learned the words.
+    const losses = s.fit.history.map((h) => h.loss);
+    expect(losses.at(-1)).toBeLessThan(0.6 * losses[0]!);
+    expect(s.fit.val.accuracy).toBeGreaterThan(0.75);
+    // Progress after every step: counts that add up, a speed, an ETA that runs down to 0.
+    expect(steps.length).toBe(s.fit.history.length * steps[0]!.stepsInEpoch);
+    expect(steps.map((p) => p.steps)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.every((p) => p.stepsPerSecond > 0 && p.etaSeconds >= 0 && p.maxSteps >= p.steps)).toBe(true);
+    expect(steps.at(-1)!.etaSeconds).toBe(0);
+    // Alive now: the student's weights (body + head), nothing else.
+    expect(tf.memory().numTensors).toBe(baseline + s.model.weights.length);
+
+    const texts = ['the film was great fun', 'a dull and boring plot'];
+    const record = await toModelRecord(s, { id: 'm', projectId: 'p' });
+    expect(modelMeta(record).spec).toEqual(s.spec);
+    const loaded = await loadModelRecord(record);
+    const [a, b] = [await predict(s, texts), await predict(loaded, texts)];
+    expect(a.map((p) => p.label)).toEqual(['pos', 'neg']);
+    a.forEach((p, i) => p.scores.forEach((x, j) => expect(Math.abs(b[i]!.scores[j]! - x)).toBeLessThan(1e-6)));
+    loaded.model.dispose();
+    s.model.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  }, 120_000);
+
+  it('is reproducible from its seed', async () => {
+    const run = async () => {
+      const s = await trainStudent(reviews(40, 3), reviews(20, 4), features, { hyper: { ...HYPER, epochs: 2 } });
+      s.model.dispose();
+      return s.fit.history.map((h) => h.loss);
+    };
+    expect(await run()).toEqual(await run());
+  }, 60_000);
+
+  it('resumes from its epoch checkpoint to the same student as a run never stopped', async () => {
+    const train = reviews(60, 5);
+    const val = reviews(20, 6);
+    const hyper = { ...HYPER, epochs: 3, patience: 10 };
+    const whole = await trainStudent(train, val, features, { hyper });
+    const probe = ['the movie was the best', 'worst plot'];
+    const expected = await predict(whole, probe);
+    whole.model.dispose();
+
+    const store = new MemoryStore();
+    const checkpoint = { store, key: 'p:train', projectId: 'p' };
+    const ac = new AbortController();
+    // Killed after its first epoch (the checkpoint is written before onEpoch runs).
+    await expect(trainStudent(train, val, features, { hyper, checkpoint, signal: ac.signal, onEpoch: (r) => { if (r.epoch === 1) ac.abort(); } }))
+      .rejects.toSatisfy(isAbortError);
+    expect((await store.getCheckpoint('p:train'))?.meta).toMatchObject({ epoch: 1 });
+    // A checkpoint of other data under the same key is not used.
+    const other = await trainStudent(reviews(60, 7), val, features, { hyper: { ...hyper, epochs: 1 }, checkpoint: { ...checkpoint, key: 'q' } });
+    other.model.dispose();
+
+    const epochs: number[] = [];
+    const resumed = await trainStudent(train, val, features, { hyper, checkpoint, onEpoch: (r) => epochs.push(r.epoch) });
+    expect(epochs).toEqual([2, 3]);
+    expect(resumed.fit.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.fit.history.map((h) => h.loss)).toEqual(whole.fit.history.map((h) => h.loss));
+    const got = await predict(resumed, probe);
+    got.forEach((p, i) => p.scores.forEach((x, j) => expect(Math.abs(expected[i]!.scores[j]! - x)).toBeLessThan(1e-5)));
+    resumed.model.dispose();
+    // Finished: the checkpoint is gone.
+    expect(await store.getCheckpoint('p:train')).toBeUndefined();
+  }, 120_000);
+
+  it('trains only the top layer from cached lower-layer outputs, and with a contrastive stage first', async () => {
+    const baseline = tf.memory().numTensors;
+    const top = await trainStudent(reviews(60, 8), reviews(20, 9), features, { hyper: { ...HYPER, trainLayers: 1 } });
+    const frozen = top.model.classifier.bert.variables.get('encoder.layer.0.output.dense.weight')!;
+    expect(frozen.trainable).toBe(false);
+    expect(top.fit.history.at(-1)!.loss).toBeLessThan(top.fit.history[0]!.loss);
+    top.model.dispose();
+    const setfit = await trainStudent(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, epochs: 1 } });
+    setfit.model.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
+  }, 120_000);
+});
+
+describe('AdamW', () => {
+  it('matches the update written out by hand, decays only matrices, and clips the global norm', async () => {
+    await tf.setBackend('cpu');
+    const w = tf.variable(tf.tensor2d([[1, -2]]), true, 'adamw-test/w');
+    const b = tf.variable(tf.tensor1d([0.5]), true, 'adamw-test/b');
+    const opt = new AdamW([{ params: new Map([['dense.weight', w]]), lr: 0.1, weightDecay: 0.5 }, { params: new Map([['dense.bias', b]]), lr: 0.1, weightDecay: 0 }], { clipNorm: 0 });
+    const g = { [w.name]: tf.tensor2d([[0.2, 0.4]]), [b.name]: tf.tensor1d([-1]) };
+    await opt.apply(g, 1);
+    // Step 1: m̂ = g, v̂ = g², so the Adam step is g/(|g| + ε) = sign(g) (ε = 1e-6), plus wd·p for w.
+    const eps = 1e-6;
+    expect(Array.from(w.dataSync())[0]).toBeCloseTo(1 - 0.1 * (0.2 / (0.2 + eps) + 0.5 * 1), 6);
+    expect(Array.from(w.dataSync())[1]).toBeCloseTo(-2 - 0.1 * (0.4 / (0.4 + eps) + 0.5 * -2), 6);
+    expect(Array.from(b.dataSync())[0]).toBeCloseTo(0.5 + 0.1, 6);
+    expect(decays('encoder.layer.0.attention.output.LayerNorm.weight')).toBe(false);
+    expect(decays('classifier.bias')).toBe(false);
+    expect(decays('encoder.layer.0.intermediate.dense.weight')).toBe(true);
+    // Clipping: a gradient of norm 10 clipped to 1 moves m by the clipped gradient.
+    const clipped = new AdamW([{ params: new Map([['x', w]]), lr: 0, weightDecay: 0 }], { clipNorm: 1 });
+    const norm = await clipped.apply({ [w.name]: tf.tensor2d([[6, 8]]) }, 1);
+    expect(norm).toBeCloseTo(10, 5);
+    const [m] = [...(await clipped.state()).entries()].filter(([k]) => k.startsWith('m/'));
+    expect(Array.from(m![1].data).map((x) => x / 0.1)).toEqual([expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]);
+    opt.dispose();
+    clipped.dispose();
+    tf.dispose([w, b, ...Object.values(g)]);
+  });
+
+  it('warms the learning rate up linearly, then decays it linearly to 0', () => {
+    expect(linearWarmupDecay(0.05, 0.1)).toBeCloseTo(0.5);
+    expect(linearWarmupDecay(0.1, 0.1)).toBeCloseTo(1);
+    expect(linearWarmupDecay(0.55, 0.1)).toBeCloseTo(0.5);
+    expect(linearWarmupDecay(1, 0.1)).toBe(0);
+  });
+});
+
+describe('lengths and batches', () => {
+  it('takes the length limit from the data, capped at the model\'s', () => {
+    const lengths = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(chooseMaxTokens(lengths, 512)).toBe(99);
+    expect(chooseMaxTokens(lengths, 64)).toBe(64);
+    expect(chooseMaxTokens([3, 4, 5], 512)).toBe(32);
+  });
+
+  it('puts every row in one batch, of at most batchSize texts and maxTokens padded tokens, sorted within a chunk', () => {
+    const r = mulberry32(3);
+    const len = Array.from({ length: 500 }, () => 2 + Math.floor(r() * 60));
+    const order = Array.from({ length: 500 }, (_, i) => i);
+    const batches = lengthBuckets(order, (i) => len[i]!, { batchSize: 16, maxTokens: 400, rand: r });
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(order);
+    for (const b of batches) {
+      expect(b.length).toBeLessThanOrEqual(16);
+      expect(b.length === 1 || b.length * Math.max(...b.map((i) => len[i]!)) <= 400).toBe(true);
+    }
+    // Length-sorted batches pad far less than arbitrary ones.
+    const padded = (bs: number[][]) => bs.reduce((s, b) => s + b.length * Math.max(...b.map((i) => len[i]!)), 0);
+    const plain = Array.from({ length: Math.ceil(500 / 16) }, (_, i) => order.slice(i * 16, i * 16 + 16));
+    expect(padded(batches)).toBeLessThan(0.7 * padded(plain));
+  });
+
+  it('makes same- and different-label pairs for the contrastive stage', () => {
+    const y = Int32Array.from([0, 0, 1, 1, 1]);
+    const pairs = contrastivePairs(y, 2, 1);
+    expect(pairs).toHaveLength(2 * 2 * 5);
+    for (const [a, b, t] of pairs) {
+      expect(a).not.toBe(b);
+      expect(y[a] === y[b]).toBe(t === 1);
+    }
+  });
+});
