@@ -15,7 +15,9 @@ import { promisify } from 'node:util';
 import { writeBundle, type BundleInput } from '../../src/core/bundle/export.js';
 import { readBundle } from '../../src/core/bundle/import.js';
 import { openPredictor, type Prediction } from '../../src/core/bundle/predictor.js';
-import { unzipFiles } from '../../src/core/bundle/zip.js';
+import { unzipFiles, zipFiles } from '../../src/core/bundle/zip.js';
+import { buildManifest } from '../../src/core/bundle/manifest.js';
+import { isUserError } from '../../src/core/errors.js';
 import { fixtureExamples, trainTinyPooledStudent, trainTinyStudent } from './bundle-fixture.js';
 import type { GloveEncoder } from '../../src/core/encode/glove.js';
 import { TransformerEncoder } from '../../src/core/encode/transformer-encoder.js';
@@ -333,4 +335,111 @@ describe('the student module\'s word student (StudentSpec, trained by the core)'
     expectSame(got, want.map((p) => p.scores), trained.spec.labels);
     trained.model.dispose();
   }, 180_000);
+});
+
+describe('a fine-tuned transformer bundle (the tiny BERT, trained by the core) in a clean folder (tfjs + @huggingface/tokenizers only)', () => {
+  const TINY = resolve(ROOT, 'tests/fixtures/tiny-bert');
+  let zip: Uint8Array;
+  let want: Prediction[];
+  let texts: string[];
+
+  beforeAll(async () => {
+    const { createProject } = await import('../../src/core/projects/projects.js');
+    const { trainProject } = await import('../../src/core/projects/train.js');
+    const { predict } = await import('../../src/core/student/predict.js');
+    const { readSentenceTransformer } = await import('../../src/core/transformer/load.js');
+    const store = new MemoryStore();
+    await createProject(store, { id: 'p', name: 'Tiny fine-tuned', examples: fixtureExamples() });
+    const base = await readSentenceTransformer(await dirFiles(TINY));
+    const { summary, student } = await trainProject(store, 'p', {
+      features: { kind: 'transformer', base }, backend: 'cpu',
+      hyper: { epochs: 3, batchSize: 4, bodyLearningRate: 1e-2, learningRate: 3e-2, freezeEmbeddings: false },
+    });
+    texts = [...TEST_TEXTS.filter((t) => t !== ''), 'word '.repeat(300)];
+    want = (await predict(student, texts)).map((p) => ({ label: p.label, scores: Object.fromEntries(student.spec.labels.map((l, i) => [l, p.scores[i]!])) }));
+    student.model.dispose();
+    const input = await bundleInputFromStore(store, 'p');
+    expect(input.input).toMatchObject({ kind: 'transformer', weightsFile: 'model.safetensors', pooling: 'mean' });
+    expect(input.metrics.val).toEqual(summary.val);
+    zip = await writeBundle(input);
+  }, 180_000);
+
+  it('carries the whole model (safetensors, config, tokenizer) and no layers model', () => {
+    const files = unzipFiles(zip);
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['model.safetensors', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'inference.json', 'distillery-student.mjs']));
+    expect(files['model.json']).toBeUndefined();
+    const pkg = JSON.parse(new TextDecoder().decode(files['package.json']));
+    expect(pkg.dependencies).toEqual({ '@tensorflow/tfjs': '^4.22.0', '@huggingface/tokenizers': '^0.2.0' });
+    const card = new TextDecoder().decode(files['README.md']);
+    expect(card).toMatch(/## Base model/);
+    expect(card).toMatch(/fine-tuned from: `BERT [0-9a-f]{16}`/);
+    expect(card).toMatch(/license of the base model: not recorded/);
+    expect(card).toMatch(/size: [\d,]+ parameters, [\d.]+ MB/);
+    expect(card).toMatch(/\| seed \| \d+ \|/);
+  });
+
+  it('predicts in a separate Node process exactly what the core predicted (within 1e-4)', async () => {
+    const dir = await cleanInstall(zip, ['@tensorflow/tfjs', '@huggingface/tokenizers']);
+    dirs.push(dir);
+    const got = await runExample(dir, texts);
+    expect(got).toHaveLength(want.length);
+    got.forEach((g, i) => {
+      expect(g.label).toBe(want[i]!.label);
+      for (const l of LABELS) expect(Math.abs(g.scores[l]! - want[i]!.scores[l]!)).toBeLessThanOrEqual(1e-4);
+    });
+    // The app's own reader of the bundle (`distillery predict --bundle`, the Export step's try-it) agrees too.
+    const predictor = await openPredictor(await readBundle(zip));
+    const mine = await predictor.predict(texts);
+    predictor.dispose();
+    mine.forEach((g, i) => { for (const l of LABELS) expect(Math.abs(g.scores[l]! - want[i]!.scores[l]!)).toBeLessThanOrEqual(1e-5); });
+  }, 120_000);
+
+  /** The bundle with its files changed by `mutate` and the manifest rehashed to match (so only the model checks can refuse it). */
+  async function altered(mutate: (f: Record<string, Uint8Array>) => void): Promise<Uint8Array> {
+    const files = unzipFiles(zip);
+    const createdAt = JSON.parse(new TextDecoder().decode(files['manifest.json'])).createdAt;
+    delete files['manifest.json'];
+    mutate(files);
+    files['manifest.json'] = new TextEncoder().encode(JSON.stringify(await buildManifest(files, createdAt)));
+    return zipFiles(files);
+  }
+
+  async function refusal(bytes: Uint8Array): Promise<{ code: string; message: string }> {
+    try {
+      await readBundle(bytes);
+    } catch (e) {
+      if (isUserError(e)) return e;
+      throw e;
+    }
+    throw new Error('the bundle was accepted');
+  }
+
+  it('refuses a bundle whose weights are missing, cut short, not safetensors or not the config\'s model, naming the file', async () => {
+    const missing = await refusal(await altered((f) => { delete f['model.safetensors']; }));
+    expect(missing.code).toBe('bundle-missing-file');
+    expect(missing.message).toMatch(/model\.safetensors/);
+
+    const cut = await refusal(await altered((f) => { f['model.safetensors'] = f['model.safetensors']!.slice(0, f['model.safetensors']!.byteLength - 64); }));
+    expect(cut.code).toBe('bundle-bad-file');
+    expect(cut.message).toMatch(/model\.safetensors is cut short or damaged: .+'s bytes do not fit the file/);
+
+    const junk = await refusal(await altered((f) => { f['model.safetensors'] = new TextEncoder().encode('not weights at all'); }));
+    expect(junk.message).toMatch(/model\.safetensors is not a safetensors file/);
+
+    // A config.json for a deeper model than the weights hold.
+    const deeper = await refusal(await altered((f) => {
+      const c = JSON.parse(new TextDecoder().decode(f['config.json']));
+      f['config.json'] = new TextEncoder().encode(JSON.stringify({ ...c, num_hidden_layers: c.num_hidden_layers + 1 }));
+    }));
+    expect(deeper.message).toMatch(/model\.safetensors has no encoder\.layer\.\d+\./);
+
+    // A head for other labels: one label more in labels.json and inference.json than the weights score.
+    const moreLabels = await refusal(await altered((f) => {
+      const labels = [...LABELS, 'other'];
+      f['labels.json'] = new TextEncoder().encode(JSON.stringify(labels));
+      const inf = JSON.parse(new TextDecoder().decode(f['inference.json']));
+      f['inference.json'] = new TextEncoder().encode(JSON.stringify({ ...inf, labels }));
+    }));
+    expect(moreLabels.message).toMatch(new RegExp(`classifier\\.weight of shape \\[${LABELS.length},\\d+\\] where ${LABELS.length + 1} labels`));
+  });
 });

@@ -5,7 +5,7 @@ import { buildBundleFiles, writeBundle } from '../../src/core/bundle/export.js';
 import { readBundle } from '../../src/core/bundle/import.js';
 import { zipFiles, unzipFiles } from '../../src/core/bundle/zip.js';
 import { sha256Hex } from '../../src/core/bundle/manifest.js';
-import { formatMetric } from '../../src/core/bundle/model-card.js';
+import { formatMetric, renderModelCard } from '../../src/core/bundle/model-card.js';
 import { openPredictor } from '../../src/core/bundle/predictor.js';
 import { isUserError, type UserError } from '../../src/core/errors.js';
 import { fixtureExamples, trainTinyStudent } from './bundle-fixture.js';
@@ -124,6 +124,24 @@ describe('the model card', () => {
     expect(card).toContain('`generate-v1`: write examples of a label');
     expect(card).toContain('2026-01-02T03:04:05.000Z');
     expect(card).toMatch(/## Intended use and limits/);
+  });
+
+  it('names a fine-tuned transformer\'s base model, its license, its size, and the measured accuracy', () => {
+    const card = renderModelCard({
+      name: 'Reviews', labels: ['neg', 'pos'], metrics: input.metrics, examples: input.examples, studentKind: 'transformer', hyperparameters: {},
+      input: {
+        kind: 'transformer', weightsFile: 'model.safetensors', configFile: 'config.json', tokenizerFile: 'tokenizer.json', tokenizerConfigFile: 'tokenizer_config.json',
+        maxTokens: 64, pooling: 'mean',
+        base: { name: 'all-MiniLM-L6-v2', model: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main', weightsSha256: '53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db', license: 'Apache-2.0', parameters: 22_714_370 },
+      },
+      weightsBytes: 90_870_000, createdAt: '2026-01-02T03:04:05.000Z',
+    });
+    expect(card).toContain('fine-tuned from: `all-MiniLM-L6-v2` (https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2, revision `main`)');
+    expect(card).toContain('license of the base model: Apache-2.0');
+    expect(card).toContain('size: 22,714,370 parameters, 86.7 MB');
+    expect(card).toContain(`- accuracy: ${formatMetric(input.metrics.val!.accuracy)}`);
+    expect(card).toContain('| seed | 4 |');
+    expect(card).toContain('`@huggingface/tokenizers`');
   });
 });
 

@@ -54,6 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   const bundle = await readBundle(await readInputFile(bundleFile, { what: 'a bundle .zip', maxBytes: MAX_UNZIPPED_BYTES }), bundleFile);
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
+  // A fine-tuned transformer runs on wasm (registered only here: importing it changes tfjs's default backend).
+  if (bundle.inference.input.kind === 'transformer') await import('../../core/transformer/backend-node.js');
   // (A sentence encoder, when the bundle needs one, runs on wasm: encoderByName sets it up.)
   let encoder: Encoder | undefined;
   const embed = async (batch: string[], input: SentenceInput) => {

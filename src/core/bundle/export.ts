@@ -9,7 +9,7 @@ import { exampleSource, inferenceModuleSource } from './inference-module.js';
 import { buildManifest } from './manifest.js';
 import { renderModelCard } from './model-card.js';
 import { publicUrl, redactSecrets } from './secrets.js';
-import { checkLabels, weightsByteLength } from './validate.js';
+import { checkLabels, checkTransformerWeights, weightsByteLength } from './validate.js';
 import { zipFiles } from './zip.js';
 
 /** The trained model as tfjs ModelArtifacts parts (what `model.save(tf.io.withSaveHandler(…))` gives). */
@@ -48,6 +48,16 @@ export interface BundleMetrics {
   model?: { from: 'train-step' } | { from: 'synthesis-round'; round: number; rounds: number };
 }
 
+/** A fine-tuned transformer as the bundle carries it: one safetensors file and the model's files. */
+export interface TransformerParts {
+  safetensors: Uint8Array;
+  files: { config: unknown; tokenizer: unknown; tokenizerConfig: unknown };
+}
+
+export function isTransformerParts(m: ModelParts | TransformerParts): m is TransformerParts {
+  return 'safetensors' in m;
+}
+
 /** Everything a bundle is made of. See index.ts for who builds it. */
 export interface BundleInput {
   /** Shown as the model card's title. */
@@ -55,7 +65,7 @@ export interface BundleInput {
   /** One sentence on what the classifier is for. */
   task?: string;
   labels: string[];
-  model: ModelParts;
+  model: ModelParts | TransformerParts;
   /** How texts become the model input (the inference file implements exactly this). */
   input: InputSpec;
   /** What the last layer outputs. */
@@ -93,6 +103,46 @@ function sampleTexts(examples: Example[], labels: string[]): string[] {
   return out.length ? out : ['an example text'];
 }
 
+/**
+ * The model's own files. A bundle is checked on the way out as on the way in: weights that do not
+ * fill the model's layers, or a transformer whose head does not fit the labels (a truncated or
+ * altered model file in a run folder), must not become a bundle.
+ */
+function modelFiles(input: BundleInput): Record<string, Uint8Array> {
+  const { model } = input;
+  if (isTransformerParts(model)) {
+    if (input.input.kind !== 'transformer') throw new Error('writeBundle: transformer weights need a transformer input');
+    const config = model.files.config as Record<string, unknown>;
+    try {
+      checkTransformerWeights(model.safetensors, FILES.safetensors, input.labels.length, config);
+    } catch (e) {
+      throw new UserError('bad-weights', `The student's weights do not fit it: ${(e as Error).message}`, 'Train the student again (or restore the run folder from a copy), then export.');
+    }
+    return {
+      [input.input.weightsFile]: model.safetensors,
+      [input.input.configFile]: json(config),
+      [input.input.tokenizerFile]: enc.encode(JSON.stringify(model.files.tokenizer)),
+      [input.input.tokenizerConfigFile]: json(model.files.tokenizerConfig),
+    };
+  }
+  const weights = weightBytes(model.weightData);
+  const need = weightsByteLength(model.weightSpecs, 'model');
+  if (weights.byteLength !== need) {
+    throw new UserError('bad-weights', `The student's weights are ${weights.byteLength} bytes, but its model needs ${need}: the stored model was cut short or changed.`,
+      'Train the student again (or restore the run folder from a copy), then export.');
+  }
+  return {
+    [FILES.modelJson]: json({
+      format: 'layers-model',
+      generatedBy: 'distillery',
+      convertedBy: null,
+      modelTopology: model.modelTopology,
+      weightsManifest: [{ paths: [FILES.weights], weights: model.weightSpecs }],
+    }),
+    [FILES.weights]: weights,
+  };
+}
+
 /** The bundle's files, by name, manifest included (before zipping). */
 export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions = {}): Promise<Record<string, Uint8Array>> {
   const createdAt = input.createdAt ?? new Date().toISOString();
@@ -105,24 +155,9 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
     output: input.output,
   };
   const teacher = input.teacher ? { model: input.teacher.model, baseUrl: publicUrl(input.teacher.baseUrl) } : undefined;
-  // A bundle is checked on the way out as on the way in: weights that do not fill the model's
-  // layers (a truncated or altered model file in a run folder) must not become a bundle.
-  const weights = weightBytes(input.model.weightData);
-  const need = weightsByteLength(input.model.weightSpecs, 'model');
-  if (weights.byteLength !== need) {
-    throw new UserError('bad-weights', `The student's weights are ${weights.byteLength} bytes, but its model needs ${need}: the stored model was cut short or changed.`,
-      'Train the student again (or restore the run folder from a copy), then export.');
-  }
   checkLabels(input.labels, 'label list');
-  const files: Record<string, Uint8Array> = {
-    [FILES.modelJson]: json({
-      format: 'layers-model',
-      generatedBy: 'distillery',
-      convertedBy: null,
-      modelTopology: input.model.modelTopology,
-      weightsManifest: [{ paths: [FILES.weights], weights: input.model.weightSpecs }],
-    }),
-    [FILES.weights]: weights,
+  const files: Record<string, Uint8Array> = { ...modelFiles(input) };
+  Object.assign(files, {
     [FILES.inference]: json(inference),
     [FILES.labels]: json(input.labels),
     [FILES.student]: json(redactSecrets({
@@ -145,8 +180,10 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       main: FILES.inferenceModule,
       dependencies: {
         '@tensorflow/tfjs': '^4.22.0',
-        ...(input.input.kind === 'sentence-embedding' ? { '@huggingface/tokenizers': '^0.2.0' } : {}),
+        ...(input.input.kind === 'sentence-embedding' || input.input.kind === 'transformer' ? { '@huggingface/tokenizers': '^0.2.0' } : {}),
       },
+      // A BERT runs ~100x faster on tfjs's wasm backend than on its cpu one in Node (used when installed).
+      ...(input.input.kind === 'sentence-embedding' || input.input.kind === 'transformer' ? { optionalDependencies: { '@tensorflow/tfjs-backend-wasm': '^4.22.0' } } : {}),
     }),
     [FILES.card]: enc.encode(renderModelCard({
       name: input.name ?? `Distillery student (${input.labels.join(' / ')})`,
@@ -159,9 +196,10 @@ export async function buildBundleFiles(input: BundleInput, opts: LongOpOptions =
       studentKind: input.student.kind,
       hyperparameters: redactSecrets(input.student.hyperparameters),
       input: input.input,
+      weightsBytes: isTransformerParts(input.model) ? input.model.safetensors.byteLength : weightBytes(input.model.weightData).byteLength,
       createdAt,
     })),
-  };
+  });
   if (input.input.kind === 'token-ids' || input.input.kind === 'word-vectors-pool') {
     if (!input.vocab) throw new Error(`writeBundle: a ${input.input.kind} bundle needs its vocabulary`);
     files[input.input.vocabFile] = enc.encode(input.vocab.join('\n') + '\n');

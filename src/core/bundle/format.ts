@@ -24,17 +24,30 @@ export const FILES = {
   packageJson: 'package.json',
   dataJsonl: 'data/train.jsonl',
   dataCsv: 'data/train.csv',
+  /** A fine-tuned transformer's weights (body and head), its config and tokenizer files. */
+  safetensors: 'model.safetensors',
+  modelConfig: 'config.json',
+  tokenizer: 'tokenizer.json',
+  tokenizerConfig: 'tokenizer_config.json',
 } as const;
 
-/** Files every bundle must have; the rest depend on the encoder. */
+/** Files every bundle must have; the model's own files depend on its kind (`modelFilesOf`). */
 export const REQUIRED_FILES = [
-  FILES.modelJson,
-  FILES.weights,
   FILES.inference,
   FILES.labels,
   FILES.card,
   FILES.inferenceModule,
 ] as const;
+
+/**
+ * The model's files: a tfjs layers model (`model.json` + `weights.bin`) for the word and head
+ * students, or a fine-tuned transformer whole (`model.safetensors` + `config.json` + the
+ * tokenizer files).
+ */
+export function modelFilesOf(input: InputSpec): string[] {
+  if (input.kind === 'transformer') return [input.weightsFile, input.configFile, input.tokenizerFile, input.tokenizerConfigFile];
+  return [FILES.modelJson, FILES.weights];
+}
 
 /**
  * How texts become the model's input tensor. This is everything the inference file needs besides
@@ -83,6 +96,32 @@ export type InputSpec =
       weightsSha256?: string;
       /** Bundles from the retired transformers.js encoder named an ONNX variant here ('q8', 'fp32'). */
       dtype?: string;
+    }
+  | {
+      /**
+       * A fine-tuned transformer, whole: word pieces (the model's own tokenizer, cut at
+       * `maxTokens`) → BERT → `pooling` → a dense layer → logits (src/core/transformer/
+       * classifier.ts). Its weights are one safetensors file in PyTorch's layout: the BertModel's
+       * names plus `classifier.weight` [labels, hidden] and `classifier.bias`.
+       */
+      kind: 'transformer';
+      weightsFile: string;
+      /** The BERT config (Hugging Face config.json). */
+      configFile: string;
+      tokenizerFile: string;
+      tokenizerConfigFile: string;
+      maxTokens: number;
+      pooling: 'mean' | 'cls';
+      /** The pretrained model it was fine-tuned from (for the card and attribution). */
+      base: {
+        name: string;
+        /** A Hugging Face repository, or `local:<sha256 prefix>` for a folder on the trainer's disk. */
+        model: string;
+        revision: string;
+        weightsSha256: string;
+        license?: string;
+        parameters: number;
+      };
     };
 
 export interface InferenceSpec {

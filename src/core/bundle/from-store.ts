@@ -5,7 +5,7 @@ import type { ModelRecord, Store } from '../store/store.js';
 import type { VectorSource } from '../encode/word-vectors.js';
 import type { BundleInput } from './export.js';
 import { studentInput } from './student-input.js';
-import { layersArtifacts, modelMeta } from '../student/record.js';
+import { layersArtifacts, modelMeta, transformerFiles } from '../student/record.js';
 
 /**
  * Builds a BundleInput from what a run left in a store (IndexedDB in the app, `<out>/store` for
@@ -76,7 +76,9 @@ export async function bundleInputFromStore(store: Store, projectId: string, opts
     name: project.name,
     task: project.settings.task,
     labels: described.labels,
-    model: { ...layersArtifacts(model), weightData: model.weights },
+    model: meta.spec.kind === 'transformer'
+      ? { safetensors: new Uint8Array(model.weights), files: transformerFiles(model) }
+      : { ...layersArtifacts(model), weightData: model.weights },
     input: described.input,
     output: described.output,
     vocab: described.vocab,

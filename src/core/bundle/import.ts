@@ -1,9 +1,9 @@
 import { UserError } from '../errors.js';
 import type { Example } from '../dataset/example.js';
-import { BUNDLE_FORMAT_NAME, FILES, type BundleManifest, type InferenceSpec } from './format.js';
-import type { ModelParts } from './export.js';
+import { BUNDLE_FORMAT_NAME, FILES, modelFilesOf, type BundleManifest, type InferenceSpec } from './format.js';
+import type { ModelParts, TransformerParts } from './export.js';
 import { MAX_MANIFEST_BYTES, parseManifest, verifyFiles } from './manifest.js';
-import { checkExamples, checkInference, checkLabels, checkModelJson, checkVectors, checkVocab } from './validate.js';
+import { checkExamples, checkInference, checkLabels, checkModelJson, checkTransformerWeights, checkVectors, checkVocab } from './validate.js';
 import { unzipSelected } from './zip.js';
 
 /** A bundle read back and checked: everything needed to predict or to continue training. */
@@ -11,8 +11,8 @@ export interface Bundle {
   manifest: BundleManifest;
   inference: InferenceSpec;
   labels: string[];
-  /** weightData is always one ArrayBuffer here. */
-  model: ModelParts & { weightData: ArrayBuffer };
+  /** A layers model (weightData always one ArrayBuffer here), or a fine-tuned transformer's files. */
+  model: (ModelParts & { weightData: ArrayBuffer }) | TransformerParts;
   /** student.json: kind, hyperparameters, the core StudentSpec, teacher model, prompt templates. */
   student: { kind: string; hyperparameters: Record<string, unknown>; spec: unknown; teacher?: { model?: string }; promptTemplates?: unknown[] } | null;
   metrics: Record<string, unknown> | null;
@@ -94,9 +94,24 @@ export async function readBundle(bytes: Uint8Array, what = 'The bundle'): Promis
   if (inference.format !== BUNDLE_FORMAT_NAME || inference.formatVersion !== manifest.formatVersion) {
     throw new UserError('bundle-bad-file', 'The bundle\'s inference.json does not match its manifest\'s format.', HINT);
   }
-  const model = checkModelJson(parseJsonFile(files, FILES.modelJson), files);
-
   const input = inference.input;
+  const missing = modelFilesOf(input).filter((n) => !Object.hasOwn(files, n));
+  if (missing.length) throw new UserError('bundle-missing-file', `The bundle is missing ${missing.length === 1 ? 'a file' : `${missing.length} files`}: ${missing.join(', ')} (its model).`, HINT);
+  let model: Bundle['model'];
+  if (input.kind === 'transformer') {
+    const object = (name: string) => {
+      const v = parseJsonFile(files, name);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError('bundle-bad-file', `The bundle's ${name} is not a JSON object.`, HINT);
+      return v as Record<string, unknown>;
+    };
+    const config = object(input.configFile);
+    const parts: TransformerParts = { safetensors: files[input.weightsFile]!, files: { config, tokenizer: object(input.tokenizerFile), tokenizerConfig: object(input.tokenizerConfigFile) } };
+    checkTransformerWeights(parts.safetensors, input.weightsFile, labels.length, config);
+    model = parts;
+  } else {
+    model = checkModelJson(parseJsonFile(files, FILES.modelJson), files);
+  }
+
   let vocab: string[] | undefined;
   let vectors: Uint8Array | undefined;
   if (input.kind === 'token-ids' || input.kind === 'word-vectors-pool') {

@@ -3,8 +3,10 @@ import { BUNDLE_FORMAT_NAME, BUNDLE_FORMAT_VERSION, FILES } from './format.js';
 
 /**
  * The bundle's own inference file, `distillery-student.mjs`: an ES module whose only imports are
- * `@tensorflow/tfjs` and, for sentence-encoder bundles only, `@huggingface/tokenizers` (loaded
- * lazily, so word-vector bundles never need it). A sentence-encoder bundle runs the core's own
+ * `@tensorflow/tfjs` and, for sentence-encoder and fine-tuned transformer bundles only,
+ * `@huggingface/tokenizers` (loaded lazily, so word-vector bundles never need it). A fine-tuned
+ * transformer bundle carries its whole model (model.safetensors, config.json, tokenizer files) and
+ * runs the core's classifier (src/core/transformer/classifier.ts), generated like the BERT. A sentence-encoder bundle runs the core's own
  * TF.js BERT (generated from src/core/transformer/) on the encoder's safetensors weights, read
  * from a local copy (`encoderModel`) or the Hugging Face hub. It reads the bundle's files itself (node:fs in
  * Node, fetch in browsers) and hands the model to `tf.loadLayersModel(tf.io.fromMemory(...))`,
@@ -110,6 +112,7 @@ async function makeEncoder(spec, base, options) {
       const name = '@huggingface/tokenizers';
       Tokenizer = (options.tokenizers || await import(/* @vite-ignore */ name)).Tokenizer;
     }
+    await fasterNodeBackend(options);
     const weights = await readBundleFile(where, 'model.safetensors');
     if (input.weightsSha256 && globalThis.crypto && crypto.subtle) {
       const d = new Uint8Array(await crypto.subtle.digest('SHA-256', weights));
@@ -138,6 +141,61 @@ async function makeEncoder(spec, base, options) {
   throw new Error('distillery-student: unknown input kind ' + input.kind);
 }
 
+/**
+ * In Node, @tensorflow/tfjs alone computes on its pure-JavaScript cpu backend, where a BERT runs
+ * ~100× slower than on tfjs's wasm backend: that one is used when @tensorflow/tfjs-backend-wasm is
+ * installed beside it (options.backend names one to keep instead).
+ */
+async function fasterNodeBackend(options) {
+  if (!isNode || options.backend) { if (options.backend) await tf.setBackend(options.backend); return; }
+  if (tf.getBackend() !== 'cpu') return;
+  try {
+    const name = '@tensorflow/tfjs-backend-wasm';
+    await import(/* @vite-ignore */ name);
+    await tf.setBackend('wasm');
+  } catch {
+    // Not installed: the cpu backend works, slowly.
+  }
+}
+
+/**
+ * A fine-tuned transformer bundle: the app's own classifier (BERT + pooling + dense head, the
+ * generated src/core/transformer/ code above) on the bundle's model.safetensors, its tokenizer
+ * cutting texts where the app did.
+ */
+async function loadTransformer(spec, bundle, options) {
+  const input = spec.input;
+  await fasterNodeBackend(options);
+  if (!Tokenizer) {
+    const name = '@huggingface/tokenizers';
+    Tokenizer = (options.tokenizers || await import(/* @vite-ignore */ name)).Tokenizer;
+  }
+  const config = parseBertConfig(await readJson(bundle, input.configFile));
+  const tokenizer = new BertTokenizer(await readJson(bundle, input.tokenizerFile), await readJson(bundle, input.tokenizerConfigFile), input.maxTokens, config.padTokenId);
+  const labels = spec.labels;
+  const classifier = BertClassifier.fromTensors(config, readSafetensors(await readBundleFile(bundle, input.weightsFile)), { pooling: input.pooling, classes: labels.length });
+  const batchSize = options.batchSize || 32;
+
+  /** Classifies texts: one {label, scores} per text, scores mapping every label to its probability. */
+  async function predict(texts) {
+    if (typeof texts === 'string') texts = [texts];
+    const rows = new Array(texts.length);
+    for (const b of lengthBatches(texts.map((t) => tokenizer.encode(t)), batchSize, config.padTokenId, batchSize * 128)) {
+      const y = tf.tidy(() => {
+        const ids = tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32');
+        const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32');
+        return tf.softmax(classifier.logits(ids, mask));
+      });
+      const probs = await y.array();
+      y.dispose();
+      b.index.forEach((i, r) => { rows[i] = labeledScores(labels, probs[r]); });
+    }
+    return rows;
+  }
+
+  return { labels, spec, model: classifier, predict, dispose: () => classifier.dispose() };
+}
+
 function concatBuffers(parts) {
   const n = parts.reduce((s, p) => s + p.byteLength, 0);
   const out = new Uint8Array(n);
@@ -151,13 +209,16 @@ function concatBuffers(parts) {
  * object mapping file names to bytes (e.g. the entries of the unzipped .zip).
  * options.encoderModel: a copy of the bundle's sentence encoder (a folder path, a URL, or a
  * {name: bytes} map of config.json, tokenizer.json, tokenizer_config.json, model.safetensors)
- * instead of the Hugging Face hub; options.tokenizers: the @huggingface/tokenizers module.
+ * instead of the Hugging Face hub; options.tokenizers: the @huggingface/tokenizers module;
+ * options.backend: a tfjs backend to run on (in Node the default is wasm when
+ * @tensorflow/tfjs-backend-wasm is installed, else cpu).
  */
 export async function load(bundle, options = {}) {
   const spec = await readJson(bundle, 'inference.json');
   if (spec.format !== FORMAT || spec.formatVersion !== FORMAT_VERSION) {
     throw new Error('distillery-student: this file reads ' + FORMAT + ' v' + FORMAT_VERSION + ', the bundle is ' + spec.format + ' v' + spec.formatVersion);
   }
+  if (spec.input.kind === 'transformer') return loadTransformer(spec, bundle, options);
   const modelJson = await readJson(bundle, 'model.json');
   const weightSpecs = [];
   const parts = [];
@@ -200,7 +261,8 @@ export async function load(bundle, options = {}) {
 export function inferenceModuleSource(): string {
   return [
     '// distillery-student.mjs: runs a Distillery student bundle in browsers and Node.',
-    '// Dependencies: @tensorflow/tfjs; @huggingface/tokenizers only for sentence-encoder bundles.',
+    '// Dependencies: @tensorflow/tfjs; @huggingface/tokenizers only for sentence-encoder and fine-tuned transformer bundles',
+    '// (in Node, @tensorflow/tfjs-backend-wasm beside them makes a transformer ~100x faster than tfjs\'s cpu backend).',
     '//   const student = await load(\'./my-bundle/\');  const [r] = await student.predict([\'some text\']);',
     "import * as tf from '@tensorflow/tfjs';",
     '',
@@ -216,7 +278,7 @@ export function inferenceModuleSource(): string {
     '// ---- Scores by label, generated from Distillery\'s src/core/bundle/scores.ts ----',
     LABELED_SCORES_JS,
     '',
-    '// ---- The TF.js BERT for sentence-encoder bundles, generated from Distillery\'s src/core/transformer/ ----',
+    '// ---- The TF.js BERT for sentence-encoder and fine-tuned transformer bundles, generated from Distillery\'s src/core/transformer/ ----',
     'class UserError extends Error { constructor(code, message, hint) { super(hint ? message + \' \' + hint : message); this.name = \'UserError\'; this.code = code; } }',
     '/** @huggingface/tokenizers\' Tokenizer class, imported on first use (word-vector bundles never need it). */',
     'let Tokenizer;',
@@ -233,7 +295,8 @@ export function inferenceModuleSource(): string {
 /** `example.mjs`: `node example.mjs "a text" …` or `node example.mjs --input texts.txt` (one per line). */
 export function exampleSource(sampleTexts: string[]): string {
   return [
-    "// Usage: npm install @tensorflow/tfjs  (and @huggingface/tokenizers for a sentence-encoder bundle)",
+    "// Usage: npm install @tensorflow/tfjs  (and @huggingface/tokenizers for a sentence-encoder or transformer bundle,",
+    "//        plus @tensorflow/tfjs-backend-wasm to run a transformer fast in Node)",
     '//        node example.mjs "a text to classify" ["another" …]',
     '//        node example.mjs --input texts.txt        # one text per line',
     "// Prints one JSON line per text: {\"text\", \"label\", \"scores\"}.",

@@ -23,6 +23,8 @@ export interface ModelCardInput {
   studentKind: string;
   hyperparameters: Record<string, unknown>;
   input: InputSpec;
+  /** Size of the model's weights file(s). */
+  weightsBytes?: number;
   createdAt: string;
 }
 
@@ -50,7 +52,26 @@ function encoderLine(input: InputSpec): string {
       return `${input.pooling} pooling of ${input.dim}-d word vectors (Distillery tokenizer) over a ${input.vocabSize.toLocaleString('en-US')}-word table, included as vocab.txt + vectors.bin`;
     case 'sentence-embedding':
       return `pretrained sentence encoder ${mdCode(input.model)} (revision ${mdCode(input.revision)}), ${input.pooling} pooling${input.normalize ? ', L2-normalised' : ''}, ${input.dim}-d, at most ${input.maxTokens} word pieces; its weights (model.safetensors${input.weightsSha256 ? `, sha256 ${mdCode(input.weightsSha256.slice(0, 16))}…` : ''}) are read from the Hugging Face hub or a local copy at load time and run with TensorFlow.js`;
+    case 'transformer':
+      return `word pieces (the model's own tokenizer, \`${input.tokenizerFile}\`), at most ${input.maxTokens} per text → the fine-tuned transformer → ${input.pooling === 'cls' ? '[CLS] vector' : 'mean over the tokens'} → a dense layer → softmax`;
   }
+}
+
+const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+/** A fine-tuned transformer: what it was fine-tuned from, under which license, how big. */
+function baseModelSection(input: InputSpec, weightsBytes?: number): string[] {
+  if (input.kind !== 'transformer') return [];
+  const b = input.base;
+  const hub = !b.model.startsWith('local:') && !/^https?:/.test(b.model);
+  return [
+    '## Base model',
+    '',
+    `- fine-tuned from: ${mdCode(b.name)}${hub ? ` (https://huggingface.co/${b.model}, revision ${mdCode(b.revision)})` : ` (${mdCode(b.model)})`}, weights sha256 ${mdCode(b.weightsSha256.slice(0, 16))}…`,
+    `- license of the base model: ${b.license ? mdText(b.license) : 'not recorded: check the base model\'s own terms before you share this model'}; the fine-tuned weights in \`${input.weightsFile}\` are a derivative work of it${b.license ? ', so keep its license notice with them' : ''}`,
+    `- size: ${b.parameters.toLocaleString('en-US')} parameters, ${mb(weightsBytes)} of float32 weights (every layer fine-tuned or kept as pretrained, and a new ${input.pooling}-pooled classification head)`,
+    '',
+  ];
 }
 
 const range = (r: [number, number]) => `${formatMetric(r[0])}–${formatMetric(r[1])}`;
@@ -137,8 +158,11 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     `- student: \`${c.studentKind}\`${hp ? ` (${hp})` : ''}`,
     `- input: ${encoderLine(c.input)}`,
-    '- files: `model.json` + `weights.bin` (TensorFlow.js layers format), `inference.json` (preprocessing), `labels.json`',
+    c.input.kind === 'transformer'
+      ? `- files: \`${c.input.weightsFile}\` (safetensors: the BERT's weights under their Hugging Face names plus \`classifier.weight\`/\`classifier.bias\`, ${mb(c.weightsBytes)}), \`${c.input.configFile}\`, \`${c.input.tokenizerFile}\`, \`${c.input.tokenizerConfigFile}\`, \`inference.json\` (preprocessing), \`labels.json\``
+      : '- files: `model.json` + `weights.bin` (TensorFlow.js layers format), `inference.json` (preprocessing), `labels.json`',
     '',
+    ...baseModelSection(c.input, c.weightsBytes),
     '## Metrics',
     '',
     ...scoresIntro(c.metrics),
@@ -162,7 +186,7 @@ export function renderModelCard(c: ModelCardInput): string {
     '',
     '## Use',
     '',
-    'Node (needs only `npm install @tensorflow/tfjs`' + (c.input.kind === 'sentence-embedding' ? ' `@huggingface/tokenizers`' : '') + '):',
+    'Node (needs only `npm install @tensorflow/tfjs`' + (c.input.kind === 'sentence-embedding' || c.input.kind === 'transformer' ? ' `@huggingface/tokenizers`' : '') + '):',
     '',
     '```js',
     "import { load } from './distillery-student.mjs';",

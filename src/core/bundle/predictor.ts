@@ -6,6 +6,8 @@ import { labeledScores } from './scores.js';
 import { GloveEncoder } from '../encode/glove.js';
 import { UserError } from '../errors.js';
 import { withBackend } from '../student/backend.js';
+import { FineTunedTransformer, TRANSFORMER_BACKENDS } from '../student/finetune/model.js';
+import { isTransformerParts, type TransformerParts } from './export.js';
 import type { InputSpec } from './format.js';
 import type { Bundle } from './import.js';
 
@@ -48,12 +50,43 @@ function vocabIndex(words: string[]): Map<string, number> {
   return index;
 }
 
+/**
+ * A fine-tuned transformer bundle: the core's own classifier (src/core/transformer/classifier.ts,
+ * which the bundle's inference file carries as generated code) on the bundle's weights, made on
+ * the first backend of TRANSFORMER_BACKENDS that starts and scored there.
+ */
+async function transformerPredictor(bundle: Bundle, parts: TransformerParts, input: Extract<InputSpec, { kind: 'transformer' }>): Promise<BundlePredictor> {
+  const labels = bundle.labels;
+  let model: FineTunedTransformer;
+  try {
+    model = await withBackend(TRANSFORMER_BACKENDS, async () => FineTunedTransformer.fromCheckpoint(parts.files, parts.safetensors, { classes: labels.length, pooling: input.pooling, maxTokens: input.maxTokens }));
+  } catch (e) {
+    // readBundle checked the weights against config.json; what is left (a tokenizer.json the
+    // tokenizer library refuses, a backend that cannot start) is named with the bundle's hint.
+    throw new UserError('bundle-bad-model', `The bundle's fine-tuned transformer cannot be built: ${(e as Error).message}`, 'Export the bundle again from Distillery.');
+  }
+  return {
+    labels,
+    async predict(texts) {
+      const rows = model.encode(texts);
+      const scores = await withBackend(model.backend, () => model.scores(rows), { restore: true });
+      return scores.map((row) => labeledScores(labels, Array.from(row)));
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
 export async function openPredictor(bundle: Bundle, opts: PredictorOptions = {}): Promise<BundlePredictor> {
   const input = bundle.inference.input;
   const labels = bundle.labels;
+  if (input.kind === 'transformer' || isTransformerParts(bundle.model)) {
+    if (input.kind !== 'transformer' || !isTransformerParts(bundle.model)) throw new UserError('bundle-bad-model', 'The bundle\'s inference.json and its model files describe different kinds of model.', 'Export the bundle again from Distillery.');
+    return transformerPredictor(bundle, bundle.model, input);
+  }
+  const parts = bundle.model;
   let model: tf.LayersModel;
   try {
-    model = await withBackend('current', () => tf.loadLayersModel(tf.io.fromMemory(bundle.model as tf.io.ModelArtifacts)));
+    model = await withBackend('current', () => tf.loadLayersModel(tf.io.fromMemory(parts as tf.io.ModelArtifacts)));
   } catch (e) {
     // readBundle checked the files' shapes; what is left is a topology tfjs cannot build.
     throw new UserError('bundle-bad-model', `The bundle's model.json cannot be loaded by TensorFlow.js (${(e as Error).message}).`, 'Export the bundle again from Distillery.');

@@ -4,10 +4,11 @@ import { exportDataset, type DatasetFormat, type DatasetSelection } from './data
 import { readBundle } from './import.js';
 import { openPredictor, type BundlePredictor, type Prediction, type PredictorOptions } from './predictor.js';
 import { bundleInputFromStore, type FromStoreOptions } from './from-store.js';
-import { writeBundle } from './export.js';
+import { isTransformerParts, writeBundle } from './export.js';
+import { FILES } from './format.js';
 import { zipFiles } from './zip.js';
 import type { ImportedModel, ModelMeta } from '../student/model-meta.js';
-import { importedSpec } from '../student/record.js';
+import { importedSpec, TRANSFORMER_RECORD_FORMAT } from '../student/record.js';
 import { modelChoices, type ModelChoices } from '../projects/models.js';
 
 /**
@@ -81,7 +82,8 @@ export function createBundleService(
       const bundle = await readBundle(bytes, fileName);
       const s = await store();
       const now = new Date().toISOString();
-      const id = `bundle-${bundle.manifest.files['weights.bin'].sha256.slice(0, 12)}-${Date.now().toString(36)}`;
+      const weightsFile = isTransformerParts(bundle.model) ? FILES.safetensors : FILES.weights;
+      const id = `bundle-${bundle.manifest.files[weightsFile]!.sha256.slice(0, 12)}-${Date.now().toString(36)}`;
       const name = /^# (.+)$/m.exec(new TextDecoder().decode(bundle.files['README.md']))?.[1] ?? fileName.replace(/\.zip$/i, '');
       await s.putProject({ id, name, createdAt: now, updatedAt: now, labels: bundle.labels, settings: { importedFrom: fileName } });
       await s.putExamples(id, bundle.examples);
@@ -95,8 +97,9 @@ export function createBundleService(
         projectId: id,
         createdAt: bundle.manifest.createdAt,
         meta: { spec: importedSpec(imported), imported, metrics: (bundle.metrics ?? {}) as ModelMeta['metrics'] },
-        modelJson: { modelTopology: bundle.model.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: bundle.model.weightSpecs }] },
-        weights: bundle.model.weightData,
+        ...(isTransformerParts(bundle.model)
+          ? { modelJson: { format: TRANSFORMER_RECORD_FORMAT, files: bundle.model.files }, weights: bundle.model.safetensors.slice().buffer }
+          : { modelJson: { modelTopology: bundle.model.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: bundle.model.weightSpecs }] }, weights: bundle.model.weightData }),
       });
       return id;
     },

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { ImportedModel, ModelMeta } from '../student/model-meta.js';
 import type { StudentSpec } from '../student/spec.js';
 import type { BundleInput } from './export.js';
-import type { InputSpec } from './format.js';
+import { FILES, type InputSpec } from './format.js';
 
 /**
  * Translates a stored student (its record's typed meta: the StudentSpec, or the inference spec of
@@ -88,8 +88,18 @@ async function fromSpec(spec: StudentSpec, vectors?: VectorSource): Promise<Desc
       };
     case 'mlp':
       return { labels: spec.labels, output: 'softmax', student, ...await encoderInput(spec.input.encoder, vectors) };
-    case 'transformer':
-      throw new UserError('bundle-unsupported', 'Fine-tuned transformer students cannot be exported yet.', 'Export a word-vector or encoder-head student.');
+    case 'transformer': {
+      const { base, maxTokens, pooling } = spec.input;
+      const m = base.model;
+      const [model, revision] = m.from === 'hub' ? [m.model, m.revision] : m.from === 'url' ? [m.url, 'none'] : [`local:${m.fingerprint}`, 'none'];
+      return {
+        labels: spec.labels, output: 'logits', student,
+        input: {
+          kind: 'transformer', weightsFile: FILES.safetensors, configFile: FILES.modelConfig, tokenizerFile: FILES.tokenizer, tokenizerConfigFile: FILES.tokenizerConfig,
+          maxTokens, pooling, base: { name: base.name, model, revision, weightsSha256: base.weightsSha256, ...(base.license ? { license: base.license } : {}), parameters: base.parameters },
+        },
+      };
+    }
   }
 }
 

@@ -9,6 +9,10 @@ import { UserError } from '../errors.js';
 import type { Example, Split } from '../dataset/example.js';
 import type { InferenceSpec, InputSpec } from './format.js';
 import type { ModelParts } from './export.js';
+import { Bert } from '../transformer/bert.js';
+import { HEAD_BIAS, HEAD_WEIGHT } from '../transformer/classifier.js';
+import { parseBertConfig, type BertConfig } from '../transformer/config.js';
+import { safetensorsHeader } from '../transformer/safetensors.js';
 
 const HINT = 'Export the bundle again from Distillery.';
 
@@ -48,6 +52,12 @@ export function checkInput(v: unknown): InputSpec {
     if (!isStr(i.model) || !isStr(i.revision) || !isInt(i.dim, 1, 65_536) || !['mean', 'cls'].includes(i.pooling as string)
       || typeof i.normalize !== 'boolean' || !isInt(i.maxTokens, 1, 1_000_000) || (i.dtype !== undefined && !isStr(i.dtype))) {
       throw bad('inference.json', 'describes sentence-encoder input with missing or out-of-range fields');
+    }
+  } else if (i.kind === 'transformer') {
+    const b = i.base as Record<string, unknown> | null;
+    if (![i.weightsFile, i.configFile, i.tokenizerFile, i.tokenizerConfigFile].every(isStr) || !isInt(i.maxTokens, 3, 1_000_000) || !['mean', 'cls'].includes(i.pooling as string)
+      || !b || typeof b !== 'object' || !isStr(b.name) || !isStr(b.model) || !isStr(b.revision) || !isStr(b.weightsSha256) || !isInt(b.parameters, 0)) {
+      throw bad('inference.json', 'describes a fine-tuned transformer with missing or out-of-range fields');
     }
   } else {
     throw bad('inference.json', `has an input kind this version cannot read (${JSON.stringify(i.kind)})`);
@@ -151,3 +161,46 @@ export function checkExamples(bytes: Uint8Array, name: string, labels: string[])
   }
   return out;
 }
+
+/**
+ * A fine-tuned transformer's weights against its config.json: every BERT weight the config implies,
+ * with its shape, and a head (`classifier.weight` [K,H], `classifier.bias` [K]) of one output per
+ * label, each tensor's bytes inside the file. Only the header is parsed (no float is decoded), so a
+ * cut-short, altered or mismatched file is refused on import, naming what is wrong, instead of
+ * failing later inside tfjs.
+ */
+export function checkTransformerWeights(bytes: Uint8Array, name: string, labels: number, config: Record<string, unknown>): void {
+  let bert: BertConfig;
+  try {
+    bert = parseBertConfig(config);
+  } catch (e) {
+    throw bad('config.json', `is not a BERT config this version runs (${(e as Error).message})`);
+  }
+  let header: Record<string, unknown>;
+  let base: number;
+  try {
+    ({ header, base } = safetensorsHeader(bytes));
+  } catch {
+    throw bad(name, 'is not a safetensors file');
+  }
+  const prefix = Object.hasOwn(header, 'bert.embeddings.word_embeddings.weight') ? 'bert.' : '';
+  const want = new Map<string, number[]>(Bert.weightNames(bert).map((n) => [prefix + n, Bert.weightShape(bert, n)]));
+  want.set(HEAD_WEIGHT, [labels, bert.hiddenSize]);
+  want.set(HEAD_BIAS, [labels]);
+  for (const [tensor, shape] of want) {
+    const e = header[tensor] as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | undefined;
+    if (!e || typeof e !== 'object') throw bad(name, `has no ${tensor}${tensor.startsWith('classifier.') ? ' (the classification head)' : ''}`);
+    const width = FLOAT_WIDTH[e.dtype as string];
+    if (!width) throw bad(name, `stores ${tensor} as ${JSON.stringify(e.dtype)}, not F32, F16 or BF16`);
+    if (!Array.isArray(e.shape) || e.shape.join() !== shape.join()) {
+      throw bad(name, `has ${tensor} of shape ${JSON.stringify(e.shape ?? null)} where ${labels} labels and its config.json need [${shape.join(', ')}]`);
+    }
+    const [begin, end] = Array.isArray(e.data_offsets) ? e.data_offsets as unknown[] : [];
+    if (!isInt(begin) || !isInt(end) || end - begin !== shape.reduce((a, b) => a * b, 1) * width || base + end > bytes.byteLength) {
+      throw bad(name, `is cut short or damaged: ${tensor}'s bytes do not fit the file`);
+    }
+  }
+}
+
+/** Bytes per value of the float dtypes safetensors.ts reads. */
+const FLOAT_WIDTH: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };

@@ -14,8 +14,7 @@ import { encoderByWeights } from '../models/catalog.js';
 import type { ModelRecord } from '../store/store.js';
 import { withBackend, type BackendName } from './backend.js';
 import { STUDENT_DEFAULTS } from './defaults.js';
-import { TRANSFORMER_BACKENDS } from './finetune/kind.js';
-import { FineTunedTransformer, type TransformerFiles } from './finetune/model.js';
+import { FineTunedTransformer, TRANSFORMER_BACKENDS, type TransformerFiles } from './finetune/model.js';
 import type { ImportedModel, LegacyModelMeta, ModelMeta } from './model-meta.js';
 import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type StudentHyper, type StudentSpec } from './spec.js';
 import { isTransformerStudent, type Student } from './student.js';
@@ -178,6 +177,15 @@ export function importedSpec(imported: ImportedModel): StudentSpec {
   if (input.kind === 'token-ids') {
     const { kind: _k, vocabFile: _f, vocabSize: _s, ...ids } = input;
     return { formatVersion: STUDENT_FORMAT_VERSION, kind: 'wordpool', labels, hyper: STUDENT_DEFAULTS.wordpool, input: { tokenizer: TOKENIZER_VERSION, vocab: vocab ?? [], ids, init: 'imported' } };
+  }
+  if (input.kind === 'transformer') {
+    const b = input.base;
+    const local = /^local:([0-9a-f]+)$/.exec(b.model);
+    const model: SentenceModelRef = local ? { from: 'local', fingerprint: local[1]! } : { from: 'hub', model: b.model, revision: b.revision };
+    return {
+      formatVersion: STUDENT_FORMAT_VERSION, kind: 'transformer', labels, hyper: STUDENT_DEFAULTS.transformer,
+      input: { base: { name: b.name, model, weightsSha256: b.weightsSha256, ...(b.license ? { license: b.license } : {}), parameters: b.parameters }, maxTokens: input.maxTokens, pooling: input.pooling },
+    };
   }
   const encoder: EncoderSpec = input.kind === 'word-vectors-pool'
     ? { kind: 'glove-pool', id: `imported:${input.vectorsFile}`, dim: input.pooling === 'mean' ? input.dim : 2 * input.dim, pooling: input.pooling, table: { sha256: '', rows: input.vocabSize, dim: input.dim } }

@@ -12,7 +12,7 @@ export interface RawTensor {
   data: Float32Array;
 }
 
-interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
+export interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
 
 const FLOAT_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 
@@ -20,8 +20,8 @@ function damaged(why: string): UserError {
   return new UserError('safetensors-damaged', `The model weights (model.safetensors) are damaged: ${why}.`, 'Download the model again (npm run models, or pick the folder again).');
 }
 
-/** Every floating tensor in the file, by its stored name. */
-export function readSafetensors(bytes: Uint8Array): Map<string, RawTensor> {
+/** The file's header: tensor name → dtype, shape, byte range (and `__metadata__`); the data is not read. */
+export function safetensorsHeader(bytes: Uint8Array): { header: Record<string, HeaderEntry | Record<string, string>>; base: number } {
   if (bytes.length < 8) throw damaged('the file is shorter than its header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -32,16 +32,24 @@ export function readSafetensors(bytes: Uint8Array): Map<string, RawTensor> {
   } catch {
     throw damaged('its header is not JSON');
   }
-  const base = 8 + headerLen;
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw damaged('its header is not a JSON object');
+  return { header, base: 8 + headerLen };
+}
+
+/** Every floating tensor in the file, by its stored name. */
+export function readSafetensors(bytes: Uint8Array): Map<string, RawTensor> {
+  const { header, base } = safetensorsHeader(bytes);
   const out = new Map<string, RawTensor>();
   for (const [name, e] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: [begin, end] } = e as HeaderEntry;
-    const width = FLOAT_BYTES[dtype];
+    const { dtype, shape, data_offsets: offsets } = (e ?? {}) as Partial<HeaderEntry>;
+    const width = FLOAT_BYTES[dtype!];
     if (!width) continue;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Array.isArray(offsets)) throw damaged(`${name} has no valid shape and offsets`);
+    const [begin, end] = offsets as [number, number];
     const count = shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * width || base + end > bytes.length) throw damaged(`${name} does not fit its shape ${JSON.stringify(shape)} (${dtype})`);
-    out.set(name, { shape, data: decode(bytes.subarray(base + begin, base + end), dtype, count) });
+    if (!(begin >= 0) || end - begin !== count * width || base + end > bytes.length) throw damaged(`${name} does not fit its shape ${JSON.stringify(shape)} (${dtype})`);
+    out.set(name, { shape, data: decode(bytes.subarray(base + begin, base + end), dtype!, count) });
   }
   return out;
 }

@@ -11,12 +11,13 @@ import { BertClassifier } from '../../transformer/classifier.js';
 import type { SentenceTransformerFiles } from '../../transformer/load.js';
 import { readSafetensors } from '../../transformer/safetensors.js';
 import { BertTokenizer } from '../../transformer/tokenizer.js';
-import type { BackendName } from '../backend.js';
 import { STUDENT_FORMAT_VERSION, type TransformerSpec } from '../spec.js';
 import type { Kind, StudentFeatures } from '../student.js';
 import { epochPasses } from '../train.js';
 import { contrastiveStage } from './contrastive.js';
-import { FineTunedTransformer } from './model.js';
+import { FineTunedTransformer, TRANSFORMER_BACKENDS } from './model.js';
+
+export { TRANSFORMER_BACKENDS };
 import { chooseMaxTokens, TokenRows } from './token-rows.js';
 import { FineTuneTrainer, trainingBytesPerToken } from './trainer.js';
 
@@ -26,11 +27,6 @@ import { FineTuneTrainer, trainingBytesPerToken } from './trainer.js';
  */
 export type PretrainedTransformer = SentenceTransformerFiles;
 
-/**
- * Where a transformer trains when nothing is named: the first that starts (a training step on
- * the cpu backend takes minutes, so the candidates are not timed as the small students' are).
- */
-export const TRANSFORMER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /**
  * Bytes a training batch's activations may take when the caller does not say: 1 GiB holds a

@@ -19,6 +19,13 @@ export interface TransformerFiles {
   tokenizerConfig: unknown;
 }
 
+/**
+ * Where a transformer trains and runs when nothing is named: the first that starts (a training
+ * step on the cpu backend takes minutes, so the candidates are not timed as the small students'
+ * are). Node has wasm and cpu (transformer/backend-node.ts).
+ */
+export const TRANSFORMER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
 /** Padded tokens per forward pass when scoring: no gradients are kept, so larger than training's. */
 const SCORE_BATCH_TOKENS = 8192;
 
