@@ -166,6 +166,27 @@ describe('distillery run (CLI)', () => {
     expect(bad.stderr).toMatch(/--student word reads GloVe word vectors itself/);
   }, 180_000);
 
+  it('fine-tunes the transformer every round with --student finetune (the tiny BERT folder as --encoder), and the kept round exports and predicts', async () => {
+    const out = join(dir, 'finetune');
+    const args = base.map((a, i) => (base[i - 1] === '--rounds' ? '1' : base[i - 1] === '--budget' ? '20' : base[i - 1] === '--epochs' ? '2' : a));
+    const r = await cli([...args, '--encoder', resolve('tests/fixtures/tiny-bert'), '--student', 'finetune', '--out', out]);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout).rounds.map((x: { round: number }) => x.round)).toEqual([0, 1]);
+    // Each training reports its steps (steps/s, ETA) on stderr.
+    expect(r.stderr).toMatch(/\[run\] epoch 1 step 1\/\d+ .*steps\/s.*ETA/);
+    const spec = JSON.parse(readFileSync(join(out, 'student', 'student.json'), 'utf8'));
+    expect(spec).toMatchObject({ kind: 'transformer', labels: ['negative', 'positive'], input: { base: { model: { from: 'local' } } } });
+    expect(readFileSync(join(out, 'student', 'model.safetensors')).byteLength).toBeGreaterThan(10_000);
+    const zip = join(dir, 'finetune.zip');
+    expect((await cli(['export', '--run', out, '--out', zip])).code).toBe(0);
+    const p = await cli(['predict', '--bundle', zip, '--text', 'the film is wonderful and moving']);
+    expect(p.code).toBe(0);
+    const [line] = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.keys(line.scores).sort()).toEqual(['negative', 'positive']);
+    expect(line.scores.negative + line.scores.positive).toBeCloseTo(1, 5);
+  }, 180_000);
+
   it('refuses bad setups with a clear message before any teacher call', async () => {
     const before = sim.core.stats?.requests;
     const cases: [string[], RegExp][] = [

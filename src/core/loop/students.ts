@@ -7,6 +7,7 @@ import type { BackendRequest } from '../student/backend.js';
 import { predict } from '../student/predict.js';
 import { loadModelRecord, toModelRecord } from '../student/record.js';
 import type { StudentHyper } from '../student/spec.js';
+import type { StepReport } from '../student/train.js';
 import { trainStudent, type Student, type StudentFeatures } from '../student/student.js';
 import type { LoopDeps, TrainedStudent } from './deps.js';
 
@@ -19,6 +20,8 @@ export interface LoopStudentOptions {
    * mapped from the loop failed with "no valid external Instance").
    */
   backend?: BackendRequest;
+  /** After each optimizer step of a long training (the fine-tuned transformer): steps/s and ETA. */
+  onStep?: (report: StepReport) => void;
 }
 
 /** `features`: the word-vector table (the word model) or the encoder a head reads. */
@@ -34,7 +37,11 @@ export function loopStudent(features: StudentFeatures, options: LoopStudentOptio
         { texts: input.train.map((e) => e.text), labels: input.train.map((e) => e.label), weights: input.train.map((e) => e.weight) },
         { texts: input.val.map((e) => e.text), labels: input.val.map((e) => e.label) },
         features,
-        { signal, onProgress, purpose: 'loop', backend: options.backend ?? 'cpu', hyper: { ...options.hyper, seed: input.seed } },
+        {
+          signal, onProgress, onStep: options.onStep, purpose: 'loop', hyper: { ...options.hyper, seed: input.seed },
+          // A transformer takes the first of its backends that starts (webgpu … cpu): never cpu by default.
+          backend: options.backend ?? (features.kind === 'transformer' ? 'auto' : 'cpu'),
+        },
       );
       if (t.spec.labels.join('\u0000') !== input.labels.join('\u0000')) {
         t.model.dispose();
