@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
+import { mulberry32, shuffled } from '../src/core/student/random.js';
 
 export interface LabeledText {
   text: string;
@@ -98,3 +99,19 @@ export function imdbSubsets(): BenchDataset {
 }
 
 export const DATASETS: Record<string, () => BenchDataset> = { sst2_sentence: sst2, ag_news: agNews, imdb: imdbSubsets };
+
+/** Per class: the first `take[0]` of a seeded shuffle go to part 0, the next `take[1]` (or all the rest) to part 1. */
+export function splitPerClass(xs: LabeledText[], seed: number, take: (n: number) => [number, number]): [LabeledText[], LabeledText[]] {
+  const byClass = new Map<string, LabeledText[]>();
+  for (const x of xs) byClass.set(x.label, [...(byClass.get(x.label) ?? []), x]);
+  const a: LabeledText[] = [];
+  const b: LabeledText[] = [];
+  let k = 0;
+  for (const [, group] of [...byClass.entries()].sort()) {
+    const order = shuffled(group.length, mulberry32(seed * 7919 + k++));
+    const [n0, n1] = take(group.length);
+    order.forEach((i, j) => { if (j < n0) a.push(group[i]); else if (j < n0 + n1) b.push(group[i]); });
+  }
+  return [a, b];
+}
+
