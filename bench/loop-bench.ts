@@ -10,7 +10,13 @@
  * (the round with the best TEST accuracy, which nothing may choose by): the gap is what choosing on
  * validation costs.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear] [--hyper JSON]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
+ *
+ * `--student finetune` fine-tunes the pretrained transformer (`--encoder`, default minilm) in
+ * every round on tfjs's wasm backend, with step progress on stderr. On 2 CPU cores one such
+ * training on a budget of 1,000 takes tens of minutes, so the full table (2 data sets × 3 draws ×
+ * 3 configs, S3 training 3 students) takes many hours: run it alone, or one data set and
+ * config at a time (`--datasets sst2_sentence --configs s3 --draws 1`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +28,8 @@ import { benchmarkSplit } from '../src/core/dataset/split.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
 import { loopStudent } from '../src/core/loop/students.js';
-import { encoderByName, isSentenceEncoderName } from '../src/core/encode/by-name-node.js';
+import { encoderByName, isSentenceEncoderName, pretrainedByName } from '../src/core/encode/by-name-node.js';
+import type { StepReport } from '../src/core/student/train.js';
 import { loadWordVectorsFromDisk } from '../src/core/encode/word-vectors-node.js';
 import { teacherSynthesize } from '../src/core/loop/teacher.js';
 import { loopSummary } from '../src/core/loop/report.js';
@@ -69,12 +76,22 @@ const cell = (xs: number[] | undefined) => (xs?.length ? `${(mean(xs) * 100).toF
 
 const store = new MemoryStore(); // one store: the embedding cache is shared by every run
 const wv = await loadWordVectorsFromDisk();
-// The same students as `distillery run`: word (default), or a head on pooled GloVe or on a
-// sentence encoder (`--encoder minilm` from the hub, or the path of a local ONNX export).
-const encoder = await encoderByName(a.encoder, { wv });
-const student = (a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word')) === 'word'
-  ? loopStudent({ kind: 'words', wv }, { hyper: a.hyper ? JSON.parse(a.hyper) : undefined })
-  : loopStudent({ kind: 'vectors', encoder, cache: store }, { hyper: a.student === 'linear' ? { hidden: [] } : undefined });
+// The same students as `distillery run`: word (default), a head on pooled GloVe or on a sentence
+// encoder (`--encoder minilm`, or the path of a sentence-transformers folder), or the pretrained
+// transformer fine-tuned whole (`--student finetune`).
+const studentName = a.student ?? (isSentenceEncoderName(a.encoder) ? 'mlp' : 'word');
+const hyper = a.hyper ? JSON.parse(a.hyper) : undefined;
+let lastStep = 0;
+const onStep = (p: StepReport) => {
+  if (performance.now() - lastStep < 30_000 && p.step !== p.stepsInEpoch) return;
+  lastStep = performance.now();
+  console.error(`  epoch ${p.epoch} step ${p.step}/${p.stepsInEpoch} loss ${p.loss.toFixed(3)}, ${p.examplesPerSecond.toFixed(1)} examples/s, ETA ${(p.etaSeconds / 60).toFixed(0)} min`);
+};
+const student = studentName === 'word'
+  ? loopStudent({ kind: 'words', wv }, { hyper })
+  : studentName === 'finetune'
+    ? loopStudent({ kind: 'transformer', base: await pretrainedByName(a.encoder ?? 'minilm', { log: (l) => console.error(l) }) }, { hyper, onStep })
+    : loopStudent({ kind: 'vectors', encoder: await encoderByName(a.encoder, { wv }), cache: store }, { hyper: studentName === 'linear' ? { hidden: [] } : hyper });
 const rows: string[] = [];
 const kept: { dataset: string; draw: number; config: string; kept: number; keptTest: number; best: number; bestTest: number; overlap: { val: number; test: number }; validation: { extrapolation: number; selection: number } | null }[] = [];
 for (const name of a.datasets!.split(',')) {
@@ -115,7 +132,7 @@ for (const name of a.datasets!.split(',')) {
   add('fastText full', fasttext(ds.train, ds.test));
   rows.push(`| ${name} | ${['seeds only', 'generate', 'annotate', 's3', 'fastText 8-shot', 'fastText full'].map((k) => cell(acc[k])).join(' | ')} |`);
 }
-console.log(`\nTest accuracy (%), mean ± sd over ${DRAWS} draws of 8 seeds + 32 validation examples per class; budget B = ${B} teacher-made examples.`);
+console.log(`\nTest accuracy (%) of the ${studentName} student${studentName === 'word' ? '' : ` (${a.encoder ?? (studentName === 'finetune' ? 'minilm' : 'glove')})`}, mean ± sd over ${DRAWS} draws of 8 seeds + 32 validation examples per class; budget B = ${B} teacher-made examples.`);
 console.log('SIMULATED teacher (teacher-sim answering from the training split): this measures the pipeline, not an LLM.\n');
 console.log(`| dataset | seeds only | generation @B | annotation @B | S3 R=2 @B | fastText 8-shot | fastText full |`);
 console.log('|---|---|---|---|---|---|---|');

@@ -1,0 +1,169 @@
+/**
+ * The fine-tuned transformer's choices, measured on VALIDATION only (the test splits are never
+ * read here): learning rates of the body and the head, the few-example setups (plain fine-tuning,
+ * a SetFit-style contrastive stage, frozen lower layers), and what cost can be saved (training only
+ * the top k layers from cached lower-layer outputs, a frozen word-embedding matrix).
+ *
+ * Each row is one training run, cached in bench/out/choices/<key>.json (git-ignored), so a killed
+ * or repeated run skips what is done, and two processes can share the work (`--shard 0/2`,
+ * `--shard 1/2`); a last run without --shard prints the table from the cache.
+ *
+ *   npx tsx bench/finetune-choices.ts --set sanity|lr|fewshot|cost [--shard i/n] [--datasets sst2_sentence,ag_news] [--print]
+ *
+ * --set sanity: one short run (1,000 SST-2 sentences, 2 epochs) to see that it works and how fast;
+ * lr: body × head learning rates (SST-2 full, AG News 2,000); fewshot: the four few-example
+ * setups at 8 and 16 per class, 3 draws; cost: embeddings trained or frozen, top 3 or top 1 layers
+ * over cached lower layers (SST-2 full). --print only prints the table of what is cached.
+ * Needs all-MiniLM-L6-v2 (`npm run models`) and ../shared/datasets. It is slow on a CPU: one
+ * SST-2-full run is about an hour on 2 shared cores (the lr set alone is a day's work), so
+ * run it on a machine of its own, sharded over processes if it has the cores.
+ *
+ * Validation: SST-2's dev split; AG News: a seeded 10% of its 10k training sample (the rest trains),
+ * as bench:student. Few-shot rows: 8 or 16 per class drawn from train, validation another 8 (or 16)
+ * per class from train, mean of 3 draws.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { textHash } from '../src/core/dataset/hash.js';
+import { pretrainedByName } from '../src/core/encode/by-name-node.js';
+import type { StudentHyper } from '../src/core/student/spec.js';
+import { trainStudent, type LabeledTexts, type TransformerFeatures } from '../src/core/student/student.js';
+import { DATASETS, sharedDatasetsPresent, splitPerClass, type LabeledText } from './datasets.js';
+
+const { values } = parseArgs({ options: {
+  set: { type: 'string', default: 'lr' }, shard: { type: 'string' }, datasets: { type: 'string', default: 'sst2_sentence,ag_news' },
+  print: { type: 'boolean', default: false },
+} });
+if (!sharedDatasetsPresent()) {
+  console.error('finetune-choices needs ../shared/datasets next to the repository; not found.');
+  process.exit(1);
+}
+const OUT = 'bench/out/choices';
+mkdirSync(OUT, { recursive: true });
+
+interface Row {
+  set: string;
+  dataset: string;
+  /** 'full', or `${k}/class` */
+  data: string;
+  draw: number;
+  hyper: Partial<StudentHyper>;
+  label: string;
+}
+
+const rowsOf: Record<string, () => Row[]> = {
+  sanity: () => [{ set: 'sanity', dataset: 'sst2_sentence', data: '1000', draw: 0, hyper: { epochs: 2 }, label: 'defaults, 2 epochs' }],
+  lr: () => {
+    const out: Row[] = [];
+    for (const dataset of ['sst2_sentence', 'ag_news']) {
+      for (const body of [2e-5, 5e-5, 1e-4]) {
+        for (const head of [1e-3, 1e-2]) out.push({ set: 'lr', dataset, data: dataset === 'ag_news' ? '2000' : 'full', draw: 0, hyper: { bodyLearningRate: body, learningRate: head }, label: `body ${body}, head ${head}` });
+      }
+    }
+    return out;
+  },
+  fewshot: () => {
+    const out: Row[] = [];
+    for (const dataset of ['sst2_sentence', 'ag_news']) {
+      for (const shots of [8, 16]) {
+        for (let draw = 0; draw < 3; draw++) {
+          const r = (hyper: Partial<StudentHyper>, label: string) => out.push({ set: 'fewshot', dataset, data: `${shots}/class`, draw, hyper, label });
+          r({}, 'plain fine-tuning');
+          r({ contrastivePairs: 20, trainLayers: 0 }, 'SetFit: contrastive 20 pairs/example, then the head');
+          r({ contrastivePairs: 20 }, 'contrastive, then fine-tuning all');
+          r({ trainLayers: 2 }, 'top 2 layers only');
+        }
+      }
+    }
+    return out;
+  },
+  cost: () => {
+    const out: Row[] = [];
+    for (const dataset of ['sst2_sentence']) {
+      const r = (hyper: Partial<StudentHyper>, label: string) => out.push({ set: 'cost', dataset, data: 'full', draw: 0, hyper, label });
+      r({ freezeEmbeddings: false }, 'all weights (word embeddings trained)');
+      r({}, 'word embeddings frozen (default)');
+      r({ trainLayers: 3 }, 'top 3 layers, lower 3 cached');
+      r({ trainLayers: 1 }, 'top layer, lower 5 cached');
+    }
+    return out;
+  },
+};
+
+const rowKey = (r: Row) => `${r.set}-${r.dataset}-${r.data.replace('/', 'per')}-d${r.draw}-${textHash(JSON.stringify(r.hyper))}`;
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const lt = (xs: LabeledText[]): LabeledTexts => ({ texts: xs.map((x) => x.text), labels: xs.map((x) => x.label) });
+
+function data(r: Row): { train: LabeledText[]; val: LabeledText[] } {
+  const ds = DATASETS[r.dataset]!();
+  let train = ds.train;
+  let val = ds.val;
+  if (!val) [val, train] = splitPerClass(ds.train, 1, (n) => [Math.round(n * 0.1), n]);
+  if (r.data.endsWith('/class')) {
+    const k = Number(r.data.split('/')[0]);
+    const [few, fewVal] = splitPerClass(ds.train, 100 + r.draw, () => [k, k]);
+    return { train: few, val: fewVal };
+  }
+  if (r.data !== 'full') {
+    // A seeded stratified sample of the training part (the cost of a sweep on all of AG News is hours).
+    const n = Number(r.data);
+    [train] = splitPerClass(train, 7, (m) => [Math.round((m * n) / train.length), 0]);
+  }
+  return { train, val };
+}
+
+let features: TransformerFeatures | undefined;
+async function run(r: Row): Promise<Record<string, unknown>> {
+  // pretrainedByName registers tfjs's wasm backend, the first of the transformer's backends that starts in Node.
+  features ??= { kind: 'transformer', base: await pretrainedByName('minilm', { log: (l) => console.error(l) }) };
+  const { train, val } = data(r);
+  const t0 = performance.now();
+  let peakTf = 0;
+  let peakRss = 0;
+  const s = await trainStudent(lt(train), lt(val), features, {
+    hyper: { ...r.hyper, seed: 42 + r.draw },
+    onStep: (p) => {
+      peakTf = Math.max(peakTf, tf.memory().numBytes);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (p.step % 20 === 0) console.error(`  ${rowKey(r)} epoch ${p.epoch} step ${p.step}/${p.stepsInEpoch} loss ${p.loss.toFixed(3)} ${p.examplesPerSecond.toFixed(1)} ex/s, ETA ${(p.etaSeconds / 60).toFixed(0)} min`);
+    },
+    onEpoch: (e) => console.error(`  ${rowKey(r)} epoch ${e.epoch}: loss ${e.loss.toFixed(4)} val acc ${pct(e.valAccuracy)} F1 ${pct(e.valMacroF1)} (${e.seconds.toFixed(0)} s)`),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const trainSeconds = s.fit.history.reduce((a, h) => a + h.seconds, 0);
+  const examples = s.fit.history.reduce((a, h) => a + h.examplesPerSecond * h.seconds, 0);
+  s.model.dispose();
+  return {
+    ...r, key: rowKey(r), n: train.length, valN: val.length, valAccuracy: s.fit.val.accuracy, valMacroF1: s.fit.val.macroF1,
+    bestEpoch: s.fit.bestEpoch, epochs: s.fit.history.length, history: s.fit.history, seconds, trainSeconds,
+    trainExamplesPerSecond: examples / trainSeconds, peakTensorMB: peakTf / 2 ** 20, peakRssMB: peakRss / 2 ** 20, maxTokens: s.spec.input.maxTokens,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+const all = rowsOf[values.set!]!().filter((r) => values.datasets!.split(',').includes(r.dataset));
+const [shard, shards] = values.shard ? values.shard.split('/').map(Number) : [0, 1];
+const done = (r: Row) => existsSync(join(OUT, `${rowKey(r)}.json`));
+if (!values.print) {
+  for (const [i, r] of all.entries()) {
+    if (i % shards! !== shard || done(r)) continue;
+    console.error(`${rowKey(r)}: ${r.dataset} ${r.data} draw ${r.draw}, ${r.label}`);
+    const result = await run(r);
+    writeFileSync(join(OUT, `${rowKey(r)}.json`), JSON.stringify(result, null, 1));
+    console.error(`${rowKey(r)}: val acc ${pct(result.valAccuracy as number)} F1 ${pct(result.valMacroF1 as number)}, ${(result.seconds as number).toFixed(0)} s`);
+  }
+}
+
+// The table, from every cached row (means over draws).
+const groups = new Map<string, Array<Record<string, number>>>();
+for (const r of all.filter(done)) {
+  const k = `${r.dataset} | ${r.data} | ${r.label}`;
+  groups.set(k, [...(groups.get(k) ?? []), JSON.parse(readFileSync(join(OUT, `${rowKey(r)}.json`), 'utf8'))]);
+}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`| dataset | training data | setting | draws | val accuracy | val macro-F1 | train ex/s | time/run |\n|---|---|---|---|---|---|---|---|`);
+for (const [k, rs] of groups) {
+  console.log(`| ${k} | ${rs.length} | ${pct(mean(rs.map((r) => r.valAccuracy)))} | ${pct(mean(rs.map((r) => r.valMacroF1)))} | ${mean(rs.map((r) => r.trainExamplesPerSecond)).toFixed(1)} | ${(mean(rs.map((r) => r.seconds)) / 60).toFixed(1)} min |`);
+}
