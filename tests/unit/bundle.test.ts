@@ -138,7 +138,7 @@ describe('the model card', () => {
     });
     expect(card).toContain('fine-tuned from: `all-MiniLM-L6-v2` (https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2, revision `main`)');
     expect(card).toContain('license of the base model: Apache-2.0');
-    expect(card).toContain('size: 22,714,370 parameters, 86.7 MB');
+    expect(card).toContain('size: 22,714,370 parameters, 90.9 MB');
     expect(card).toContain(`- accuracy: ${formatMetric(input.metrics.val!.accuracy)}`);
     expect(card).toContain('| seed | 4 |');
     expect(card).toContain('`@huggingface/tokenizers`');

@@ -57,7 +57,7 @@ function encoderLine(input: InputSpec): string {
   }
 }
 
-const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(1)} MB`);
 
 /** A fine-tuned transformer: what it was fine-tuned from, under which license, how big. */
 function baseModelSection(input: InputSpec, weightsBytes?: number): string[] {
