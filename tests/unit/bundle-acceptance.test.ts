@@ -394,6 +394,23 @@ describe('a fine-tuned transformer bundle (the tiny BERT, trained by the core) i
     mine.forEach((g, i) => { for (const l of LABELS) expect(Math.abs(g.scores[l]! - want[i]!.scores[l]!)).toBeLessThanOrEqual(1e-5); });
   }, 120_000);
 
+  it('runs on tfjs\'s wasm backend in Node when @tensorflow/tfjs-backend-wasm is installed beside it, with the same scores', async () => {
+    const dir = await cleanInstall(zip, ['@tensorflow/tfjs', '@huggingface/tokenizers', '@tensorflow/tfjs-backend-wasm']);
+    dirs.push(dir);
+    await writeFile(join(dir, 'backend.mjs'), [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import { load } from './distillery-student.mjs';",
+      'const s = await load(new URL(\'.\', import.meta.url));',
+      `const rows = await s.predict(${JSON.stringify(texts)});`,
+      'console.log(JSON.stringify({ backend: tf.getBackend(), rows }));',
+    ].join('\n'));
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir };
+    const { stdout } = await run(process.execPath, ['--preserve-symlinks', '--preserve-symlinks-main', 'backend.mjs'], { cwd: dir, env, maxBuffer: 1 << 24 });
+    const got = JSON.parse(stdout.split('\n').filter((l) => l.startsWith('{')).pop()!) as { backend: string; rows: Prediction[] };
+    expect(got.backend).toBe('wasm');
+    got.rows.forEach((g, i) => { for (const l of LABELS) expect(Math.abs(g.scores[l]! - want[i]!.scores[l]!)).toBeLessThanOrEqual(1e-4); });
+  }, 120_000);
+
   /** The bundle with its files changed by `mutate` and the manifest rehashed to match (so only the model checks can refuse it). */
   async function altered(mutate: (f: Record<string, Uint8Array>) => void): Promise<Uint8Array> {
     const files = unzipFiles(zip);

@@ -148,6 +148,9 @@ async function makeEncoder(spec, base, options) {
  */
 async function fasterNodeBackend(options) {
   if (!isNode || options.backend) { if (options.backend) await tf.setBackend(options.backend); return; }
+  // Before any tensor exists getBackend() is undefined: let tfjs pick first (cpu in Node, or the
+  // backend the caller registered and set), and move only off the cpu backend.
+  await tf.ready();
   if (tf.getBackend() !== 'cpu') return;
   try {
     const name = '@tensorflow/tfjs-backend-wasm';
