@@ -17,6 +17,8 @@ import { MINILM } from '../core/models/catalog.js';
 import type { Progress } from '../core/progress.js';
 import type { BackendName } from '../core/student/backend.js';
 import { hubFiles, pickedFiles, urlFiles, type ModelFiles, type PickedFile } from '../core/transformer/files.js';
+import { readSentenceTransformer, type SentenceTransformerFiles } from '../core/transformer/load.js';
+import { encoderByWeights } from '../core/models/catalog.js';
 
 export type EncoderSourceRequest =
   | { kind: 'app' }
@@ -40,7 +42,20 @@ export interface LoadedEncoder {
   repo?: string;
 }
 
+/** The pretrained transformer a fine-tuned student starts from: read, not yet made into tensors. */
+export interface LoadedPretrained {
+  /** sha256 of its weights (hex): the same model loaded again has the same id. */
+  id: string;
+  /** Its name when the catalog knows its weights, else a short form of the id. */
+  name: string;
+  from: string;
+  source: EncoderSourceRequest['kind'];
+  repo?: string;
+  megabytes: number;
+  layers: number;
+}
 
+let pretrained: { read: SentenceTransformerFiles; info: LoadedPretrained } | undefined;
 let sentence: { encoder: TransformerEncoder; info: LoadedEncoder } | undefined;
 let vectors: Promise<WordVectors> | undefined;
 const glove = new Map<GlovePooling, GloveEncoder>();
@@ -82,6 +97,28 @@ export const encodeApi = {
     return info;
   },
 
+  /**
+   * Reads the pretrained transformer for fine-tuning (replacing any read before). Only its files
+   * are kept: every training makes its own trainable copy of the weights on its backend.
+   */
+  async loadPretrained(req: { source: EncoderSourceRequest }, onProgress?: (p: Progress) => void): Promise<LoadedPretrained> {
+    pretrained = undefined;
+    const { files, from, repo } = await resolveSource(req.source);
+    const weightsBytes = req.source.kind === 'app' ? MINILM.files.find((f) => f.path === 'model.safetensors')!.bytes : undefined;
+    const read = await readSentenceTransformer(files, { onProgress, weightsBytes });
+    const known = encoderByWeights(read.weightsSha256);
+    const info: LoadedPretrained = {
+      id: read.weightsSha256, name: known?.id ?? `a BERT model (${read.weightsSha256.slice(0, 8)})`, from, source: req.source.kind,
+      ...(repo ? { repo } : {}), megabytes: Math.round(read.weights.byteLength / 1e6), layers: read.config.numLayers,
+    };
+    pretrained = { read, info };
+    return info;
+  },
+
+  loadedPretrained(): LoadedPretrained | undefined {
+    return pretrained?.info;
+  },
+
   /** The loaded encoder, if any (a reload of the page keeps the worker's). */
   loadedEncoder(): LoadedEncoder | undefined {
     return sentence?.info;
@@ -109,6 +146,11 @@ export const encodeApi = {
     return enc.encode(texts);
   },
 };
+
+/** The pretrained transformer read for fine-tuning, for the worker's training. */
+export function loadedPretrained(): SentenceTransformerFiles | undefined {
+  return pretrained?.read;
+}
 
 /** For the worker's other namespaces (training a head on the encoder's vectors). */
 export function loadedSentenceEncoder(): TransformerEncoder | undefined {

@@ -10,14 +10,19 @@ import type { EncoderSpec } from '../core/encode/encoder.js';
 import { GloveEncoder } from '../core/encode/glove.js';
 import { UserError } from '../core/errors.js';
 import type { TrainSummary } from '../core/projects/settings.js';
-import { trainProject, type TrainEvent } from '../core/projects/train.js';
+import { estimateProjectTraining, trainCheckpointKey, trainProject, type TrainEvent } from '../core/projects/train.js';
+import type { RunningTrain } from '../core/projects/settings.js';
+import type { TrainingEstimate } from '../core/student/finetune/estimate.js';
+import type { StudentHyper } from '../core/student/spec.js';
+import type { EpochReport, StepReport } from '../core/student/train.js';
+import { trainStudent, type TransformerFeatures } from '../core/student/student.js';
 import { IdbStore } from '../core/store/idb.js';
 import type { Store } from '../core/store/store.js';
 import { ALL_BACKENDS, availableBackends, type BackendName, type BackendRequest } from '../core/student/backend.js';
 import { predict, type Prediction } from '../core/student/predict.js';
 import { loadModelRecord } from '../core/student/record.js';
 import type { Student, StudentFeatures } from '../core/student/student.js';
-import { appWordVectors, loadedSentenceEncoder } from './encode.js';
+import { appWordVectors, encodeApi, loadedPretrained, loadedSentenceEncoder } from './encode.js';
 import { jobs } from './protocol.js';
 
 export interface TrainRequest {
@@ -30,8 +35,29 @@ export interface TrainRequest {
   /**
    * `word`: the GloVe word model (default). `encoder`: a classifier head on the pretrained
    * sentence encoder's vectors; the encoder must be loaded first (encode.loadEncoder).
+   * `transformer`: the pretrained transformer fine-tuned whole; it must be read first
+   * (encode.loadPretrained). Its run is checkpointed after each epoch and a reload continues it.
    */
-  student?: 'word' | 'encoder';
+  student?: 'word' | 'encoder' | 'transformer';
+}
+
+/** What the fine-tuning check (encode-check.html, the browser tests) trains and how. */
+export interface FineTuneCheckRequest {
+  jobId: string;
+  train: { texts: string[]; labels: string[] };
+  val: { texts: string[]; labels: string[] };
+  backend: BackendRequest;
+  hyper?: Partial<StudentHyper>;
+}
+
+export interface FineTuneCheckResult {
+  backend: string;
+  history: EpochReport[];
+  steps: StepReport[];
+  /** tf.memory().numTensors in the worker before the run and after its model is disposed. */
+  tensorsBefore: number;
+  tensorsAfter: number;
+  seconds: number;
 }
 
 export interface MemorySample {
@@ -60,6 +86,27 @@ function sentenceFeatures(store: Store): StudentFeatures {
   const encoder = loadedSentenceEncoder();
   if (!encoder) throw new UserError('encoder-not-loaded', 'The pretrained encoder is not loaded.', 'Load it first (Use the pretrained encoder), or choose the word-vector student.');
   return { kind: 'vectors', encoder, cache: store };
+}
+
+/** The pretrained transformer read for fine-tuning, or the UserError that says to read it first. */
+function transformerFeatures(): TransformerFeatures {
+  const base = loadedPretrained();
+  if (!base) throw new UserError('transformer-not-loaded', 'The pretrained transformer is not loaded.', 'Load it first (Accurate: Load the transformer), or choose the Fast student.');
+  return { kind: 'transformer', base };
+}
+
+async function features(req: TrainRequest, store: Store): Promise<StudentFeatures> {
+  if (req.student === 'transformer') return transformerFeatures();
+  if (req.student === 'encoder') return sentenceFeatures(store);
+  return { kind: 'words', wv: await appWordVectors() };
+}
+
+/** Marks (or unmarks) the project's fine-tuning run as going on, for a reloaded page to continue it. */
+async function markRunning(store: Store, projectId: string, running: RunningTrain | undefined): Promise<void> {
+  const p = await store.getProject(projectId);
+  if (!p) return;
+  const { training: _was, ...settings } = p.settings;
+  await store.putProject({ ...p, settings: running ? { ...settings, training: running } : settings });
 }
 
 /** What a stored head reads, if this worker has it: the loaded sentence encoder or the app's GloVe table, with the same id. */
@@ -105,12 +152,21 @@ export const trainApi = {
     const signal = jobs.start(req.jobId);
     const baseline = tf.memory().numTensors;
     const store = await IdbStore.open();
+    const long = req.student === 'transformer';
+    let cancelled = false;
     try {
+      if (long) {
+        const source = encodeApi.loadedPretrained()?.source ?? 'app';
+        await markRunning(store, req.projectId, { student: 'transformer', epochs: req.epochs ?? 0, backend: req.backend, base: source, startedAt: new Date().toISOString() });
+      }
       const done = await trainProject(store, req.projectId, {
         signal, backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined,
-        features: async () => (req.student === 'encoder' ? sentenceFeatures(store) : { kind: 'words', wv: await appWordVectors() }),
+        features: () => features(req, store),
         onEvent,
-      }).catch(missingKernel);
+      }).catch((e: unknown) => {
+        cancelled = signal.aborted;
+        return missingKernel(e);
+      });
       const previous = current?.model.weights.length ?? 0;
       replaceCurrent({ id: done.summary.modelId, ...done.student });
       const after = memory();
@@ -120,9 +176,73 @@ export const trainApi = {
         ...(done.summaryNotSaved ? { summaryNotSaved: done.summaryNotSaved } : {}),
       };
     } finally {
+      // Ended, failed or cancelled: nothing for a reload to continue. A cancelled run's checkpoint goes too (nothing of it is kept).
+      if (long) {
+        await markRunning(store, req.projectId, undefined).catch(() => undefined);
+        if (cancelled) await store.deleteCheckpoint(trainCheckpointKey(req.projectId)).catch(() => undefined);
+      }
       training = false;
       jobs.end(req.jobId);
       await store.close();
+    }
+  },
+
+  /**
+   * How long fine-tuning the project's transformer would take here: one training step measured
+   * on the backend the run would take (the first of TRANSFORMER_BACKENDS that starts, or the
+   * named one), scaled to the planned epochs.
+   */
+  async estimate(req: Omit<TrainRequest, 'student'>): Promise<TrainingEstimate> {
+    if (training) throw new UserError('train-busy', 'A student is already training.', 'Wait for it to finish or cancel it first.');
+    training = true;
+    const signal = jobs.start(req.jobId);
+    const store = await IdbStore.open();
+    try {
+      return await estimateProjectTraining(store, req.projectId, {
+        features: transformerFeatures(), backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined, signal,
+      }).catch(missingKernel);
+    } finally {
+      training = false;
+      jobs.end(req.jobId);
+      await store.close();
+    }
+  },
+
+  /** The fine-tuning run of this project that a reload interrupted, if its checkpoint is still there. */
+  async interrupted(projectId: string): Promise<(RunningTrain & { epoch: number }) | undefined> {
+    if (training) return undefined;
+    const store = await IdbStore.open();
+    try {
+      const running = (await store.getProject(projectId))?.settings.training;
+      const checkpoint = running && await store.getCheckpoint(trainCheckpointKey(projectId));
+      if (!running) return undefined;
+      return { ...running, epoch: (checkpoint?.meta as { epoch?: number } | undefined)?.epoch ?? 0 };
+    } finally {
+      await store.close();
+    }
+  },
+
+  /**
+   * Fine-tunes the loaded pretrained transformer on texts given here (no project, nothing
+   * stored) and frees it: the loss per epoch and step, the backend that ran, and the worker's
+   * tensor count before and after, for the encoder check page and the browser tests.
+   */
+  async finetuneCheck(req: FineTuneCheckRequest, onStep?: (s: StepReport) => void): Promise<FineTuneCheckResult> {
+    if (training) throw new UserError('train-busy', 'A student is already training.', 'Wait for it to finish or cancel it first.');
+    training = true;
+    const signal = jobs.start(req.jobId);
+    const tensorsBefore = tf.memory().numTensors;
+    const started = performance.now();
+    const steps: StepReport[] = [];
+    try {
+      const s = await trainStudent(req.train, req.val, transformerFeatures(), {
+        signal, backend: req.backend, hyper: req.hyper, onStep: (r) => { steps.push(r); onStep?.(r); },
+      }).catch(missingKernel);
+      s.model.dispose();
+      return { backend: s.backend.backend, history: s.fit.history, steps, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      training = false;
+      jobs.end(req.jobId);
     }
   },
 

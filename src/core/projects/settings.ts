@@ -5,7 +5,7 @@
 import type { Round0Strategy } from '../loop/config.js';
 import type { Overlap } from '../dataset/overlap.js';
 import type { ValSource } from '../dataset/split.js';
-import type { BackendName } from '../student/backend.js';
+import type { BackendName, BackendRequest } from '../student/backend.js';
 import type { FitStopReason } from '../student/early-stopping.js';
 import type { Metrics } from '../student/metrics.js';
 import type { EpochReport } from '../student/train.js';
@@ -75,6 +75,20 @@ export interface TrainSummary {
   leakedTensors?: number;
 }
 
+/**
+ * A long training run in progress (the fine-tuned transformer): what a reloaded page needs to
+ * start the same training again, which then continues from its last epoch's checkpoint. Removed
+ * when the run ends, is cancelled or fails.
+ */
+export interface RunningTrain {
+  student: 'transformer';
+  epochs: number;
+  backend: BackendRequest;
+  /** Where the pretrained model came from: the app's copy (or the hub) loads again by itself; a picked folder must be picked again. */
+  base: 'app' | 'hub' | 'files';
+  startedAt: string;
+}
+
 /** What a project keeps of its last training run. */
 export interface SavedTrain {
   summary: TrainSummary;
@@ -89,6 +103,8 @@ export interface ProjectSettings {
   task?: string;
   synth?: SavedSynth;
   train?: SavedTrain;
+  /** A fine-tuning run that has not ended (a reload continues it). */
+  training?: RunningTrain;
   /** The bundle file a project was imported from. */
   importedFrom?: string;
   /** CLI run folders: a fingerprint of the files the project was made from, so a rerun with others is refused. */

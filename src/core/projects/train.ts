@@ -20,7 +20,8 @@ import { mistakesOf } from '../student/mistakes.js';
 import { predict } from '../student/predict.js';
 import { toModelRecord } from '../student/record.js';
 import type { StudentHyper } from '../student/spec.js';
-import { kindFor, trainStudent, type LabeledTexts, type Student, type StudentFeatures } from '../student/student.js';
+import { estimateFineTuning, type TrainingEstimate } from '../student/finetune/estimate.js';
+import { kindFor, trainStudent, type LabeledTexts, type Student, type StudentFeatures, type TransformerFeatures } from '../student/student.js';
 import type { EpochReport, StepReport } from '../student/train.js';
 
 export type TrainPhase = 'data' | 'vectors' | 'backend' | 'training' | 'saving';
@@ -34,7 +35,7 @@ export type TrainEvent =
   /** After each optimizer step of a long training (the fine-tuned transformer): steps/s and ETA. */
   | { kind: 'step'; report: StepReport }
   /** Training continues from the checkpoint of an earlier, interrupted run of the same training. */
-  | { kind: 'resumed'; epoch: number }
+  | { kind: 'resumed'; epoch: number; history: EpochReport[] }
   /** Texts turned into sentence vectors so far, for a head over an encoder (cached ones count at once). */
   | { kind: 'embed'; done: number; total: number };
 
@@ -71,14 +72,8 @@ export const MAX_KEPT_MISTAKES = 1000;
 
 const asTexts = (xs: Example[]): LabeledTexts => ({ texts: xs.map((e) => e.text), labels: xs.map((e) => e.label!) });
 
-/**
- * Trains and saves the project's student. Resolves to its summary and the live student (the
- * caller disposes its model); nothing is saved when it fails or is cancelled.
- */
-export async function trainProject(store: Store, projectId: string, opts: TrainProjectOptions): Promise<TrainedProject> {
-  const started = performance.now();
-  const emit = (e: TrainEvent) => opts.onEvent?.(e);
-  emit({ kind: 'phase', phase: 'data' });
+/** The project's splits for training, or the UserError that says why it cannot train. */
+async function trainingSplits(store: Store, projectId: string): Promise<ReturnType<typeof projectSplits>> {
   const project = await store.getProject(projectId);
   if (!project) throw new UserError('no-project', 'There is no open project to train on.', 'Open or create one on the Data step.');
   // Texts whose errors a synthesis run extrapolated from would flatter this student: not validation.
@@ -93,6 +88,29 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   if (splits.train.length < 2) {
     throw new UserError('too-few-examples', `The project has ${splits.train.length} labeled training example${splits.train.length === 1 ? '' : 's'}; a student needs more.`, 'Add labeled examples on the Data step or make more on the Synthesize step.');
   }
+  return splits;
+}
+
+/**
+ * How long fine-tuning the project's transformer student would take here: one real training step
+ * timed on the backend the training would take, scaled to every planned epoch (estimate.ts).
+ */
+export async function estimateProjectTraining(store: Store, projectId: string, opts: LongOpOptions & {
+  features: TransformerFeatures; backend?: BackendRequest; hyper?: Partial<StudentHyper>; memoryBytes?: number;
+}): Promise<TrainingEstimate> {
+  const splits = await trainingSplits(store, projectId);
+  return estimateFineTuning(asTexts(splits.train), asTexts(splits.val), opts.features, opts);
+}
+
+/**
+ * Trains and saves the project's student. Resolves to its summary and the live student (the
+ * caller disposes its model); nothing is saved when it fails or is cancelled.
+ */
+export async function trainProject(store: Store, projectId: string, opts: TrainProjectOptions): Promise<TrainedProject> {
+  const started = performance.now();
+  const emit = (e: TrainEvent) => opts.onEvent?.(e);
+  emit({ kind: 'phase', phase: 'data' });
+  const splits = await trainingSplits(store, projectId);
   const examples = { train: splits.train.length, val: splits.val.length, test: splits.test.length };
   emit({ kind: 'data', examples, valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut });
   emit({ kind: 'phase', phase: 'vectors' });
@@ -110,7 +128,7 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
     signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper, checkpoint, memoryBytes: opts.memoryBytes,
     onProgress: (p) => { if (p.phase === 'embed') emit({ kind: 'embed', done: p.done, total: p.total }); },
-    onResume: (epoch) => emit({ kind: 'resumed', epoch }),
+    onResume: (epoch, history) => emit({ kind: 'resumed', epoch, history }),
     onStep: long ? (report) => {
       announce();
       peak = Math.max(peak, tf.memory().numBytes);

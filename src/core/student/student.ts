@@ -58,8 +58,8 @@ export interface TrainStudentOptions extends LongOpOptions {
   onEpoch?: (r: EpochReport) => void;
   /** After every optimizer step (steps/s, ETA): long trainings (the transformer) report here. */
   onStep?: (s: StepReport) => void;
-  /** Training continues after `epoch` from a checkpoint (see `checkpoint`). */
-  onResume?: (epoch: number) => void;
+  /** Training continues after `epoch` from a checkpoint (see `checkpoint`), whose epochs were `history`. */
+  onResume?: (epoch: number, history: EpochReport[]) => void;
   /**
    * Save the training state after each epoch in `store` under `key`, and resume from it when one
    * is there (a killed or reloaded run continues instead of starting over). The key names the

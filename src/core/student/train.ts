@@ -217,8 +217,8 @@ export interface FitOptions extends LongOpOptions {
   checkpoint?: FitCheckpoint;
   /** Called after every optimizer step (training progress within an epoch). */
   onStep?: (s: StepReport) => void;
-  /** Called when training continues after epoch `epoch` from the checkpoint. */
-  onResume?: (epoch: number) => void;
+  /** Called when training continues after epoch `epoch` from the checkpoint, with the epochs it had. */
+  onResume?: (epoch: number, history: EpochReport[]) => void;
 }
 
 /** Progress within training, after each step: what a progress bar with an ETA needs. */
@@ -318,7 +318,7 @@ export async function fitStudent<X extends Rows>(model: tf.LayersModel | FitMode
       first = saved.epoch + 1;
       finished = saved.finished;
       for (let e = 1; e <= saved.epoch; e++) epochBatches();
-      opts.onResume?.(saved.epoch);
+      opts.onResume?.(saved.epoch, [...saved.history]);
     }
     const sessionStart = performance.now();
     let sessionSteps = 0;

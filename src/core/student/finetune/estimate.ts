@@ -1,0 +1,88 @@
+/**
+ * How long fine-tuning will take on this machine, from one measured training step: the user sees
+ * "about 12 min for 3 epochs of 1,200 texts" before starting, not after. The step is a real one
+ * (a fresh copy of the model, the same trainer, batch sizing and backend choice as the training),
+ * on the batch of median size in the first epoch's length-bucketed batches; a first, untimed step
+ * pays for shader compilation and kernel setup. The run's time is that step's time per padded
+ * token times the padded tokens of every planned epoch, plus validation's forward passes (about a
+ * third of a training step per token: no backward pass, no optimizer update).
+ */
+import { throwIfAborted } from '../../errors.js';
+import type { LongOpOptions } from '../../progress.js';
+import { withBackend, type BackendJobRequest, type BackendName, type BackendRequest } from '../backend.js';
+import { studentHyper } from '../defaults.js';
+import { mulberry32 } from '../random.js';
+import type { StudentHyper } from '../spec.js';
+import { labelSpace, type LabeledTexts, type TransformerFeatures } from '../student.js';
+import { epochPasses, type Labeled } from '../train.js';
+import { transformer, TRANSFORMER_BACKENDS } from './kind.js';
+import type { TokenRows } from './token-rows.js';
+
+export interface TrainingEstimate {
+  /** The backend the step ran on (the one the training will take for the same request). */
+  backend: BackendName;
+  /** The timed step: its texts, padded tokens and milliseconds. */
+  step: { texts: number; tokens: number; ms: number };
+  stepsPerEpoch: number;
+  epochs: number;
+  trainTexts: number;
+  valTexts: number;
+  /** Every planned epoch run to the end (early stopping may end sooner). */
+  seconds: number;
+}
+
+export interface EstimateOptions extends LongOpOptions {
+  backend?: BackendRequest;
+  hyper?: Partial<StudentHyper>;
+  memoryBytes?: number;
+}
+
+/** Forward-only cost of a token relative to a training step's (validation scoring). */
+const FORWARD_SHARE = 1 / 3;
+
+function paddedTokens(batches: number[][], rows: TokenRows): number {
+  return batches.reduce((n, b) => n + b.length * Math.max(...b.map((r) => rows.length(r))), 0);
+}
+
+/** Measures one fine-tuning step of `features`' transformer on `train` and scales it to the whole run. */
+export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts, features: TransformerFeatures, opts: EstimateOptions = {}): Promise<TrainingEstimate> {
+  const hyper = studentHyper('transformer', opts.hyper);
+  const labels = labelSpace(train);
+  const spec = transformer.spec(train, labels, hyper, features);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const x = await transformer.featurize(train.texts, spec, features, {});
+  const valX = await transformer.featurize(val.texts, spec, features, {});
+  const trainX: Labeled<TokenRows> = { x, y: Int32Array.from(train.labels, (l) => index.get(l) ?? 0) };
+  throwIfAborted(opts.signal);
+  // The same request the training makes (student.ts): a named backend, or the first that starts.
+  const request: BackendJobRequest = (opts.backend ?? 'auto') === 'auto' ? TRANSFORMER_BACKENDS : opts.backend!;
+  return withBackend(request, async ({ backend }) => {
+    const model = transformer.build(spec, features);
+    const trainer = transformer.trainer(model, trainX, spec, { memoryBytes: opts.memoryBytes });
+    try {
+      const rand = mulberry32(hyper.seed);
+      const order = Array.from({ length: epochPasses(x.rows, hyper.batchSize) }, () => Array.from({ length: x.rows }, (_, i) => i)).flat();
+      const batches = trainer.batches!(order, rand);
+      const sized = [...batches].sort((a, b) => paddedTokens([a], x) - paddedTokens([b], x));
+      const typical = sized[Math.floor(sized.length / 2)]!;
+      await trainer.step(typical); // warm-up: compiles shaders, sets up kernels
+      throwIfAborted(opts.signal);
+      const t0 = performance.now();
+      await trainer.step(typical);
+      const ms = performance.now() - t0;
+      const tokens = paddedTokens([typical], x);
+      const msPerToken = ms / tokens;
+      // Validation is scored in length-sorted batches: little padding, so its own lengths count.
+      let valTokens = 0;
+      for (let r = 0; r < valX.rows; r++) valTokens += valX.length(r);
+      const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * msPerToken * FORWARD_SHARE;
+      return {
+        backend, step: { texts: typical.length, tokens, ms }, stepsPerEpoch: batches.length, epochs: hyper.epochs,
+        trainTexts: train.texts.length, valTexts: val.texts.length, seconds: (hyper.epochs * epochMs) / 1000,
+      };
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+}
