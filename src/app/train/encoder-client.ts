@@ -2,10 +2,10 @@
 import * as Comlink from 'comlink';
 import { MINILM, totalBytes } from '../../core/models/catalog';
 import type { Progress } from '../../core/progress';
-import type { EncoderSourceRequest, LoadedEncoder } from '../../worker/encode';
+import type { EncoderSourceRequest, LoadedEncoder, LoadedPretrained } from '../../worker/encode';
 import { worker } from '../worker-client';
 
-export type { EncoderSourceRequest, LoadedEncoder };
+export type { EncoderSourceRequest, LoadedEncoder, LoadedPretrained };
 
 /** What the page says about the pretrained encoder (from the pinned catalog, no worker needed). */
 export const PRETRAINED = {
@@ -25,6 +25,14 @@ export async function loadEncoder(source: EncoderSourceRequest, onProgress: (p: 
   return worker().encode.loadEncoder({ source }, Comlink.proxy((p: Progress) => {
     const file = p.phase === 'load-model' ? p.detail.file ?? '' : '';
     // The weights are ~99% of the bytes; the small JSON files would only make the bar jump.
+    if (file === 'model.safetensors') onProgress({ file, done: p.done, total: p.total });
+  }));
+}
+
+/** Reads the pretrained transformer's files in the worker for fine-tuning, with the same progress. */
+export async function loadPretrained(source: EncoderSourceRequest, onProgress: (p: LoadProgress) => void): Promise<LoadedPretrained> {
+  return worker().encode.loadPretrained({ source }, Comlink.proxy((p: Progress) => {
+    const file = p.phase === 'load-model' ? p.detail.file ?? '' : '';
     if (file === 'model.safetensors') onProgress({ file, done: p.done, total: p.total });
   }));
 }

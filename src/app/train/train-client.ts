@@ -3,7 +3,8 @@ import { worker } from '../worker-client';
 
 export type { TrainEvent } from '../../core/projects/train';
 export type { TrainSummary } from '../../core/projects/settings';
-export type { EpochReport } from '../../core/student/train';
+export type { EpochReport, StepReport } from '../../core/student/train';
+export type { TrainingEstimate } from '../../core/student/finetune/estimate';
 export type { BackendName, BackendRequest } from '../../core/student/backend';
 export type { Prediction } from '../../core/student/predict';
 

@@ -8,8 +8,8 @@ import { isAbortError, isUserError } from '../../core/errors';
 import { STUDENT_DEFAULTS } from '../../core/student/defaults';
 import { store } from '../projects/projects';
 import { worker } from '../worker-client';
-import { loadEncoder, type EncoderSourceRequest, type LoadedEncoder, type LoadProgress } from './encoder-client';
-import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type TrainEvent, type TrainSummary } from './train-client';
+import { loadEncoder, loadPretrained, type EncoderSourceRequest, type LoadedEncoder, type LoadedPretrained, type LoadProgress } from './encoder-client';
+import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type StepReport, type TrainEvent, type TrainingEstimate, type TrainSummary } from './train-client';
 
 /** A failed run in the user's terms. */
 export interface TrainFailure { code: string; message: string; hint?: string }
@@ -19,13 +19,20 @@ const HINTS: Record<string, string> = {
   'no-validation': 'Give every label at least two examples on the Data step, add a validation file there, or move some examples to validation on the Review step.',
 };
 
-export type Phase = 'idle' | 'data' | 'vectors' | 'backend' | 'training' | 'saving' | 'done' | 'cancelled' | 'failed';
+export type Phase = 'idle' | 'estimating' | 'data' | 'vectors' | 'backend' | 'training' | 'saving' | 'done' | 'cancelled' | 'failed';
+
+/** The three students in the user's terms: word vectors, the transformer fine-tuned, a head on the fixed transformer. */
+export type StudentChoice = 'word' | 'transformer' | 'encoder';
+
+/** Most points the live per-step loss curve keeps (older ones are merged in pairs beyond it). */
+const MAX_STEP_POINTS = 400;
 
 export const PHASE_TEXT: Record<Phase, string> = {
   idle: 'Not started',
+  estimating: 'Measuring one training step on this machine…',
   data: 'Reading the project’s examples…',
   vectors: 'Preparing the text features…',
-  backend: 'Choosing the backend (timing one training step on each)…',
+  backend: 'Choosing the backend and preparing the model…',
   training: 'Training…',
   saving: 'Saving the student…',
   done: 'Done',
@@ -34,6 +41,15 @@ export const PHASE_TEXT: Record<Phase, string> = {
 };
 
 export const DEFAULT_EPOCHS = STUDENT_DEFAULTS.wordpool.epochs;
+const KIND_EPOCHS: Record<StudentChoice, number> = { word: STUDENT_DEFAULTS.wordpool.epochs, encoder: STUDENT_DEFAULTS.mlp.epochs, transformer: STUDENT_DEFAULTS.transformer.epochs };
+
+/** "about 12 min", "about 40 s", "about 2 h 10 min". */
+export function aboutTime(seconds: number): string {
+  if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
+  const min = Math.round(seconds / 60);
+  if (min < 90) return `about ${min} min`;
+  return `about ${Math.floor(min / 60)} h ${min % 60} min`;
+}
 
 export class TrainRun {
   backend = $state<BackendRequest>('auto');
@@ -46,8 +62,20 @@ export class TrainRun {
   maxEpochs = $state(DEFAULT_EPOCHS);
   summary = $state<TrainSummary | null>(null);
   error = $state<TrainFailure | null>(null);
-  /** `word`: the GloVe word model; `encoder`: a head on the pretrained sentence encoder. */
-  student = $state<'word' | 'encoder'>('word');
+  /** `word`: the GloVe word model; `transformer`: the pretrained transformer fine-tuned; `encoder`: a head on its fixed sentence vectors. */
+  student = $state<StudentChoice>('word');
+  /** The pretrained transformer read in the worker for fine-tuning. */
+  pretrained = $state<LoadedPretrained | null>(null);
+  /** The one-step measurement for the settings it was made with (a change of them asks for a new one). */
+  estimate = $state<(TrainingEstimate & { for: string }) | null>(null);
+  /** The last step of a fine-tuning run: steps/s, ETA. */
+  step = $state<StepReport | null>(null);
+  /** Training loss per step (merged in pairs past MAX_STEP_POINTS), for the live curve. */
+  stepLosses = $state<{ step: number; loss: number }[]>([]);
+  /** The run continued from an earlier one's checkpoint after this epoch. */
+  resumedFrom = $state<number | null>(null);
+  /** A fine-tuning run a reload interrupted, waiting for its picked model folder to be picked again. */
+  interrupted = $state<{ epoch: number; epochs: number } | null>(null);
   encoder = $state<LoadedEncoder | null>(null);
   encoderLoading = $state<LoadProgress | null>(null);
   encoderError = $state<TrainFailure | null>(null);
@@ -58,7 +86,30 @@ export class TrainRun {
   private jobId: string | null = null;
 
   get busy(): boolean {
-    return ['data', 'vectors', 'backend', 'training', 'saving'].includes(this.phase);
+    return ['estimating', 'data', 'vectors', 'backend', 'training', 'saving'].includes(this.phase);
+  }
+
+  /** The settings an estimate was measured for: the student, backend, epochs and the model read. */
+  private estimateKey(): string {
+    return JSON.stringify([this.backend, this.epochs, this.pretrained?.id]);
+  }
+
+  /** The estimate for the current settings, if measured. */
+  get freshEstimate(): TrainingEstimate | null {
+    return this.estimate && this.estimate.for === this.estimateKey() ? this.estimate : null;
+  }
+
+  /** Whether the chosen student has what it reads (the transformer or encoder loaded). */
+  get ready(): boolean {
+    if (this.student === 'encoder') return !!this.encoder;
+    if (this.student === 'transformer') return !!this.pretrained;
+    return true;
+  }
+
+  /** Picks a student; the epochs follow its default unless the user changed them. */
+  choose(student: StudentChoice): void {
+    if (this.epochs === KIND_EPOCHS[this.student]) this.epochs = KIND_EPOCHS[student];
+    this.student = student;
   }
 
   async probe(): Promise<void> {
@@ -70,13 +121,18 @@ export class TrainRun {
     }
   }
 
-  /** Loads the pretrained encoder in the worker (the app's copy, the hub, or a picked folder). */
+  /**
+   * Loads the pretrained transformer in the worker (the app's copy, the hub, or a picked folder):
+   * as the fixed encoder, or its files for fine-tuning, as the chosen student needs.
+   */
   async loadEncoder(source: EncoderSourceRequest): Promise<void> {
     if (this.encoderLoading) return;
     this.encoderError = null;
     this.encoderLoading = { file: '', done: 0, total: 0 };
     try {
-      this.encoder = await loadEncoder(source, (p) => { this.encoderLoading = p; });
+      const progress = (p: LoadProgress) => { this.encoderLoading = p; };
+      if (this.student === 'transformer') this.pretrained = await loadPretrained(source, progress);
+      else this.encoder = await loadEncoder(source, progress);
     } catch (e) {
       this.encoderError = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint }
         : { code: 'bug', message: `The encoder could not be loaded: ${(e as Error).message}`, hint: 'Reload the page and try again, or use the word-vector student.' };
@@ -85,7 +141,11 @@ export class TrainRun {
     }
   }
 
-  /** The last result saved with the project, if any. */
+  /**
+   * The last result saved with the project, if any; and a fine-tuning run a reload interrupted
+   * continues from its last epoch's checkpoint (its model folder must be picked again when it
+   * came from one: the page cannot keep the user's files).
+   */
   async restore(projectId: string): Promise<void> {
     const p = await (await store()).getProject(projectId);
     const saved = p?.settings.train;
@@ -94,6 +154,59 @@ export class TrainRun {
       this.history = saved.summary.history;
       this.phase = 'done';
     }
+    const running = await trainWorker().interrupted(projectId).catch(() => undefined);
+    if (!running || this.busy) return;
+    this.student = 'transformer';
+    this.epochs = running.epochs;
+    this.backend = running.backend;
+    if (running.base === 'files') {
+      this.interrupted = { epoch: running.epoch, epochs: running.epochs };
+      return;
+    }
+    await this.loadEncoder({ kind: 'app' });
+    if (this.pretrained) await this.start(projectId);
+  }
+
+  /** Measures one fine-tuning step on the chosen backend and scales it to the run. */
+  async measure(projectId: string): Promise<void> {
+    if (this.busy) return;
+    this.jobId = `estimate-${Date.now().toString(36)}`;
+    this.error = null;
+    this.phase = 'estimating';
+    const key = this.estimateKey();
+    try {
+      const e = await trainWorker().estimate({ projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs });
+      this.estimate = { ...e, for: key };
+      this.phase = this.summary ? 'done' : 'idle';
+    } catch (e) {
+      this.fail(e, 'The time could not be measured');
+      if (isAbortError(e)) this.phase = this.summary ? 'done' : 'idle';
+    } finally {
+      this.jobId = null;
+    }
+  }
+
+  private fail(e: unknown, what: string): void {
+    if (isAbortError(e)) {
+      this.phase = 'cancelled';
+      return;
+    }
+    this.error = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint ?? HINTS[e.code] }
+      : { code: 'bug', message: `${what}: ${(e as Error).message}`, hint: 'This is a bug in Distillery; your data is unchanged. Reload the page and try again.' };
+    this.phase = 'failed';
+  }
+
+  private addStep(r: StepReport): void {
+    this.step = r;
+    let points = [...this.stepLosses, { step: r.steps, loss: r.loss }];
+    if (points.length > MAX_STEP_POINTS) {
+      // Merge neighbours in pairs: the curve keeps its shape at a bounded size for any run length.
+      const merged: typeof points = [];
+      for (let i = 0; i + 1 < points.length; i += 2) merged.push({ step: points[i + 1]!.step, loss: (points[i]!.loss + points[i + 1]!.loss) / 2 });
+      if (points.length % 2) merged.push(points.at(-1)!);
+      points = merged;
+    }
+    this.stepLosses = points;
   }
 
   async start(projectId: string): Promise<void> {
@@ -105,6 +218,10 @@ export class TrainRun {
     this.runningOn = null;
     this.embedded = null;
     this.sets = null;
+    this.step = null;
+    this.stepLosses = [];
+    this.resumedFrom = null;
+    this.interrupted = null;
     this.maxEpochs = this.epochs;
     this.phase = 'data';
     try {
@@ -120,6 +237,11 @@ export class TrainRun {
             this.sets = e;
           } else if (e.kind === 'epoch') {
             this.history = [...this.history, e.report];
+          } else if (e.kind === 'step') {
+            this.addStep(e.report);
+          } else if (e.kind === 'resumed') {
+            this.resumedFrom = e.epoch;
+            this.history = e.history;
           }
         }),
       );
@@ -131,13 +253,7 @@ export class TrainRun {
         this.error = { code: 'save-summary', message: `The student is saved, but its summary could not be: ${summary.summaryNotSaved}`, hint: 'Free some disk space; the Export step still finds the student.' };
       }
     } catch (e) {
-      if (isAbortError(e)) {
-        this.phase = 'cancelled';
-      } else {
-        this.error = isUserError(e) ? { code: e.code, message: e.message, hint: e.hint ?? HINTS[e.code] }
-          : { code: 'bug', message: `Training failed: ${(e as Error).message}`, hint: 'This is a bug in Distillery; your data is unchanged. Reload the page and try again.' };
-        this.phase = 'failed';
-      }
+      this.fail(e, 'Training failed');
     } finally {
       this.jobId = null;
     }
