@@ -231,6 +231,7 @@ export const trainApi = {
     if (training) throw new UserError('train-busy', 'A student is already training.', 'Wait for it to finish or cancel it first.');
     training = true;
     const signal = jobs.start(req.jobId);
+    await tf.ready(); // the engine's count needs a backend set (the page may not have probed any yet)
     const tensorsBefore = tf.memory().numTensors;
     const started = performance.now();
     const steps: StepReport[] = [];

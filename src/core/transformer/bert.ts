@@ -267,7 +267,11 @@ export class Bert {
   static pool(hidden: tf.Tensor3D, mask: tf.Tensor2D, pooling: Pooling): tf.Tensor2D {
     if (pooling === 'cls') return hidden.slice([0, 0, 0], [-1, 1, -1]).squeeze([1]) as tf.Tensor2D;
     const m = mask.toFloat().expandDims(-1); // [B,T,1]
-    return hidden.mul(m).sum(1).div(m.sum(1).maximum(1e-9)) as tf.Tensor2D;
+    // The count from the [B,T] mask, clipped: after the BERT's ops, tfjs-backend-webgpu 4.22 gave
+    // 1e-9 for m.sum(1).maximum(1e-9) (the [B,T,1] mask's sum; each op alone was right), so mean
+    // pooling came out ~1e9 too large on WebGPU (SwiftShader). The L2-normalized encoder vectors hid
+    // it; fine-tuning's loss did not (tests/e2e/finetune.spec.ts).
+    return hidden.mul(m).sum(1).div(mask.toFloat().sum(1, true).clipByValue(1e-9, 3e38)) as tf.Tensor2D;
   }
 
   /** x / max(‖x‖, 1e-12) per row, as torch.nn.functional.normalize. */

@@ -11,8 +11,10 @@ import * as Comlink from 'comlink';
 import { worker } from '../../../src/app/worker-client';
 import { isUserError } from '../../../src/core/errors';
 import type { Progress } from '../../../src/core/progress';
-import type { BackendName } from '../../../src/core/student/backend';
+import type { BackendName, BackendRequest } from '../../../src/core/student/backend';
+import type { StepReport } from '../../../src/core/student/train';
 import type { EncoderSourceRequest } from '../../../src/worker/encode';
+import type { FineTuneCheckRequest } from '../../../src/worker/train';
 
 const encode = () => worker().encode;
 
@@ -99,5 +101,49 @@ gloveButton.addEventListener('click', async () => {
   } catch (e) {
     gloveStatus.textContent = failed('The word vectors could not be loaded', e);
     gloveStatus.dataset.state = 'error';
+  }
+});
+
+const ftStatus = $<HTMLOutputElement>('ft-status');
+const ftResult = $<HTMLPreElement>('ft-result');
+const ftRun = $<HTMLButtonElement>('ft-run');
+const ftFolder = $<HTMLInputElement>('ft-folder');
+
+async function loadForFineTuning(source: EncoderSourceRequest): Promise<void> {
+  ftStatus.textContent = 'Reading the transformer…';
+  ftStatus.dataset.state = 'loading';
+  ftRun.disabled = true;
+  try {
+    const r = await encode().loadPretrained({ source });
+    ftStatus.textContent = `Read ${r.name} (${r.megabytes} MB, ${r.layers} layers) from ${r.from}.`;
+    ftStatus.dataset.state = 'loaded';
+    ftRun.disabled = false;
+  } catch (e) {
+    ftStatus.textContent = failed('The transformer could not be read', e);
+    ftStatus.dataset.state = 'error';
+  }
+}
+
+$<HTMLButtonElement>('ft-app').addEventListener('click', () => void loadForFineTuning({ kind: 'app' }));
+ftFolder.addEventListener('change', () => {
+  const files = [...(ftFolder.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, data: f as Blob }));
+  void loadForFineTuning({ kind: 'files', files });
+});
+
+ftRun.addEventListener('click', async () => {
+  ftStatus.dataset.state = 'training';
+  ftResult.textContent = '';
+  try {
+    const data = JSON.parse($<HTMLTextAreaElement>('ft-data').value) as Pick<FineTuneCheckRequest, 'train' | 'val' | 'hyper'>;
+    const r = await worker().train.finetuneCheck(
+      { jobId: `ft-check-${Date.now().toString(36)}`, backend: (backend.value || 'auto') as BackendRequest, ...data },
+      Comlink.proxy((s: StepReport) => { ftStatus.textContent = `Step ${s.steps} of ${s.maxSteps}: loss ${s.loss.toFixed(4)}, ${s.examplesPerSecond.toFixed(2)} examples/s`; }),
+    );
+    ftStatus.textContent = `Fine-tuned on ${r.backend} in ${r.seconds.toFixed(1)} s; tensors before ${r.tensorsBefore}, after ${r.tensorsAfter}.`;
+    ftStatus.dataset.state = 'done';
+    ftResult.textContent = JSON.stringify(r);
+  } catch (e) {
+    ftStatus.textContent = failed('Fine-tuning failed', e);
+    ftStatus.dataset.state = 'error';
   }
 });

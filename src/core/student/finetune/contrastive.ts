@@ -80,7 +80,7 @@ export async function contrastiveStage(model: FineTunedTransformer, train: Label
         };
         return tf.variableGrads(() => {
           const u = vec(a), v = vec(b);
-          const cos = u.mul(v).sum(1).div(u.norm('euclidean', 1).mul(v.norm('euclidean', 1)).maximum(1e-8)); // [P]
+          const cos = u.mul(v).sum(1).div(u.norm('euclidean', 1).mul(v.norm('euclidean', 1)).clipByValue(1e-8, 3e38)); // [P]; not maximum (bert.ts pool)
           return tf.mean(tf.square(cos.sub(target))) as tf.Scalar;
         }, vars);
       });

@@ -1,0 +1,154 @@
+/**
+ * Fine-tuning the pretrained transformer in the browser, in the app's worker:
+ *   - the tiny random BERT fixture (2 layers, tests/fixtures/tiny-bert) on WebGPU (SwiftShader
+ *     here) through the encoder check page: the loss falls, the backend that ran is webgpu, and the
+ *     worker holds as many tensors after the run as before;
+ *   - a few real all-MiniLM-L6-v2 steps (the app's /models/ copy) on wasm: the real weights train
+ *     in Chromium (the loss is finite and moves);
+ *   - the Train step's Accurate choice end to end: the one-step time estimate, per-step progress,
+ *     the scores; and a reload mid-run continues from the last epoch's checkpoint. The app's
+ *     /models/all-MiniLM-L6-v2/ files are answered with the tiny fixture's (a test seam in the
+ *     browser's network, nothing in the app), so the run takes seconds, not hours.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { freshApp, newProject } from './data-step';
+
+const TINY = resolve('tests/fixtures/tiny-bert');
+const HAVE_MINILM = existsSync('dist/models/all-MiniLM-L6-v2/model.safetensors');
+
+interface CheckResult {
+  backend: string;
+  history: { epoch: number; loss: number; valAccuracy: number }[];
+  steps: { steps: number; loss: number; examplesPerSecond: number }[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+  seconds: number;
+}
+
+/** Sentences whose label is one word among fillers (as in tests/unit/finetune.test.ts): learnable, not by chance. */
+function reviews(n: number, seed: number): { texts: string[]; labels: string[] } {
+  let s = seed;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const pos = ['good', 'great', 'fun', 'best', 'love'];
+  const neg = ['bad', 'boring', 'dull', 'worst', 'hate'];
+  const filler = ['the', 'film', 'movie', 'story', 'plot', 'was', 'very', 'and', 'acting', 'music', 'scene', 'is', 'it'];
+  const texts: string[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const label = i % 2 ? 'pos' : 'neg';
+    const words = Array.from({ length: 3 + Math.floor(r() * 6) }, () => pick(filler));
+    words.splice(Math.floor(r() * words.length), 0, pick(label === 'pos' ? pos : neg));
+    texts.push(words.join(' '));
+    labels.push(label);
+  }
+  return { texts, labels };
+}
+
+async function fineTuneCheck(page: Page, load: () => Promise<void>, backend: string, data: object): Promise<CheckResult> {
+  await page.goto('/encode-check.html');
+  await page.locator('#backend').selectOption(backend);
+  await load();
+  await expect(page.locator('#ft-status')).toHaveAttribute('data-state', /loaded|error/, { timeout: 120_000 });
+  expect(await page.locator('#ft-status').getAttribute('data-state'), await page.locator('#ft-status').textContent() ?? '').toBe('loaded');
+  await page.locator('#ft-data').fill(JSON.stringify(data));
+  await page.locator('#ft-run').click();
+  await expect(page.locator('#ft-status')).toHaveAttribute('data-state', /done|error/, { timeout: 540_000 });
+  expect(await page.locator('#ft-status').getAttribute('data-state'), await page.locator('#ft-status').textContent() ?? '').toBe('done');
+  return JSON.parse((await page.locator('#ft-result').textContent())!) as CheckResult;
+}
+
+test('the tiny BERT fine-tunes on WebGPU in the worker: the loss falls, webgpu ran it, no tensor is left behind', async ({ page }) => {
+  test.setTimeout(300_000);
+  // The tiny BERT's random weights carry no meaning, so all of it trains, at high rates (as in the unit test).
+  const hyper = { epochs: 5, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false };
+  const r = await fineTuneCheck(page, () => page.locator('#ft-folder').setInputFiles(TINY), 'webgpu', { train: reviews(32, 1), val: reviews(16, 2), hyper });
+  console.log(`tiny BERT on webgpu (SwiftShader): epoch losses ${r.history.map((h) => h.loss.toFixed(3)).join(' → ')}, ${r.steps.length} steps in ${r.seconds.toFixed(1)} s`);
+  expect(r.backend).toBe('webgpu');
+  expect(r.history).toHaveLength(5);
+  expect(r.steps.length).toBeGreaterThanOrEqual(5 * 4);
+  expect(r.history.at(-1)!.loss).toBeLessThan(0.8 * r.history[0]!.loss);
+  expect(r.tensorsAfter).toBe(r.tensorsBefore);
+});
+
+test.describe('all-MiniLM-L6-v2 from the app\'s /models/', () => {
+  test.skip(!HAVE_MINILM, 'public/models/all-MiniLM-L6-v2 is not installed (npm run models), so the build has no /models/');
+
+  test('a few real fine-tuning steps in Chromium (wasm): the loss is finite and moves, no tensor is left behind', async ({ page }) => {
+    test.setTimeout(600_000);
+    // Four short texts in one batch, two epochs: two steps on the same batch, then validation.
+    const train = { texts: ['a great film', 'I loved it', 'dull and slow', 'a waste of time'], labels: ['pos', 'pos', 'neg', 'neg'] };
+    const val = { texts: ['wonderful acting', 'boring plot'], labels: ['pos', 'neg'] };
+    const r = await fineTuneCheck(page, () => page.locator('#ft-app').click(), 'wasm', { train, val, hyper: { epochs: 2, batchSize: 4, patience: 10 } });
+    const losses = r.steps.map((s) => s.loss);
+    console.log(`all-MiniLM-L6-v2 on ${r.backend}: step losses ${losses.map((l) => l.toFixed(4)).join(', ')}, ${r.steps.at(-1)!.examplesPerSecond.toFixed(2)} examples/s, ${r.seconds.toFixed(1)} s in all`);
+    expect(r.backend).toBe('wasm');
+    expect(losses).toHaveLength(2);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    expect(losses[1]).not.toBe(losses[0]);
+    // The same batch after one AdamW step: the loss fell.
+    expect(losses[1]!).toBeLessThan(losses[0]!);
+    expect(r.tensorsAfter).toBe(r.tensorsBefore);
+  });
+});
+
+test.describe('the Train step\'s Accurate student', () => {
+  const FIXTURE = resolve('tests/fixtures/train-3class.csv');
+
+  test.beforeEach(async ({ page, context }) => {
+    // The app's MiniLM files are answered with the tiny BERT's: the same code path, seconds instead of hours.
+    await context.route('**/models/all-MiniLM-L6-v2/**', async (route) => {
+      const path = new URL(route.request().url()).pathname.split('/models/all-MiniLM-L6-v2/')[1]!;
+      const file = resolve(TINY, path);
+      if (!existsSync(file)) return route.fulfill({ status: 404 });
+      return route.fulfill({ status: 200, body: readFileSync(file), contentType: path.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+    });
+    await freshApp(page);
+    await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+    await page.getByRole('button', { name: /Train$/ }).click();
+    await page.getByTestId('student-transformer').check();
+    await expect(page.getByTestId('train-epochs')).toHaveValue('4');
+  });
+
+  test('measures one step, shows the whole run\'s time, trains in the worker with per-step progress and shows its scores', async ({ page }) => {
+    await expect(page.getByTestId('train-estimate')).toBeDisabled(); // nothing loaded yet
+    await page.getByTestId('encoder-load').click();
+    await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('train-epochs').fill('3');
+    await page.getByTestId('train-estimate').click();
+    const estimate = page.getByTestId('train-estimate-text');
+    await expect(estimate).toContainText(/about \d+ (s|min) for 3 epochs of 48 texts on webgpu on this machine/, { timeout: 120_000 });
+    // A change of settings asks for a new measurement.
+    await page.getByTestId('train-epochs').fill('2');
+    await expect(page.getByTestId('train-estimate')).toBeVisible();
+    await page.getByTestId('train-epochs').fill('3');
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('train-step-speed')).toContainText(/steps\/s · [\d.]+ examples\/s · about \d+ (s|min) left/, { timeout: 120_000 });
+    await expect(page.getByTestId('backend-running')).toHaveText('webgpu');
+    await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
+    await expect(page.getByTestId('backend-ran')).toHaveText('webgpu');
+    await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d%$/);
+    await expect(page.getByText('Next: Evaluate')).toBeVisible();
+    await expect(page.getByRole('img', { name: 'Validation score per epoch' }).or(page.getByText('Validation score per epoch')).first()).toBeVisible();
+  });
+
+  test('a reload mid-run continues from the last epoch\'s checkpoint and says so', async ({ page }) => {
+    await page.getByTestId('encoder-load').click();
+    await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('train-epochs').fill('6');
+    await page.getByTestId('train-estimate').click();
+    await expect(page.getByTestId('train-estimate-text')).toBeVisible({ timeout: 120_000 });
+    await page.getByTestId('train-start').click();
+    // Once an epoch is done its checkpoint is stored: reload in the middle of the next ones.
+    await expect(page.getByTestId('train-step-speed')).toContainText(/./, { timeout: 120_000 });
+    await expect(page.locator('[data-testid="train-status"] progress')).toHaveAttribute('value', /^([7-9]|\d\d+)$/, { timeout: 120_000 });
+    await page.reload();
+    await expect(page.getByTestId('train-resumed')).toHaveText(/Resumed from epoch [1-5]$/, { timeout: 120_000 });
+    await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
+    await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d%$/);
+    // The finished run's epochs include the ones before the reload.
+    await expect(page.locator('[data-testid="train-result"]')).toContainText(/of 6 \(best validation macro-F1\)|of [1-6] \(best/);
+  });
+});
