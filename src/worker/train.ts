@@ -48,6 +48,8 @@ export interface FineTuneCheckRequest {
   val: { texts: string[]; labels: string[] };
   backend: BackendRequest;
   hyper?: Partial<StudentHyper>;
+  /** Stop after this many steps (a speed measurement): the run is cancelled there and reports its steps. */
+  maxSteps?: number;
 }
 
 export interface FineTuneCheckResult {
@@ -235,12 +237,23 @@ export const trainApi = {
     const tensorsBefore = tf.memory().numTensors;
     const started = performance.now();
     const steps: StepReport[] = [];
+    const enough = new AbortController();
+    let ranOn = '';
     try {
       const s = await trainStudent(req.train, req.val, transformerFeatures(), {
-        signal, backend: req.backend, hyper: req.hyper, onStep: (r) => { steps.push(r); onStep?.(r); },
-      }).catch(missingKernel);
-      s.model.dispose();
-      return { backend: s.backend.backend, history: s.fit.history, steps, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - started) / 1000 };
+        signal: AbortSignal.any([signal, enough.signal]), backend: req.backend, hyper: req.hyper,
+        onStep: (r) => {
+          ranOn = tf.getBackend();
+          steps.push(r);
+          onStep?.(r);
+          if (req.maxSteps && steps.length >= req.maxSteps) enough.abort();
+        },
+      }).catch((e: unknown) => {
+        if (enough.signal.aborted && !signal.aborted) return undefined; // stopped after maxSteps: the model is already freed
+        return missingKernel(e);
+      });
+      s?.model.dispose();
+      return { backend: s?.backend.backend ?? ranOn, history: s?.fit.history ?? [], steps, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - started) / 1000 };
     } finally {
       training = false;
       jobs.end(req.jobId);

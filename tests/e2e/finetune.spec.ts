@@ -76,20 +76,21 @@ test('the tiny BERT fine-tunes on WebGPU in the worker: the loss falls, webgpu r
 test.describe('all-MiniLM-L6-v2 from the app\'s /models/', () => {
   test.skip(!HAVE_MINILM, 'public/models/all-MiniLM-L6-v2 is not installed (npm run models), so the build has no /models/');
 
-  test('a few real fine-tuning steps in Chromium (wasm): the loss is finite and moves, no tensor is left behind', async ({ page }) => {
+  test('real fine-tuning steps in Chromium (wasm): the loss is finite and falls on the same batch, no tensor is left behind', async ({ page }) => {
     test.setTimeout(600_000);
-    // Four short texts in one batch, two epochs: two steps on the same batch, then validation.
+    // Four short texts, one batch of all four: one epoch is 20 steps on that same batch (an epoch
+    // is at least 20 steps, train.ts), then validation. The loss on the same batch falls only if
+    // the real weights train.
     const train = { texts: ['a great film', 'I loved it', 'dull and slow', 'a waste of time'], labels: ['pos', 'pos', 'neg', 'neg'] };
     const val = { texts: ['wonderful acting', 'boring plot'], labels: ['pos', 'neg'] };
-    const r = await fineTuneCheck(page, () => page.locator('#ft-app').click(), 'wasm', { train, val, hyper: { epochs: 2, batchSize: 4, patience: 10 } });
+    const r = await fineTuneCheck(page, () => page.locator('#ft-app').click(), 'wasm', { train, val, hyper: { epochs: 1, batchSize: 4, patience: 10 } });
     const losses = r.steps.map((s) => s.loss);
-    console.log(`all-MiniLM-L6-v2 on ${r.backend}: step losses ${losses.map((l) => l.toFixed(4)).join(', ')}, ${r.steps.at(-1)!.examplesPerSecond.toFixed(2)} examples/s, ${r.seconds.toFixed(1)} s in all`);
+    console.log(`all-MiniLM-L6-v2 on ${r.backend}: step losses ${losses.map((l) => l.toFixed(3)).join(', ')}; ${r.steps.at(-1)!.examplesPerSecond.toFixed(2)} examples/s, ${r.seconds.toFixed(1)} s in all`);
     expect(r.backend).toBe('wasm');
-    expect(losses).toHaveLength(2);
+    expect(losses).toHaveLength(20);
     for (const l of losses) expect(Number.isFinite(l)).toBe(true);
-    expect(losses[1]).not.toBe(losses[0]);
-    // The same batch after one AdamW step: the loss fell.
-    expect(losses[1]!).toBeLessThan(losses[0]!);
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(0.8 * mean(losses.slice(0, 5)));
     expect(r.tensorsAfter).toBe(r.tensorsBefore);
   });
 });

@@ -134,7 +134,7 @@ ftRun.addEventListener('click', async () => {
   ftStatus.dataset.state = 'training';
   ftResult.textContent = '';
   try {
-    const data = JSON.parse($<HTMLTextAreaElement>('ft-data').value) as Pick<FineTuneCheckRequest, 'train' | 'val' | 'hyper'>;
+    const data = JSON.parse($<HTMLTextAreaElement>('ft-data').value) as Pick<FineTuneCheckRequest, 'train' | 'val' | 'hyper' | 'maxSteps'>;
     const r = await worker().train.finetuneCheck(
       { jobId: `ft-check-${Date.now().toString(36)}`, backend: (backend.value || 'auto') as BackendRequest, ...data },
       Comlink.proxy((s: StepReport) => { ftStatus.textContent = `Step ${s.steps} of ${s.maxSteps}: loss ${s.loss.toFixed(4)}, ${s.examplesPerSecond.toFixed(2)} examples/s`; }),
