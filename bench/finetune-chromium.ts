@@ -1,18 +1,18 @@
 /**
  * Fine-tuning speed of all-MiniLM-L6-v2 in Chromium, per tfjs backend, through the app's worker
- * (the encoder check page's fine-tuning check): short SST-2 training sentences, batch 8, a few
+ * (the encoder check page's fine-tuning check, tests/e2e/encoder-harness): short SST-2 training sentences, batch 8, a few
  * steps each (the first, which compiles shaders and sets up kernels, is left out of the speed).
  * Prints a table of examples/s and ms per step; nothing here passes or fails.
  *
  *   npx tsx bench/finetune-chromium.ts [--steps 4] [--batch 8] [--backends webgpu,webgl,wasm,cpu]
  *
- * Needs `npm run models`, `npm run build`, ../shared/datasets (or $DISTILLERY_DATASETS) and Chromium.
+ * Needs `npm run models`, ../shared/datasets (or $DISTILLERY_DATASETS) and Chromium.
  * webgpu here is SwiftShader (the GPU emulated on the CPU): a real GPU is far faster.
  */
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../tests/e2e/chromium.js';
+import { serveEncoderHarness } from '../tests/e2e/encoder-harness/harness.js';
 import { sst2 } from './datasets.js';
 
 const { values } = parseArgs({ options: {
@@ -32,14 +32,13 @@ const tokens = train.texts.reduce((n, t) => n + t.split(' ').length, 0) / train.
 interface Step { steps: number; stepsPerSecond: number; loss: number }
 const table: string[][] = [];
 const port = Number(values.port);
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { stdio: 'ignore', detached: true });
+const harness = await serveEncoderHarness(port);
 try {
-  await new Promise((r) => setTimeout(r, 4000));
   const browser = await chromium.launch(chromiumLaunchOptions());
   for (const backend of values.backends.split(',')) {
     const page = await browser.newPage();
     try {
-      await page.goto(`http://127.0.0.1:${port}/encode-check.html`);
+      await page.goto(`${harness.url}/`);
       await page.locator('#backend').selectOption(backend);
       await page.locator('#ft-app').click();
       await page.locator('#ft-status[data-state="loaded"], #ft-status[data-state="error"]').waitFor({ timeout: 300_000 });
@@ -66,7 +65,7 @@ try {
   }
   await browser.close();
 } finally {
-  if (server.pid) process.kill(-server.pid);
+  await harness.close();
 }
 
 console.log(`all-MiniLM-L6-v2 fine-tuning in Chromium: batch ${batch} of SST-2 sentences (~${tokens.toFixed(0)} words each), embeddings frozen (the default), ${steps} steps, the first not timed:`);

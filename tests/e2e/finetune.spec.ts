@@ -1,7 +1,7 @@
 /**
  * Fine-tuning the pretrained transformer in the browser, in the app's worker:
  *   - the tiny random BERT fixture (2 layers, tests/fixtures/tiny-bert) on WebGPU (SwiftShader
- *     here) through the encoder check page: the loss falls, the backend that ran is webgpu, and the
+ *     here) through the encoder check page (tests/e2e/encoder-harness, served on its own port): the loss falls, the backend that ran is webgpu, and the
  *     worker holds as many tensors after the run as before;
  *   - a few real all-MiniLM-L6-v2 steps (the app's /models/ copy) on wasm: the real weights train
  *     in Chromium (the loss is finite and moves);
@@ -14,9 +14,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { freshApp, newProject } from './data-step';
+import { serveEncoderHarness } from './encoder-harness/harness.js';
 
 const TINY = resolve('tests/fixtures/tiny-bert');
-const HAVE_MINILM = existsSync('dist/models/all-MiniLM-L6-v2/model.safetensors');
+const HAVE_MINILM = existsSync('public/models/all-MiniLM-L6-v2/model.safetensors');
+// The encoder check page on its own port (beside the app's preview, 4173, and encoder.spec.ts's 4181).
+const PORT = Number(process.env.FINETUNE_HARNESS_PORT ?? 4183);
+let harness: { url: string; close: () => Promise<void> } | undefined;
 
 interface CheckResult {
   backend: string;
@@ -48,7 +52,8 @@ function reviews(n: number, seed: number): { texts: string[]; labels: string[] }
 }
 
 async function fineTuneCheck(page: Page, load: () => Promise<void>, backend: string, data: object): Promise<CheckResult> {
-  await page.goto('/encode-check.html');
+  harness ??= await serveEncoderHarness(PORT);
+  await page.goto(`${harness.url}/`);
   await page.locator('#backend').selectOption(backend);
   await load();
   await expect(page.locator('#ft-status')).toHaveAttribute('data-state', /loaded|error/, { timeout: 120_000 });
@@ -59,6 +64,8 @@ async function fineTuneCheck(page: Page, load: () => Promise<void>, backend: str
   expect(await page.locator('#ft-status').getAttribute('data-state'), await page.locator('#ft-status').textContent() ?? '').toBe('done');
   return JSON.parse((await page.locator('#ft-result').textContent())!) as CheckResult;
 }
+
+test.afterAll(async () => { await harness?.close(); });
 
 test('the tiny BERT fine-tunes on WebGPU in the worker: the loss falls, webgpu ran it, no tensor is left behind', async ({ page }) => {
   test.setTimeout(300_000);
