@@ -11,6 +11,7 @@ import { isAbortError } from '../../src/core/errors.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 import { AdamW, decays, linearWarmupDecay } from '../../src/core/student/finetune/adamw.js';
 import { contrastivePairs } from '../../src/core/student/finetune/contrastive.js';
+import { estimateFineTuning } from '../../src/core/student/finetune/estimate.js';
 import { chooseMaxTokens, lengthBuckets } from '../../src/core/student/finetune/token-rows.js';
 import { mulberry32 } from '../../src/core/student/random.js';
 import { predict } from '../../src/core/student/predict.js';
@@ -116,8 +117,13 @@ describe('fine-tuning the tiny BERT', () => {
     other.model.dispose();
 
     const epochs: number[] = [];
-    const resumed = await trainStudent(train, val, features, { hyper, checkpoint, onEpoch: (r) => epochs.push(r.epoch) });
+    const resumedAfter: Array<[number, number[]]> = [];
+    const resumed = await trainStudent(train, val, features, {
+      hyper, checkpoint, onEpoch: (r) => epochs.push(r.epoch), onResume: (epoch, history) => resumedAfter.push([epoch, history.map((h) => h.epoch)]),
+    });
     expect(epochs).toEqual([2, 3]);
+    // The page is told from which epoch, with the epochs before it (its curves start from them).
+    expect(resumedAfter).toEqual([[1, [1]]]);
     expect(resumed.fit.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(resumed.fit.history.map((h) => h.loss)).toEqual(whole.fit.history.map((h) => h.loss));
     const got = await predict(resumed, probe);
@@ -126,6 +132,29 @@ describe('fine-tuning the tiny BERT', () => {
     // Finished: the checkpoint is gone.
     expect(await store.getCheckpoint('p:train')).toBeUndefined();
   }, 120_000);
+
+  it('estimates a run\'s time from one measured step: the steps of a real epoch, a finite time, no tensor left', async () => {
+    const train = reviews(50, 12);
+    const val = reviews(20, 13);
+    const hyper = { ...HYPER, epochs: 2, batchSize: 8 };
+    const before = tf.memory().numTensors;
+    const e = await estimateFineTuning(train, val, features, { hyper });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(e.backend).toBe('wasm');
+    expect(e.epochs).toBe(2);
+    expect(e.trainTexts).toBe(50);
+    expect(e.step.ms).toBeGreaterThan(0);
+    expect(e.step.texts).toBeGreaterThan(0);
+    const steps: StepReport[] = [];
+    const s = await trainStudent(train, val, features, { hyper, onStep: (r) => steps.push(r) });
+    s.model.dispose();
+    expect(e.stepsPerEpoch).toBe(steps[0]!.stepsInEpoch);
+    expect(Number.isFinite(e.seconds) && e.seconds > 0).toBe(true);
+    // Within a factor of 10 of the real run on the same machine (a measurement, not a bound on speed).
+    const real = steps.length / steps.at(-1)!.stepsPerSecond;
+    expect(e.seconds).toBeGreaterThan(real / 10);
+    expect(e.seconds).toBeLessThan(real * 10);
+  }, 60_000);
 
   it('trains only the top layer from cached lower-layer outputs, and with a contrastive stage first', async () => {
     const baseline = tf.memory().numTensors;
