@@ -13,6 +13,7 @@ import type { TrainSummary } from '../core/projects/settings.js';
 import { estimateProjectTraining, trainCheckpointKey, trainProject, type TrainEvent } from '../core/projects/train.js';
 import type { RunningTrain } from '../core/projects/settings.js';
 import type { TrainingEstimate } from '../core/student/finetune/estimate.js';
+import { STUDENT_DEFAULTS } from '../core/student/defaults.js';
 import type { StudentHyper } from '../core/student/spec.js';
 import type { EpochReport, StepReport } from '../core/student/train.js';
 import { trainStudent, type TransformerFeatures } from '../core/student/student.js';
@@ -41,7 +42,7 @@ export interface TrainRequest {
   student?: 'word' | 'encoder' | 'transformer';
 }
 
-/** What the fine-tuning check (encode-check.html, the browser tests) trains and how. */
+/** What the fine-tuning check (the encoder check page in tests/e2e/encoder-harness, the browser tests, the bench) trains and how. */
 export interface FineTuneCheckRequest {
   jobId: string;
   train: { texts: string[]; labels: string[] };
@@ -159,7 +160,7 @@ export const trainApi = {
     try {
       if (long) {
         const source = encodeApi.loadedPretrained()?.source ?? 'app';
-        await markRunning(store, req.projectId, { student: 'transformer', epochs: req.epochs ?? 0, backend: req.backend, base: source, startedAt: new Date().toISOString() });
+        await markRunning(store, req.projectId, { student: 'transformer', epochs: req.epochs ?? STUDENT_DEFAULTS.transformer.epochs, backend: req.backend, base: source, startedAt: new Date().toISOString() });
       }
       const done = await trainProject(store, req.projectId, {
         signal, backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined,
