@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { freshApp, newProject } from './data-step';
 import { serveEncoderHarness } from './encoder-harness/harness.js';
+import { keywordReviews } from '../fixtures/keyword-reviews.js';
 
 const TINY = resolve('tests/fixtures/tiny-bert');
 const HAVE_MINILM = existsSync('public/models/all-MiniLM-L6-v2/model.safetensors');
@@ -31,24 +32,10 @@ interface CheckResult {
   seconds: number;
 }
 
-/** Sentences whose label is one word among fillers (as in tests/unit/finetune.test.ts): learnable, not by chance. */
+/** Sentences whose label is one word among fillers: learnable, not by chance (a small LCG as the random source). */
 function reviews(n: number, seed: number): { texts: string[]; labels: string[] } {
   let s = seed;
-  const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
-  const pos = ['good', 'great', 'fun', 'best', 'love'];
-  const neg = ['bad', 'boring', 'dull', 'worst', 'hate'];
-  const filler = ['the', 'film', 'movie', 'story', 'plot', 'was', 'very', 'and', 'acting', 'music', 'scene', 'is', 'it'];
-  const texts: string[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2 ? 'pos' : 'neg';
-    const words = Array.from({ length: 3 + Math.floor(r() * 6) }, () => pick(filler));
-    words.splice(Math.floor(r() * words.length), 0, pick(label === 'pos' ? pos : neg));
-    texts.push(words.join(' '));
-    labels.push(label);
-  }
-  return { texts, labels };
+  return keywordReviews(n, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31), 6);
 }
 
 async function fineTuneCheck(page: Page, load: () => Promise<void>, backend: string, data: object): Promise<CheckResult> {

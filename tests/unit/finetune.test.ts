@@ -21,27 +21,12 @@ import type { StepReport } from '../../src/core/student/train.js';
 import { useNodeBackend } from '../../src/core/transformer/backend-node.js';
 import { dirFiles } from '../../src/core/transformer/files-node.js';
 import { readSentenceTransformer } from '../../src/core/transformer/load.js';
+import { keywordReviews } from '../fixtures/keyword-reviews.js';
 
 const TINY = 'tests/fixtures/tiny-bert';
 
-/** Sentences whose label is carried by one word among fillers: learnable, not by chance. */
-function reviews(n: number, seed: number): LabeledTexts {
-  const r = mulberry32(seed);
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
-  const pos = ['good', 'great', 'fun', 'best', 'love'];
-  const neg = ['bad', 'boring', 'dull', 'worst', 'hate'];
-  const filler = ['the', 'film', 'movie', 'story', 'plot', 'was', 'very', 'and', 'acting', 'music', 'scene', 'is', 'it'];
-  const texts: string[] = [];
-  const labels: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const label = i % 2 ? 'pos' : 'neg';
-    const words = Array.from({ length: 3 + Math.floor(r() * 8) }, () => pick(filler));
-    words.splice(Math.floor(r() * words.length), 0, pick(label === 'pos' ? pos : neg));
-    texts.push(words.join(' '));
-    labels.push(label);
-  }
-  return { texts, labels };
-}
+/** Sentences whose label is one word among fillers: learnable, not by chance. */
+const reviews = (n: number, seed: number): LabeledTexts => keywordReviews(n, mulberry32(seed), 8);
 
 let features: TransformerFeatures;
 // The tiny BERT's random word embeddings carry no meaning, so here they train (MiniLM's are kept frozen by default).
