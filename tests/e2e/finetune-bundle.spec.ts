@@ -6,23 +6,18 @@
  * example.mjs, run in Node, must give every one of them within 1e-4.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
 import { freshApp, newProject } from './data-step';
+import { answerMiniLmWithTinyBert } from './tiny-bert-seam.js';
 
-const TINY = resolve('tests/fixtures/tiny-bert');
 const FIXTURE = resolve('tests/fixtures/train-3class.csv');
 
 test('the exported transformer bundle predicts in Node the scores the app showed, within 1e-4', async ({ page, context }) => {
   test.setTimeout(400_000);
-  await context.route('**/models/all-MiniLM-L6-v2/**', async (route) => {
-    const path = new URL(route.request().url()).pathname.split('/models/all-MiniLM-L6-v2/')[1]!;
-    const file = resolve(TINY, path);
-    if (!existsSync(file)) return route.fulfill({ status: 404 });
-    return route.fulfill({ status: 200, body: readFileSync(file), contentType: path.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-  });
+  await answerMiniLmWithTinyBert(context);
   await freshApp(page);
   await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
   await page.getByRole('button', { name: /Train$/ }).click();

@@ -15,9 +15,10 @@ import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { freshApp, newProject } from './data-step';
 import { serveEncoderHarness } from './encoder-harness/harness.js';
+import { answerMiniLmWithTinyBert, TINY_BERT } from './tiny-bert-seam.js';
 import { keywordReviews } from '../fixtures/keyword-reviews.js';
 
-const TINY = resolve('tests/fixtures/tiny-bert');
+const TINY = TINY_BERT;
 const HAVE_MINILM = existsSync('public/models/all-MiniLM-L6-v2/model.safetensors');
 // The encoder check page on its own port (beside the app's preview, 4173, and encoder.spec.ts's 4181).
 const PORT = Number(process.env.FINETUNE_HARNESS_PORT ?? 4183);
@@ -94,12 +95,7 @@ test.describe('the Train step\'s Accurate student', () => {
 
   test.beforeEach(async ({ page, context }) => {
     // The app's MiniLM files are answered with the tiny BERT's: the same code path, seconds instead of hours.
-    await context.route('**/models/all-MiniLM-L6-v2/**', async (route) => {
-      const path = new URL(route.request().url()).pathname.split('/models/all-MiniLM-L6-v2/')[1]!;
-      const file = resolve(TINY, path);
-      if (!existsSync(file)) return route.fulfill({ status: 404 });
-      return route.fulfill({ status: 200, body: readFileSync(file), contentType: path.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-    });
+    await answerMiniLmWithTinyBert(context);
     await freshApp(page);
     await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
     await page.getByRole('button', { name: /Train$/ }).click();
