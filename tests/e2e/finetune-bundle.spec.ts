@@ -30,6 +30,8 @@ test('the exported transformer bundle predicts in Node the scores the app showed
   await expect(page.getByTestId('train-estimate-text')).toBeVisible({ timeout: 120_000 });
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
+  mkdirSync('tests/e2e/screenshots', { recursive: true });
+  await page.screenshot({ path: 'tests/e2e/screenshots/finetune-train.png', fullPage: true });
 
   // The Export step: the bundle of the Train step's model.
   await page.getByRole('button', { name: /Export$/ }).click();

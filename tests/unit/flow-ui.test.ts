@@ -4,7 +4,7 @@ import { Eta, formatDuration } from '../../src/app/synthesize/eta';
 import { settingsProblems, defaultSynthSettings, formatCost, setShare, toShares } from '../../src/app/synthesize/synth-settings';
 import { filterExamples, facets, NO_FILTER, reviewSource, UNLABELED } from '../../src/app/review/filter';
 import { visibleRange } from '../../src/app/review/window';
-import { niceTicks, extent } from '../../src/app/charts/scale';
+import { niceTicks, extent, tickLabels } from '../../src/app/charts/scale';
 import { connectPolicy, staticPolicy, teacherOrigin, storedTeacherOrigin } from '../../src/app/flow/csp';
 import { parseSnapshot } from '../../src/app/flow/snapshot';
 import { baseUrlProblem, loadTeacherSettings } from '../../src/app/teacher/teacher-settings';
@@ -125,6 +125,14 @@ describe('chart scale', () => {
     const flat = niceTicks(0.5, 0.5);
     expect(flat[0]).toBeLessThan(0.5);
     expect(flat[flat.length - 1]).toBeGreaterThan(0.5);
+  });
+  it('labels every tick differently, with the decimals the step needs', () => {
+    expect(tickLabels([0, 0.2, 0.4])).toEqual(['0', '0.2', '0.4']);
+    // A nearly flat loss curve: the short form read "1.1" on every tick.
+    const ticks = niceTicks(1.0985, 1.0995, 5);
+    const labels = tickLabels(ticks);
+    expect(new Set(labels).size).toBe(ticks.length);
+    expect(labels).toContain('1.099');
   });
   it('ignores gaps', () => {
     expect(extent([null, 2, NaN, -1, undefined])).toEqual([-1, 2]);

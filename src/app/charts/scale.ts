@@ -46,3 +46,16 @@ export function tickLabel(v: number): string {
   if (a >= 1000) return v.toFixed(0);
   return String(Number(v.toPrecision(3)));
 }
+
+/**
+ * Labels for an axis's ticks: tickLabel's short form, or, where that form would show two ticks
+ * alike, as many decimals as the step between them needs (a loss curve from 1.0985 to 1.0995 read
+ * "1.1" on every tick).
+ */
+export function tickLabels(ticks: number[]): string[] {
+  const short = ticks.map(tickLabel);
+  if (ticks.length < 2 || new Set(short).size === short.length) return short;
+  const step = Math.abs(ticks[1] - ticks[0]);
+  const decimals = Math.min(12, Math.max(0, -Math.floor(Math.log10(step))));
+  return ticks.map((v) => String(Number(v.toFixed(decimals))));
+}
