@@ -10,7 +10,7 @@
  * (the round with the best TEST accuracy, which nothing may choose by): the gap is what choosing on
  * validation costs.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--first-draw 0] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
  *
  * `--student finetune` fine-tunes the pretrained transformer (`--encoder`, default minilm) in
  * every round on tfjs's wasm backend, with step progress on stderr. On 2 CPU cores one such
@@ -40,7 +40,7 @@ import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js
 
 const { values: a } = parseArgs({ options: {
   datasets: { type: 'string', default: 'sst2_sentence,ag_news' }, budget: { type: 'string', default: '1000' },
-  draws: { type: 'string', default: '3' }, encoder: { type: 'string' }, student: { type: 'string' },
+  draws: { type: 'string', default: '3' }, 'first-draw': { type: 'string', default: '0' }, encoder: { type: 'string' }, student: { type: 'string' },
   configs: { type: 'string', default: 'generate,annotate,s3' }, hyper: { type: 'string' },
 } });
 if (!sharedDatasetsPresent()) {
@@ -49,6 +49,9 @@ if (!sharedDatasetsPresent()) {
 }
 const B = Number(a.budget);
 const DRAWS = Number(a.draws);
+// Draws are independent (each its own seeds, validation and teacher seed), so slow students can
+// run them side by side: `--first-draw 1 --draws 1` in one process, `--first-draw 2` in another.
+const FIRST_DRAW = Number(a['first-draw']);
 const configs = a.configs!.split(',');
 
 const now = new Date().toISOString();
@@ -100,7 +103,7 @@ for (const name of a.datasets!.split(',')) {
   const test = toExamples(ds.test, 'test');
   const acc: Record<string, number[]> = {};
   const add = (k: string, x: number) => (acc[k] ??= []).push(x);
-  for (let draw = 0; draw < DRAWS; draw++) {
+  for (let draw = FIRST_DRAW; draw < FIRST_DRAW + DRAWS; draw++) {
     const split = benchmarkSplit(train, { seedsPerClass: 8, valPerClass: 32, seed: draw });
     add('fastText 8-shot', fasttext(split.seeds.map((e) => ({ text: e.text, label: e.label! })), ds.test));
     for (const cfgName of configs) {
