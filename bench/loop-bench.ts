@@ -10,7 +10,7 @@
  * (the round with the best TEST accuracy, which nothing may choose by): the gap is what choosing on
  * validation costs.
  *
- *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--first-draw 0] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
+ *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--first-draw 0] [--test-sample N] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
  *
  * `--student finetune` fine-tunes the pretrained transformer (`--encoder`, default minilm) in
  * every round on tfjs's wasm backend, with step progress on stderr. On 2 CPU cores one such
@@ -36,11 +36,11 @@ import { loopSummary } from '../src/core/loop/report.js';
 import { MemoryStore } from '../src/core/store/memory.js';
 import { TeacherClient } from '../src/core/teacher/client.js';
 import { startTeacherSim } from '../src/core/teacher/sim/server.js';
-import { DATASETS, sharedDatasetsPresent, type LabeledText } from './datasets.js';
+import { DATASETS, sharedDatasetsPresent, splitPerClass, type LabeledText } from './datasets.js';
 
 const { values: a } = parseArgs({ options: {
   datasets: { type: 'string', default: 'sst2_sentence,ag_news' }, budget: { type: 'string', default: '1000' },
-  draws: { type: 'string', default: '3' }, 'first-draw': { type: 'string', default: '0' }, encoder: { type: 'string' }, student: { type: 'string' },
+  draws: { type: 'string', default: '3' }, 'first-draw': { type: 'string', default: '0' }, 'test-sample': { type: 'string' }, encoder: { type: 'string' }, student: { type: 'string' },
   configs: { type: 'string', default: 'generate,annotate,s3' }, hyper: { type: 'string' },
 } });
 if (!sharedDatasetsPresent()) {
@@ -52,6 +52,10 @@ const DRAWS = Number(a.draws);
 // Draws are independent (each its own seeds, validation and teacher seed), so slow students can
 // run them side by side: `--first-draw 1 --draws 1` in one process, `--first-draw 2` in another.
 const FIRST_DRAW = Number(a['first-draw']);
+// Every round of a slow student is scored on the whole test split (AG News: 7,600 texts, ~6 min per
+// scoring for the fine-tuned transformer here): `--test-sample N` scores every row of the table,
+// fastText's too, on one seeded class-stratified sample of N test texts instead.
+const TEST_SAMPLE = a['test-sample'] ? Number(a['test-sample']) : undefined;
 const configs = a.configs!.split(',');
 
 const now = new Date().toISOString();
@@ -96,9 +100,14 @@ const student = studentName === 'word'
     ? loopStudent({ kind: 'transformer', base: await pretrainedByName(a.encoder ?? 'minilm', { log: (l) => console.error(l) }) }, { hyper, onStep })
     : loopStudent({ kind: 'vectors', encoder: await encoderByName(a.encoder, { wv }), cache: store }, { hyper: studentName === 'linear' ? { hidden: [] } : hyper });
 const rows: string[] = [];
+const testSizes: string[] = [];
 const kept: { dataset: string; draw: number; config: string; kept: number; keptTest: number; best: number; bestTest: number; overlap: { val: number; test: number }; validation: { extrapolation: number; selection: number } | null }[] = [];
 for (const name of a.datasets!.split(',')) {
-  const ds = DATASETS[name]();
+  const full = DATASETS[name]();
+  const ds = TEST_SAMPLE && TEST_SAMPLE < full.test.length
+    ? { ...full, test: splitPerClass(full.test, 5, (n) => [Math.round((n * TEST_SAMPLE) / full.test.length), 0])[0] }
+    : full;
+  testSizes.push(`${name} ${ds.test.length}${ds.test.length < full.test.length ? ` of ${full.test.length}` : ''}`);
   const train = toExamples(ds.train, 'train');
   const test = toExamples(ds.test, 'test');
   const acc: Record<string, number[]> = {};
@@ -135,7 +144,7 @@ for (const name of a.datasets!.split(',')) {
   add('fastText full', fasttext(ds.train, ds.test));
   rows.push(`| ${name} | ${['seeds only', 'generate', 'annotate', 's3', 'fastText 8-shot', 'fastText full'].map((k) => cell(acc[k])).join(' | ')} |`);
 }
-console.log(`\nTest accuracy (%) of the ${studentName} student${studentName === 'word' ? '' : ` (${a.encoder ?? (studentName === 'finetune' ? 'minilm' : 'glove')})`}, mean ± sd over ${DRAWS} draws of 8 seeds + 32 validation examples per class; budget B = ${B} teacher-made examples.`);
+console.log(`\nTest accuracy (%) of the ${studentName} student${studentName === 'word' ? '' : ` (${a.encoder ?? (studentName === 'finetune' ? 'minilm' : 'glove')})`}, mean ± sd over ${DRAWS} draws of 8 seeds + 32 validation examples per class; budget B = ${B} teacher-made examples; draws ${FIRST_DRAW}–${FIRST_DRAW + DRAWS - 1}; test texts: ${testSizes.join(', ')}.`);
 console.log('SIMULATED teacher (teacher-sim answering from the training split): this measures the pipeline, not an LLM.\n');
 console.log(`| dataset | seeds only | generation @B | annotation @B | S3 R=2 @B | fastText 8-shot | fastText full |`);
 console.log('|---|---|---|---|---|---|---|');
