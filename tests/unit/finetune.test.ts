@@ -12,6 +12,9 @@ import { MemoryStore } from '../../src/core/store/memory.js';
 import { AdamW, decays, linearWarmupDecay } from '../../src/core/student/finetune/adamw.js';
 import { contrastivePairs } from '../../src/core/student/finetune/contrastive.js';
 import { estimateFineTuning } from '../../src/core/student/finetune/estimate.js';
+import { DEFAULT_TRAINING_MEMORY, transformer } from '../../src/core/student/finetune/kind.js';
+import { microBatches, trainingBytesPerToken } from '../../src/core/student/finetune/trainer.js';
+import { studentHyper } from '../../src/core/student/defaults.js';
 import { chooseMaxTokens, lengthBuckets } from '../../src/core/student/finetune/token-rows.js';
 import { mulberry32 } from '../../src/core/student/random.js';
 import { predict } from '../../src/core/student/predict.js';
@@ -150,8 +153,70 @@ describe('fine-tuning the tiny BERT', () => {
     top.model.dispose();
     const setfit = await trainStudent(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, epochs: 1 } });
     setfit.model.dispose();
+    // SetFit proper: the contrastive stage trains the body, then only the head trains on its vectors
+    // (the contrastive stage found nothing trainable here and threw, when it took trainLayers too).
+    const head = await trainStudent(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, trainLayers: 0, epochs: 1 } });
+    expect(head.model.classifier.bert.variables.get('encoder.layer.1.output.dense.weight')!.trainable).toBe(false);
+    head.model.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
   }, 120_000);
+});
+
+describe('memory: batches too big for it run as micro-batches', () => {
+  const MINILM = { hiddenSize: 384, intermediateSize: 1536, numLayers: 6, numHeads: 12 };
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it('cuts a batch into micro-batches within the memory, every row once, shortest first', () => {
+    // 32 AG News-length texts (~100 word pieces): one pass took > 4 GB of the wasm backend's heap and aborted it.
+    const lengths = range(32).map((i) => 60 + ((i * 37) % 41));
+    const parts = microBatches(range(32), (r) => lengths[r]!, DEFAULT_TRAINING_MEMORY, (T) => trainingBytesPerToken(MINILM, T));
+    expect(parts.length).toBeGreaterThan(4);
+    expect(parts.flat().sort((a, b) => a - b)).toEqual(range(32));
+    for (const p of parts) {
+      const T = Math.max(...p.map((r) => lengths[r]!));
+      expect(p.length * T * trainingBytesPerToken(MINILM, T)).toBeLessThanOrEqual(DEFAULT_TRAINING_MEMORY);
+    }
+    expect(parts.flat().map((r) => lengths[r]!)).toEqual([...lengths].sort((a, b) => a - b));
+    // A text too long to fit alone still trains, alone.
+    expect(microBatches([0, 1], () => 256, 1, () => 1e6)).toEqual([[0], [1]]);
+    // Short texts: the whole batch in one pass.
+    expect(microBatches(range(32), () => 8, DEFAULT_TRAINING_MEMORY, (T) => trainingBytesPerToken(MINILM, T))).toHaveLength(1);
+  });
+
+  it('makes the same update from micro-batches as from the whole batch', async () => {
+    // No dropout, so both runs see the same function (their masks would differ).
+    const base = { ...features.base, config: { ...features.base.config, hiddenDropout: 0, attentionDropout: 0 } };
+    const f: TransformerFeatures = { kind: 'transformer', base };
+    const data = reviews(16, 21);
+    const hyper = studentHyper('transformer', { ...HYPER, dropout: 0, seed: 5, warmup: 0 }); // no warm-up: the first step's learning rate is not 0
+    const spec = transformer.spec(data, ['neg', 'pos'], hyper, f);
+    const x = await transformer.featurize(data.texts, spec, f, {});
+    const y = Int32Array.from(data.labels, (l) => spec.labels.indexOf(l));
+    const before = tf.memory().numTensors;
+    const stepWith = async (memoryBytes: number) => {
+      const m = transformer.build(spec, f);
+      const t = transformer.trainer(m, { x, y }, spec, { memoryBytes });
+      const loss = await t.step(range(16));
+      const weights = await Promise.all(m.getWeights().map((w) => w.data()));
+      t.dispose();
+      m.dispose();
+      return { loss, weights };
+    };
+    const whole = await stepWith(2 ** 40);
+    const small = 4 * Math.max(...range(16).map((r) => x.length(r))) * trainingBytesPerToken(base.config, 32);
+    expect(microBatches(range(16), (r) => x.length(r), small, (T) => trainingBytesPerToken(base.config, T)).length).toBeGreaterThanOrEqual(4);
+    const split = await stepWith(small);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Math.abs(split.loss - whole.loss)).toBeLessThan(1e-5);
+    let worst = 0;
+    whole.weights.forEach((w, i) => w.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - split.weights[i]![j]!)); }));
+    expect(worst).toBeLessThan(1e-5);
+    // And the step did move the weights (a step that changed nothing would pass the line above).
+    const m0 = transformer.build(spec, f);
+    const init = await Promise.all(m0.getWeights().map((w) => w.data()));
+    m0.dispose();
+    expect(init.some((w, i) => w.some((v, j) => Math.abs(v - whole.weights[i]![j]!) > 1e-4))).toBe(true);
+  }, 60_000);
 });
 
 describe('AdamW', () => {

@@ -21,7 +21,7 @@ import type { Labeled } from '../train.js';
 import { AdamW, decays, linearWarmupDecay, type ParamGroup } from './adamw.js';
 import type { FineTunedTransformer } from './model.js';
 import type { TokenRows } from './token-rows.js';
-import { setTrainable } from './trainer.js';
+import { microBatches, setTrainable, summedGradients, trainingBytesPerToken } from './trainer.js';
 
 /** SetFit's defaults: body learning rate, pairs per batch. */
 export const CONTRASTIVE_LR = 2e-5;
@@ -51,8 +51,10 @@ export function contrastivePairs(y: Int32Array, rounds: number, seed: number): A
 }
 
 /** Trains `model`'s body on contrastive pairs of `train` (the head is untouched). */
-export async function contrastiveStage(model: FineTunedTransformer, train: Labeled<TokenRows>, hyper: StudentHyper, opts: LongOpOptions = {}): Promise<{ loss: number[] }> {
-  setTrainable(model, hyper);
+export async function contrastiveStage(model: FineTunedTransformer, train: Labeled<TokenRows>, hyper: StudentHyper, opts: LongOpOptions & { memoryBytes?: number } = {}): Promise<{ loss: number[] }> {
+  // The whole body learns the pairs (SetFit); `trainLayers` is for the classification stage after,
+  // which may then train the head alone (trainLayers 0) on what this stage taught the body.
+  setTrainable(model, { freezeEmbeddings: hyper.freezeEmbeddings });
   const bert = model.classifier.bert;
   const body = [...bert.variables].filter(([, v]) => v.trainable);
   const groups: ParamGroup[] = [
@@ -70,28 +72,34 @@ export async function contrastiveStage(model: FineTunedTransformer, train: Label
     for (let s = 0; s < pairs.length; s += PAIR_BATCH) {
       throwIfAborted(opts.signal);
       const batch = pairs.slice(s, s + PAIR_BATCH);
-      const a = rows.batch(batch.map((p) => p[0]));
-      const b = rows.batch(batch.map((p) => p[1]));
-      const { value, grads } = tf.tidy(() => {
-        const target = tf.tensor1d(batch.map((p) => p[2])); // [P]
-        const vec = (t: typeof a) => {
-          const mask = tf.tensor2d(t.mask, [t.batch, t.seqLen], 'int32');
-          return model.classifier.pooled(tf.tensor2d(t.ids, [t.batch, t.seqLen], 'int32'), mask, { training: true }); // [P,H]
-        };
-        return tf.variableGrads(() => {
-          const u = vec(a), v = vec(b);
-          const cos = u.mul(v).sum(1).div(u.norm('euclidean', 1).mul(v.norm('euclidean', 1)).clipByValue(1e-8, 3e38)); // [P]; not maximum (bert.ts pool)
-          return tf.mean(tf.square(cos.sub(target))) as tf.Scalar;
-        }, vars);
+      // Both texts of a pair go through the body: a pair costs its longer text twice.
+      const pairLength = (i: number) => Math.max(rows.length(batch[i]![0]), rows.length(batch[i]![1]));
+      const config = bert.config;
+      const parts = microBatches(batch.map((_, i) => i), pairLength, opts.memoryBytes ?? 2 ** 30, (T) => 2 * trainingBytesPerToken(config, T));
+      const { loss, grads } = await summedGradients(parts.length, (k) => {
+        const part = parts[k]!.map((i) => batch[i]!);
+        const a = rows.batch(part.map((p) => p[0]));
+        const b = rows.batch(part.map((p) => p[1]));
+        return tf.tidy(() => {
+          const target = tf.tensor1d(part.map((p) => p[2])); // [P]
+          const vec = (t: typeof a) => {
+            const mask = tf.tensor2d(t.mask, [t.batch, t.seqLen], 'int32');
+            return model.classifier.pooled(tf.tensor2d(t.ids, [t.batch, t.seqLen], 'int32'), mask, { training: true }); // [P,H]
+          };
+          return tf.variableGrads(() => {
+            const u = vec(a), v = vec(b);
+            const cos = u.mul(v).sum(1).div(u.norm('euclidean', 1).mul(v.norm('euclidean', 1)).clipByValue(1e-8, 3e38)); // [P]; not maximum (bert.ts pool)
+            // This part's share of the batch's mean.
+            return tf.sum(tf.square(cos.sub(target))).div(batch.length) as tf.Scalar;
+          }, vars);
+        });
       });
       try {
         await optimizer.apply(grads, linearWarmupDecay(s / pairs.length, 0.1));
       } finally {
         tf.dispose(grads);
       }
-      const [loss] = await value.data();
-      value.dispose();
-      losses.push(loss!);
+      losses.push(loss);
       await new Promise((r) => setTimeout(r, 0));
     }
   } finally {

@@ -19,7 +19,7 @@ import { FineTunedTransformer, TRANSFORMER_BACKENDS } from './model.js';
 
 export { TRANSFORMER_BACKENDS };
 import { chooseMaxTokens, TokenRows } from './token-rows.js';
-import { FineTuneTrainer, trainingBytesPerToken } from './trainer.js';
+import { FineTuneTrainer } from './trainer.js';
 
 /**
  * The pretrained model a fine-tuned student starts from: its folder read and checked
@@ -29,9 +29,10 @@ export type PretrainedTransformer = SentenceTransformerFiles;
 
 
 /**
- * Bytes a training batch's activations may take when the caller does not say: 1 GiB holds a
- * batch of 32 texts of 100 word pieces of MiniLM (trainer.ts trainingBytesPerToken), and stays
- * well inside the 4 GiB a wasm backend can address.
+ * Bytes one forward + backward pass may take for its activations when the caller does not say:
+ * 1 GiB holds ~14 MiniLM texts of 32 word pieces or ~4 of 100 (trainer.ts trainingBytesPerToken);
+ * a batch of 32 runs as that many micro-batches, summing gradients. It stays well inside the 4 GiB
+ * a wasm backend can address and the memory of a modest GPU.
  */
 export const DEFAULT_TRAINING_MEMORY = 2 ** 30;
 
@@ -89,13 +90,9 @@ export const transformer: Kind<TransformerSpec, TokenRows, FineTunedTransformer>
   fitModel: (m) => ({ scores: (x) => m.scores(x), getWeights: () => m.getWeights(), setWeights: (w) => m.setWeights(w) }),
   trainer(m, train, spec, opts) {
     const { hyper } = spec;
-    const config = m.classifier.bert.config;
-    const memory = opts.memoryBytes ?? DEFAULT_TRAINING_MEMORY;
-    // Batch × tokens within the memory budget, but never less than one text of the longest kind.
-    const maxBatchTokens = Math.max(spec.input.maxTokens, Math.min(hyper.batchSize * spec.input.maxTokens, Math.floor(memory / trainingBytesPerToken(config))));
     return new FineTuneTrainer(m, train, spec.labels.length, hyper, {
       plannedExamples: hyper.epochs * epochPasses(train.x.rows, hyper.batchSize) * train.x.rows,
-      maxBatchTokens, cacheBytes: DEFAULT_CACHE_BYTES,
+      memoryBytes: opts.memoryBytes ?? DEFAULT_TRAINING_MEMORY, cacheBytes: DEFAULT_CACHE_BYTES,
     });
   },
   backendFor: (m) => ({ request: m.backend, restore: true }),

@@ -24,19 +24,75 @@ import { lengthBuckets, type TokenRows } from './token-rows.js';
 export interface FineTunePlan {
   /** Examples the whole run is planned to see (epochs × examples per epoch): the schedule's 100%. */
   plannedExamples: number;
-  /** Most padded tokens in one training batch (batch × its longest text): bounds memory. */
-  maxBatchTokens: number;
+  /**
+   * Bytes one forward + backward pass may take for its activations: a batch whose texts need more
+   * is run as several micro-batches whose gradients are summed before the one AdamW update, so the
+   * batch (and so the training) is the same whatever the memory.
+   */
+  memoryBytes: number;
   /** Bytes the cached lower-layer outputs may take (0: recompute every step). */
   cacheBytes?: number;
 }
 
+type BertShape = { hiddenSize: number; intermediateSize: number; numLayers: number; numHeads: number };
+
 /**
- * Activation bytes one token costs in a training step of `config`'s BERT, measured on MiniLM in
- * Node wasm (tf.memory() peak within a step, batch 32 × 32 tokens: ~0.31 MB per token for 6
- * layers), scaled by layers and widths for other models.
+ * Bytes one token costs in a training step of `config`'s BERT when its batch is padded to
+ * `seqLen`: tfjs's peak bytes within one step (tf.profile), measured on MiniLM in Node wasm
+ * (2026-12-04: 8 × 16 tokens 452 MB, 8 × 28 675 MB, 8 × 53 1,134 MB, 4 × 104 1,204 MB,
+ * 2 × 202 1,338 MB, ~160 MB of it the weights): ~2.2 MB per token plus ~3.1 KB per token per
+ * position for the attention maps ([B, heads, T, T] per layer, kept for the backward pass).
+ * Scaled by layers, widths and heads for other models. (An earlier estimate of 0.31 MB per token,
+ * read from tf.memory() after a step rather than its peak, let batches of 32 AG News texts ask the
+ * wasm backend for more than its 4 GB, which aborted the process.)
  */
-export function trainingBytesPerToken(config: { hiddenSize: number; intermediateSize: number; numLayers: number }): number {
-  return 0.31e6 * (config.numLayers / 6) * ((4 * config.hiddenSize + config.intermediateSize) / (4 * 384 + 1536));
+export function trainingBytesPerToken(config: BertShape, seqLen: number): number {
+  const perToken = 2.2e6 * (config.numLayers / 6) * ((4 * config.hiddenSize + config.intermediateSize) / (4 * 384 + 1536));
+  const attention = 4 * 11 * config.numHeads * config.numLayers * seqLen;
+  return perToken + attention;
+}
+
+/**
+ * `rows` cut into micro-batches that each fit `memoryBytes` (trainingBytesPerToken × texts × the
+ * micro-batch's longest text), shortest texts first so each is padded little. A text too long to
+ * fit alone still gets a micro-batch of its own.
+ */
+export function microBatches(rows: readonly number[], length: (r: number) => number, memoryBytes: number, bytesPerToken: (seqLen: number) => number): number[][] {
+  const sorted = [...rows].sort((a, b) => length(a) - length(b));
+  const out: number[][] = [];
+  let cur: number[] = [];
+  for (const r of sorted) {
+    const T = length(r); // the longest so far: sorted ascending
+    if (cur.length && (cur.length + 1) * T * bytesPerToken(T) > memoryBytes) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(r);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/**
+ * One optimizer step's gradients from several micro-batches: `part(i)` returns micro-batch i's
+ * loss (its share of the batch's mean) and gradients; they are summed as they come, so only one
+ * micro-batch's activations and one running sum are alive at a time. Returns the summed loss.
+ */
+export async function summedGradients(parts: number, part: (i: number) => { value: tf.Scalar; grads: tf.NamedTensorMap }): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+  let sum: tf.NamedTensorMap = {};
+  let loss = 0;
+  for (let i = 0; i < parts; i++) {
+    const { value, grads } = part(i);
+    if (i === 0) sum = grads;
+    else {
+      const next = tf.tidy(() => Object.fromEntries(Object.entries(sum).map(([k, g]) => [k, tf.add(g, grads[k]!)])));
+      tf.dispose([...Object.values(sum), ...Object.values(grads)]);
+      sum = next;
+    }
+    loss += (await value.data())[0]!;
+    value.dispose();
+  }
+  return { loss, grads: sum };
 }
 
 /** Sets which weights train: `freezeEmbeddings` keeps the word-embedding matrix; `trainLayers` k keeps all but the top k layers. */
@@ -87,7 +143,8 @@ export class FineTuneTrainer implements StepTrainer {
 
   batches(order: number[], rand: () => number): number[][] {
     const rows = this.train.x;
-    return lengthBuckets(order, (r) => rows.length(r), { batchSize: this.hyper.batchSize, maxTokens: this.plan.maxBatchTokens, rand });
+    // Batches of batchSize texts of like length; memory is bounded per micro-batch (step), not here.
+    return lengthBuckets(order, (r) => rows.length(r), { batchSize: this.hyper.batchSize, maxTokens: Infinity, rand });
   }
 
   /** The learning-rate factor for the next step (warm-up, then linear decay). */
@@ -97,29 +154,38 @@ export class FineTuneTrainer implements StepTrainer {
 
   async step(idx: number[]): Promise<number> {
     const { x, y } = this.train;
-    const b = x.batch(idx);
-    const input = this.fromLayer > 0 ? await this.lowerOutput(b.index, b.seqLen) : undefined;
-    const { value, grads } = tf.tidy(() => {
-      const ids = tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32'); // [B,T]
-      const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32'); // [B,T]
-      const labels = tf.oneHot(tf.tensor1d(Int32Array.from(idx, (i) => y[i]!), 'int32'), this.k); // [B,K]
-      const rowWeights = tf.tensor1d(Float32Array.from(idx, (i) => this.weights[i]!)); // [B]
-      return tf.variableGrads(() => {
-        const logits = this.model.classifier.logits(ids, mask, { training: true, fromLayer: this.fromLayer, input }); // [B,K]
-        const ce = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)); // [B]
-        return tf.mean(tf.mul(ce, rowWeights)) as tf.Scalar;
-      }, this.vars);
-    });
-    input?.dispose();
+    const config = this.model.classifier.bert.config;
+    const parts = microBatches(idx, (r) => x.length(r), this.plan.memoryBytes, (T) => trainingBytesPerToken(config, T));
+    // The lower layers' outputs first (they await reads), then each part's gradients.
+    const inputs = this.fromLayer > 0 ? await Promise.all(parts.map((p) => this.lowerOutput(p, x.batch(p).seqLen))) : undefined;
+    let summed;
     try {
-      await this.optimizer.apply(grads, this.lrScale());
+      summed = await summedGradients(parts.length, (i) => {
+        const part = parts[i]!;
+        const b = x.batch(part);
+        return tf.tidy(() => {
+          const ids = tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32'); // [b,T]
+          const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32'); // [b,T]
+          const labels = tf.oneHot(tf.tensor1d(Int32Array.from(part, (r) => y[r]!), 'int32'), this.k); // [b,K]
+          const rowWeights = tf.tensor1d(Float32Array.from(part, (r) => this.weights[r]!)); // [b]
+          return tf.variableGrads(() => {
+            const logits = this.model.classifier.logits(ids, mask, { training: true, fromLayer: this.fromLayer, input: inputs?.[i] }); // [b,K]
+            const ce = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)); // [b]
+            // This part's share of the batch's weighted mean: the parts' losses and gradients add up to the batch's.
+            return tf.div(tf.sum(tf.mul(ce, rowWeights)), idx.length) as tf.Scalar;
+          }, this.vars);
+        });
+      });
     } finally {
-      tf.dispose(grads);
+      tf.dispose(inputs ?? []);
+    }
+    try {
+      await this.optimizer.apply(summed.grads, this.lrScale());
+    } finally {
+      tf.dispose(summed.grads);
     }
     this.seen += idx.length;
-    const [loss] = await value.data();
-    value.dispose();
-    return loss!;
+    return summed.loss;
   }
 
   /**
