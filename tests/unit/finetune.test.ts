@@ -70,6 +70,14 @@ describe('fine-tuning the tiny BERT', () => {
     const [a, b] = [await predict(s, texts), await predict(loaded, texts)];
     expect(a.map((p) => p.label)).toEqual(['pos', 'neg']);
     a.forEach((p, i) => p.scores.forEach((x, j) => expect(Math.abs(b[i]!.scores[j]! - x)).toBeLessThan(1e-6)));
+    // Scoring runs layer by layer (each its own tidy, to bound memory): the same numbers as the model in one piece.
+    const rows = s.model.encode(texts);
+    const both = rows.batch([0, 1]);
+    const whole = tf.tidy(() => tf.softmax(s.model.classifier.logits(tf.tensor2d(both.ids, [both.batch, both.seqLen], 'int32'), tf.tensor2d(both.mask, [both.batch, both.seqLen], 'int32'))));
+    const oneByOne = await s.model.scores(rows);
+    const w = await whole.data();
+    whole.dispose();
+    oneByOne.forEach((sc, i) => sc.forEach((v, j) => expect(Math.abs(v - w[i * 2 + j]!)).toBeLessThan(1e-6)));
     loaded.model.dispose();
     s.model.dispose();
     expect(tf.memory().numTensors).toBe(baseline);

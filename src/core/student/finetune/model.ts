@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted } from '../../errors.js';
 import type { BackendName } from '../backend.js';
+import { Bert } from '../../transformer/bert.js';
 import { BertClassifier } from '../../transformer/classifier.js';
 import { parseBertConfig, type Pooling } from '../../transformer/config.js';
 import { readSafetensors, writeSafetensors } from '../../transformer/safetensors.js';
@@ -26,8 +27,13 @@ export interface TransformerFiles {
  */
 export const TRANSFORMER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
-/** Padded tokens per forward pass when scoring: no gradients are kept, so larger than training's. */
-const SCORE_BATCH_TOKENS = 8192;
+/**
+ * Padded tokens per forward pass when scoring (the sentence encoder's and the bundle's 32 × 128).
+ * Each layer runs in its own tidy, so only one layer's intermediates are alive: 64 texts of 128
+ * AG News word pieces in one tidy over the whole model asked tfjs's wasm backend for more than its
+ * 4 GB and aborted the process.
+ */
+const SCORE_BATCH_TOKENS = 4096;
 
 export class FineTunedTransformer {
   /**
@@ -70,11 +76,21 @@ export class FineTunedTransformer {
     for (const idx of batches) {
       throwIfAborted(opts.signal);
       const b = rows.batch(idx);
-      const p = tf.tidy(() => {
-        const ids = tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32');
-        const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32');
-        return tf.softmax(this.classifier.logits(ids, mask));
-      });
+      const { bert } = this.classifier;
+      const mask = tf.tensor2d(b.mask, [b.batch, b.seqLen], 'int32');
+      const bias = tf.tidy(() => Bert.maskBias(mask));
+      let x = tf.tidy(() => bert.embed(tf.tensor2d(b.ids, [b.batch, b.seqLen], 'int32')));
+      let p: tf.Tensor;
+      try {
+        for (let l = 0; l < bert.config.numLayers; l++) {
+          const next = tf.tidy(() => bert.layer(x, bias, l));
+          x.dispose();
+          x = next;
+        }
+        p = tf.tidy(() => tf.softmax(this.classifier.head(Bert.pool(x, mask, this.classifier.pooling))));
+      } finally {
+        tf.dispose([x, bias, mask]);
+      }
       const data = (await p.data()) as Float32Array;
       p.dispose();
       idx.forEach((r, i) => { out[r] = data.slice(i * k, (i + 1) * k); });
