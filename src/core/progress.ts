@@ -15,6 +15,19 @@ export interface EpochDetail {
   seconds: number;
 }
 
+/** One training step, as the student reports it (student/train.ts `StepReport`). */
+export interface StepDetail {
+  epoch: number;
+  step: number;
+  stepsInEpoch: number;
+  steps: number;
+  maxSteps: number;
+  loss: number;
+  stepsPerSecond: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
 /** A synthesis job's counts so far (`done` is its accepted examples, earlier sessions included). */
 export interface SynthesisDetail {
   rejected: Record<string, number>;
@@ -56,6 +69,8 @@ export type Progress = Counted & (
   /** Bytes of a model's files, file by file, while it loads. */
   | { phase: 'load-model'; detail: { file?: string } }
   | { phase: 'train'; detail: EpochDetail }
+  /** One optimizer step of a long training (the fine-tuned transformer): `done` steps of at most `total`. */
+  | { phase: 'train-step'; detail: StepDetail }
   | { phase: 'synthesize'; detail: SynthesisDetail }
   /** A run's step finished and was checkpointed; `done` counts finished steps. */
   | { phase: 'loop'; detail: { step: string; round?: number } }

@@ -100,6 +100,11 @@ export function storeContract(name: string, make: () => Promise<{ store: Store; 
       expect(m?.meta).toEqual({ acc: 0.9 });
       expect(Array.from(new Float32Array(m!.weights))).toEqual([1.5, -2, 3]);
       expect((await store.listModels('p')).map((x) => x.id)).toEqual(['m1']);
+      await store.putModel({ ...model, id: 'm2' });
+      await store.deleteModel('m2');
+      await store.deleteModel('m2'); // already gone: nothing happens
+      expect(await store.getModel('m2')).toBeUndefined();
+      expect((await store.listModels('p')).map((x) => x.id)).toEqual(['m1']);
       await store.deleteProject('p');
       expect(await store.getProject('p')).toBeUndefined();
       expect(await store.listExamples('p')).toEqual([]);

@@ -18,6 +18,7 @@ const WEB_HINTS: Record<string, string> = {
   'class-without-seed': 'Add at least one labeled example of every label on the Data step.',
   'val-missing-class': 'Give every label at least two examples on the Data step.',
   'no-unlabeled': 'Set "Label your unlabeled texts" to 0, or add unlabeled texts on the Data step.',
+  'transformer-not-loaded': 'Press Load the transformer under Settings, then Resume; or choose Fast and press Start over. Everything the run made so far is kept.',
 };
 
 /** The message, what was kept, and what to do. `accepted`: teacher examples the run has so far. */

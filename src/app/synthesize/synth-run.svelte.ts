@@ -33,6 +33,7 @@ import { defaultSynthSettings, phaseLabel, type RunProgress, type SynthDetail, t
 import { runErrorText } from './run-errors';
 import { RunCounters, type JobCounts, type JobItems } from './run-counters';
 import { getLoopRun } from '../../core/loop/checkpoint';
+import { AccurateStudent } from './accurate.svelte';
 
 export type { SavedSynth };
 
@@ -46,6 +47,8 @@ export class SynthRun {
   state = $state<LoopState | null>(null);
   /** What the run has so far, from the store and its live progress: always shown, also when it is stopped. */
   counts = $state<SynthDetail>({});
+  /** The Accurate student's transformer and time estimate. */
+  readonly accurate = new AccurateStudent();
 
   private projectId: string | null = null;
   private saved: SavedSynth | null = null;
@@ -147,6 +150,11 @@ export class SynthRun {
     await this.stop('cancelled');
   }
 
+  /** Measures how long the Accurate student's trainings will take with `settings` (accurate.svelte.ts). */
+  async measure(settings: SynthSettings): Promise<void> {
+    if (this.projectId) await this.accurate.measure(this.projectId, settings, loadTeacherSettings().model);
+  }
+
   async saveSettings(settings: SynthSettings): Promise<void> {
     this.settings = settings;
   }
@@ -183,6 +191,13 @@ export class SynthRun {
       const origin = teacherOrigin(teacher.baseURL);
       const apiKey = origin ? await getKey(origin) : '';
       const config = synthesisConfig(projectId, saved.runId, saved.settings, teacher.model);
+      // An Accurate run needs the transformer in the worker; after a reload it is read again from the app's copy.
+      if (config.student && !(await worker().encode.loadedPretrained()) && !(await this.accurate.load())) {
+        const why = this.accurate.error;
+        this.status = 'failed';
+        this.error = `${why?.message ?? 'The pretrained transformer could not be loaded.'} The run needs it for its Accurate student: load it under Settings (Load the transformer) and press Resume, or choose Fast and press Start over. Everything the run made so far is kept.`;
+        return;
+      }
       try {
         await worker().loop.run(
           // A preset knows how many requests its kind of server takes at once (a local one: its --parallel).
@@ -223,8 +238,13 @@ export class SynthRun {
       this.counters.update(d.jobId ?? '', { ...items, promptTokens: d.promptTokens, completionTokens: d.completionTokens, failed: d.failedRequests as Record<string, number> });
       this.publish();
     }
+    // A fine-tuning's steps are its progress: its epoch reports would only move the bar back.
+    if (p.phase === 'train' && this.progress?.step) return;
     // Training the round's student between synthesis jobs is shown too; the counters stay.
-    this.progress = { phase: p.phase, done: p.done, total: p.total, label: phaseLabel(p, this.state), detail: this.counts };
+    this.progress = {
+      phase: p.phase, done: p.done, total: p.total, label: phaseLabel(p, this.state), detail: this.counts,
+      ...(p.phase === 'train-step' ? { step: p.detail } : {}),
+    };
   }
 
   /** The counters as the page shows them, from the store's and the live counts (run-counters.ts). */

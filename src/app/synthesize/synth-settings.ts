@@ -5,7 +5,7 @@
 import type { Round0Strategy } from '../../core/loop/config.js';
 import type { Strategy } from '../../core/dataset/example.js';
 import type { LoopState } from '../../core/loop/state.js';
-import type { Progress, ProgressPhase } from '../../core/progress.js';
+import type { Progress, ProgressPhase, StepDetail } from '../../core/progress.js';
 import type { SynthSettings } from '../../core/projects/settings.js';
 
 export type { SynthSettings };
@@ -44,12 +44,14 @@ export interface RunProgress {
   /** The whole progress line, in words (phaseLabel); without it the phase's name is shown. */
   label?: string;
   detail: SynthDetail;
+  /** The last step of a round's fine-tuning (the Accurate student): steps/s, time left. */
+  step?: StepDetail;
 }
 
 export function defaultSynthSettings(hasUnlabeled: boolean): SynthSettings {
   return {
     mix: toShares({ annotate: 1, generate: 1, rationale: 1 }, hasUnlabeled),
-    budget: 200, rounds: 2, price: { input: 0, output: 0 },
+    budget: 200, rounds: 2, price: { input: 0, output: 0 }, student: 'word',
   };
 }
 
@@ -171,11 +173,13 @@ export function phaseLabel(p: Progress, state: LoopState | null | undefined): st
     const what = job ? `${JOB_TEXT[job.strategy]}, round ${job.round}` : PHASES.synthesize;
     return `${what}: ${p.done} of ${p.total}`;
   }
-  if (p.phase === 'train') {
-    const epoch = `epoch ${p.done} of ${p.total}`;
-    if (!steps.includes('baseline.seedsOnly')) return `Training a first model on your own examples alone, to compare with later: ${epoch}`;
+  if (p.phase === 'train' || p.phase === 'train-step') {
+    const where = p.phase === 'train' ? `epoch ${p.done} of ${p.total}`
+      : `step ${p.done.toLocaleString('en')} of at most ${p.total.toLocaleString('en')} (epoch ${p.detail.epoch})`;
+    const model = p.phase === 'train' ? 'the small model' : 'the transformer';
+    if (!steps.includes('baseline.seedsOnly')) return `Training a first model on your own examples alone, to compare with later: ${where}`;
     const round = (state?.rounds ?? []).map((r) => r.round).sort((a, b) => a - b).find((r) => steps.includes(`r${r}.synth`) && !steps.includes(`r${r}.trained`));
-    return round === undefined ? `Training the small model: ${epoch}` : `Training the small model on your examples and the teacher's, round ${round}: ${epoch}`;
+    return round === undefined ? `Training ${model}: ${where}` : `Training ${model} on your examples and the teacher's, round ${round}: ${where}`;
   }
   return `${phaseText(p.phase)}${p.total > 0 ? `: ${p.done} of ${p.total}` : ''}`;
 }

@@ -9,6 +9,19 @@ export async function getLoopRun(store: Store, id: string): Promise<LoopRunRecor
   return run?.kind === 'loop' ? run : undefined;
 }
 
+/**
+ * The store key of one training of run `runId` (its epoch checkpoint, student/checkpoint.ts):
+ * `seeds-only` (the baseline), `r<n>` (round n's student), `generation-only`.
+ */
+export function loopTrainingKey(runId: string, training: string): string {
+  return `${runId}:train:${training}`;
+}
+
+/** Every training key run `runId` with `rounds` extrapolation rounds may use. */
+export function loopTrainingKeys(runId: string, rounds: number): string[] {
+  return ['seeds-only', 'generation-only', ...Array.from({ length: rounds + 1 }, (_, r) => `r${r}`)].map((t) => loopTrainingKey(runId, t));
+}
+
 export class Checkpoint {
   constructor(private store: Store, private record: LoopRunRecord) {}
 

@@ -3,6 +3,7 @@
  * hold in general (binary or many classes, any teacher), not tuned on one benchmark.
  */
 import type { Strategy } from '../dataset/example.js';
+import type { BackendRequest } from '../student/backend.js';
 
 export type Round0Strategy = Exclude<Strategy, 'extrapolate'>;
 export type StrategyChoice = Round0Strategy | 'mix';
@@ -44,6 +45,13 @@ export interface LoopConfig {
   generationBaseline: boolean;
   /** Dollars per million prompt / completion tokens, for the cost column (0 = not priced). */
   price: { input: number; output: number };
+  /**
+   * The student every round trains, where the run records it (the app's Synthesize step):
+   * the pretrained transformer fine-tuned, on `backend`. Absent: the word model, as in runs from
+   * before the choice (so their fingerprint, and their resume, is unchanged). The CLI names its
+   * student with `--student` and leaves this out.
+   */
+  student?: { kind: 'transformer'; backend: BackendRequest };
 }
 
 export const LOOP_DEFAULTS = {

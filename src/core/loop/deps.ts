@@ -46,6 +46,9 @@ export interface TrainInput {
   val: { text: string; label: string }[];
   /** Makes training deterministic, so a resumed run trains the same student. */
   seed: number;
+  /** The project, and this training's key in the store (checkpoint.ts loopTrainingKey), for a student that checkpoints its epochs (the loop gives both). */
+  projectId?: string;
+  key?: string;
 }
 
 export interface TrainedStudent {
@@ -60,4 +63,10 @@ export interface LoopDeps {
   synthesize(job: SynthJob, options: LongOpOptions & { store: Store }): Promise<SynthOutcome>;
   train(input: TrainInput, options: LongOpOptions & { store: Store }): Promise<TrainedStudent>;
   load(record: ModelRecord): Promise<TrainedStudent>;
+  /**
+   * Which rounds' students the store keeps: `every-round` (default: small models, and Export
+   * offers each round's), or `best` — only the best round so far on the selection half, which is
+   * the round the run keeps at the end (a fine-tuned transformer is ~90 MB a round).
+   */
+  keepModels?: 'every-round' | 'best';
 }

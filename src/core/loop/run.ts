@@ -30,7 +30,7 @@ import type { LoopEvent } from './events.js';
 import { teacherUse } from './journal.js';
 import { dataFingerprint, isFromRun, loopRoles, prepareLoopProject } from './prepare.js';
 import type { BaselineRecord, LoopState, MetricsSummary, RoundRecord } from './state.js';
-import { Checkpoint, getLoopRun } from './checkpoint.js';
+import { Checkpoint, getLoopRun, loopTrainingKey } from './checkpoint.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
 
 export interface LoopOptions extends LongOpOptions {
@@ -128,8 +128,12 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     label: e.label!,
     weight: e.provenance.source === 'seed' ? config.seedWeight : (e.provenance.confidence ?? 1),
   }));
-  const train = (examples: Example[]) => deps.train(
-    { labels, train: trainingSet(examples), val: select.map((e) => ({ text: e.text, label: e.label! })), seed: config.seed },
+  /** `training`: its name in the run (checkpoint.ts loopTrainingKey). */
+  const train = (examples: Example[], training: string) => deps.train(
+    {
+      labels, train: trainingSet(examples), val: select.map((e) => ({ text: e.text, label: e.label! })), seed: config.seed,
+      projectId: config.projectId, key: loopTrainingKey(config.runId, training),
+    },
     { store, signal, onProgress: options.onProgress },
   );
 
@@ -228,7 +232,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       throwIfAborted(signal);
       const examples = [...seeds, ...(await synthetic(config.projectId, round))];
       student?.dispose();
-      student = await train(examples);
+      student = await train(examples, `r${round}`);
       await store.putModel(await student.toRecord(modelId, config.projectId, config.runId));
       await cp.complete(trainedId, () => {
         const rec = roundRecord(round);
@@ -259,6 +263,20 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       step(evaluatedId, round);
       emit({ type: 'round', record: roundRecord(round) });
     }
+    if (deps.keepModels === 'best') await dropBeaten();
+  };
+
+  /**
+   * Deletes the stored students of evaluated rounds that a later or earlier round beats on the
+   * selection half (ties go to the later round, as the final choice does), so the store holds one
+   * round's student, the one the run will keep if no later round beats it. Done after the
+   * evaluation is durable, and again on a resume: a crash in between only leaves one to delete.
+   */
+  const dropBeaten = async () => {
+    const evaluated = state.rounds.filter((r) => r.val).sort((a, b) => a.round - b.round);
+    let best = evaluated[0];
+    for (const r of evaluated) if (r.val!.macroF1 >= best!.val!.macroF1) best = r;
+    for (const r of evaluated) if (r !== best && r.modelId) await store.deleteModel(r.modelId);
   };
 
   const stopRule = (s: LoopState, round: number): LoopState['stop'] => {
@@ -278,7 +296,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
   // ---- baseline: seeds only -----------------------------------------------------------------------
   if (!cp.done('baseline.seedsOnly')) {
     throwIfAborted(signal);
-    const s = await train(seeds);
+    const s = await train(seeds, 'seeds-only');
     try {
       const v = await assess(s, select, selectRole);
       const t = test.length ? await assess(s, test, 'test') : undefined;
@@ -355,7 +373,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     }
     throwIfAborted(signal);
     const gen = await synthetic(projectId, 0);
-    const s = await train([...seeds, ...gen]);
+    const s = await train([...seeds, ...gen], 'generation-only');
     try {
       const v = await assess(s, select, selectRole);
       const t = test.length ? await assess(s, test, 'test') : undefined;

@@ -22,23 +22,34 @@ export interface LoopStudentOptions {
   backend?: BackendRequest;
   /** After each optimizer step of a long training (the fine-tuned transformer): steps/s and ETA. */
   onStep?: (report: StepReport) => void;
+  /**
+   * Save each training's state after every epoch in the loop's store (student/checkpoint.ts, under
+   * the training's key), so a round cut off by a reload continues from its last finished epoch
+   * instead of starting over. Worth it for the transformer, whose round takes minutes to hours;
+   * its checkpoint (weights, best weights, AdamW moments) is a few hundred MB while the round trains.
+   */
+  checkpoints?: boolean;
+  /** Which rounds' students the store keeps (LoopDeps.keepModels). */
+  keepModels?: LoopDeps['keepModels'];
 }
 
 /** `features`: the word-vector table (the word model) or the encoder a head reads. */
-export function loopStudent(features: StudentFeatures, options: LoopStudentOptions = {}): Pick<LoopDeps, 'train' | 'load'> {
+export function loopStudent(features: StudentFeatures, options: LoopStudentOptions = {}): Pick<LoopDeps, 'train' | 'load' | 'keepModels'> {
   const wrap = (s: Student): TrainedStudent => ({
     predict: async (texts, o) => (await predict(s, texts, features, o)).map((p) => p.scores),
     toRecord: (id, projectId, runId) => toModelRecord(s, { id, projectId, runId }),
     dispose: () => s.model.dispose(),
   });
   return {
-    async train(input, { signal, onProgress }) {
+    ...(options.keepModels ? { keepModels: options.keepModels } : {}),
+    async train(input, { signal, onProgress, store }) {
       const t = await trainStudent(
         { texts: input.train.map((e) => e.text), labels: input.train.map((e) => e.label), weights: input.train.map((e) => e.weight) },
         { texts: input.val.map((e) => e.text), labels: input.val.map((e) => e.label) },
         features,
         {
           signal, onProgress, onStep: options.onStep, purpose: 'loop', hyper: { ...options.hyper, seed: input.seed },
+          ...(options.checkpoints && input.key && input.projectId ? { checkpoint: { store, key: input.key, projectId: input.projectId } } : {}),
           // A transformer takes the first of its backends that starts (webgpu … cpu): never cpu by default.
           backend: options.backend ?? (features.kind === 'transformer' ? 'auto' : 'cpu'),
         },

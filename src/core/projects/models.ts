@@ -8,7 +8,8 @@ import { defaultModel } from '../bundle/from-store.js';
 import type { LoopState } from '../loop/state.js';
 import { modelMeta } from '../student/record.js';
 import type { StoredMetrics } from '../student/metrics.js';
-import type { Store } from '../store/store.js';
+import type { StudentKind } from '../student/spec.js';
+import type { ModelRecord, Store } from '../store/store.js';
 
 export interface ModelChoice {
   modelId: string;
@@ -18,8 +19,18 @@ export interface ModelChoice {
   round?: number;
   kept?: boolean;
   createdAt: string;
+  /** What kind of student it is (the word model, a head, the fine-tuned transformer), where its record says. */
+  student?: StudentKind;
   val?: StoredMetrics;
   test?: StoredMetrics;
+}
+
+function kindOf(m: ModelRecord): StudentKind | undefined {
+  try {
+    return modelMeta(m).spec.kind;
+  } catch {
+    return undefined; // a record too old to name its spec
+  }
 }
 
 export interface ModelChoices {
@@ -39,10 +50,10 @@ export async function modelChoices(store: Store, projectId: string): Promise<Mod
     if (r) {
       // A round trained but not yet scored (a run cut off) has no numbers to carry: not offered.
       if (!r.round.val) continue;
-      choices.push({ modelId: m.id, from: 'synthesis-round', round: r.round.round, kept: r.state.finalRound === r.round.round, createdAt: m.createdAt, val: r.round.val, test: r.round.test });
+      choices.push({ modelId: m.id, from: 'synthesis-round', round: r.round.round, kept: r.state.finalRound === r.round.round, createdAt: m.createdAt, student: kindOf(m), val: r.round.val, test: r.round.test });
     } else if (!m.runId) {
       const meta = modelMeta(m);
-      choices.push({ modelId: m.id, from: meta.imported ? 'imported' : 'train-step', createdAt: m.createdAt, val: meta.metrics?.val, test: meta.metrics?.test });
+      choices.push({ modelId: m.id, from: meta.imported ? 'imported' : 'train-step', createdAt: m.createdAt, student: meta.spec.kind, val: meta.metrics?.val, test: meta.metrics?.test });
     }
   }
   choices.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || (b.round ?? 0) - (a.round ?? 0));

@@ -35,6 +35,21 @@ export interface SynthSettings {
   rounds: number;
   /** Dollars per million prompt / completion tokens (0 = not priced). */
   price: { input: number; output: number };
+  /**
+   * The student every round of the run trains to find its validation errors, in the Train step's
+   * words: `word` Fast (word vectors), `transformer` Accurate (the pretrained transformer,
+   * fine-tuned whole). Absent in projects saved before the choice: Fast (synthStudent).
+   */
+  student?: SynthStudent;
+  /** Where the Accurate student trains: a tfjs backend, or 'auto' (the first that starts). Unused by Fast. */
+  backend?: BackendRequest;
+}
+
+export type SynthStudent = 'word' | 'transformer';
+
+/** The student a run's settings choose; settings saved before the choice read as Fast. */
+export function synthStudent(s: Pick<SynthSettings, 'student'>): SynthStudent {
+  return s.student === 'transformer' ? 'transformer' : 'word';
 }
 
 /** The project's synthesis run (its state is the run record `runId`). */

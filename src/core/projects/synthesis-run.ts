@@ -16,6 +16,10 @@ import { teacherSynthesize } from '../loop/teacher.js';
 import { validateSetup } from '../loop/validate.js';
 import { TeacherClient } from '../teacher/client.js';
 import { teacherModels } from '../teacher/endpoint.js';
+import { planBudget } from '../loop/config.js';
+import { validationHalves } from '../dataset/split.js';
+import { estimateFineTuning, type TrainingEstimate } from '../student/finetune/estimate.js';
+import type { TransformerFeatures } from '../student/student.js';
 
 export interface TeacherEndpoint {
   baseURL: string;
@@ -52,3 +56,37 @@ export async function runSynthesis(store: Store, config: LoopConfig, options: Ru
   return loopSummary(state);
 }
 
+
+/** How long the Accurate student's training takes in a synthesis run, before it starts. */
+export interface SynthesisTrainingEstimate {
+  /** One training on the most texts a round trains on (seeds and the whole budget): the round that takes longest. */
+  round: TrainingEstimate;
+  /** Trainings in the run: the baseline on the seeds alone, round 0 and each extrapolation round. */
+  trainings: number;
+  /** All of them, each scaled by its texts (every planned epoch run; early stopping may end sooner). */
+  runSeconds: number;
+}
+
+/**
+ * One fine-tuning step measured on this machine (student/finetune/estimate.ts, as the Train step
+ * does), scaled to the run's trainings. The teacher's examples do not exist yet: the seeds' texts
+ * stand in for them, so their lengths (which decide a step's cost) are taken as the seeds'.
+ */
+export async function estimateSynthesisTraining(store: Store, config: LoopConfig, features: TransformerFeatures, opts: LongOpOptions = {}): Promise<SynthesisTrainingEstimate> {
+  const roles = await loopRoles(store, config.projectId);
+  validateSetup(config, roles);
+  const seeds = roles.seeds;
+  const val = roles.val ?? [];
+  const select = config.rounds > 0 ? validationHalves(val).selection : val;
+  const most = seeds.length + config.budget;
+  const like = Array.from({ length: most }, (_, i) => seeds[i % seeds.length]!);
+  const round = await estimateFineTuning(
+    { texts: like.map((e) => e.text), labels: like.map((e) => e.label!) },
+    { texts: select.map((e) => e.text), labels: select.map((e) => e.label!) },
+    features, { signal: opts.signal, backend: config.student?.backend },
+  );
+  const plan = planBudget(config, !!roles.unlabeled?.length);
+  const r0 = Object.values(plan.round0).reduce((a, n) => a + (n ?? 0), 0);
+  const sizes = [seeds.length, seeds.length + r0, ...Array.from({ length: config.rounds }, (_, i) => seeds.length + r0 + Math.round((plan.extrapolation * (i + 1)) / config.rounds))];
+  return { round, trainings: sizes.length, runSeconds: round.seconds * sizes.reduce((a, n) => a + n, 0) / most };
+}

@@ -12,11 +12,11 @@ import { sameTextKey } from '../dataset/hash.js';
 import type { Example } from '../dataset/example.js';
 import type { Store } from '../store/store.js';
 import { adoptRun, type Adopted } from '../loop/adopt.js';
-import { getLoopRun } from '../loop/checkpoint.js';
+import { getLoopRun, loopTrainingKeys } from '../loop/checkpoint.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../loop/config.js';
 import { jobCounts, type JobCounts } from '../loop/journal.js';
 import type { LoopState } from '../loop/state.js';
-import type { SavedSynth, SynthSettings } from './settings.js';
+import { synthStudent, type SavedSynth, type SynthSettings } from './settings.js';
 
 /** The run's config; the same settings give the same config, which is what lets a run resume. */
 export function synthesisConfig(projectId: string, runId: string, s: SynthSettings, teacherModel: string): LoopConfig {
@@ -24,6 +24,8 @@ export function synthesisConfig(projectId: string, runId: string, s: SynthSettin
   return {
     ...LOOP_DEFAULTS, runId, projectId, teacherModel,
     strategy: 'mix', mix: Object.fromEntries(used), rounds: s.rounds, budget: s.budget, price: { ...s.price },
+    // Only when Accurate: a Fast run's config stays what it was before the choice existed.
+    ...(synthStudent(s) === 'transformer' ? { student: { kind: 'transformer' as const, backend: s.backend ?? 'auto' } } : {}),
   };
 }
 
@@ -99,9 +101,16 @@ export async function startSynthesis(store: Store, projectId: string, settings: 
   return saved;
 }
 
-/** Settles everything run `runId` made into the project (a cancel: it will not be resumed). */
-export function settleSynthesis(store: Store, projectId: string, runId: string): Promise<Adopted> {
-  return adoptRun(store, projectId, runId);
+/**
+ * Settles everything run `runId` made into the project (a cancel: it will not be resumed), and
+ * deletes what only a resume would have used: the epoch checkpoint of a round's training cut off
+ * midway (an Accurate round's is a few hundred MB).
+ */
+export async function settleSynthesis(store: Store, projectId: string, runId: string): Promise<Adopted> {
+  const adopted = await adoptRun(store, projectId, runId);
+  const rounds = (await getLoopRun(store, runId))?.state.config.rounds ?? 0;
+  for (const key of loopTrainingKeys(runId, rounds)) await store.deleteCheckpoint(key);
+  return adopted;
 }
 
 export interface SynthesisRecord {

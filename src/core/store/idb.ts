@@ -194,6 +194,7 @@ export class IdbStore implements Store {
   putModel(m: ModelRecord) { return guard(async () => { await this.db.put('models', m); }); }
   getModel(id: string) { return guard(() => this.db.get('models', id)); }
   listModels(projectId: string) { return guard(() => this.db.getAllFromIndex('models', 'projectId', projectId)); }
+  deleteModel(id: string) { return guard(async () => { await this.db.delete('models', id); }); }
 
   putCheckpoint(c: CheckpointRecord) { return guard(async () => { await this.db.put('checkpoints', c); }); }
   getCheckpoint(id: string) { return guard(() => this.db.get('checkpoints', id)); }

@@ -62,6 +62,7 @@ export class MemoryStore implements Store {
   async putModel(m: ModelRecord) { this.models.set(m.id, m); }
   async getModel(id: string) { return this.models.get(id); }
   async listModels(projectId: string) { return [...this.models.values()].filter((m) => m.projectId === projectId); }
+  async deleteModel(id: string) { this.models.delete(id); }
 
   async putCheckpoint(c: CheckpointRecord) { this.checkpoints.set(c.id, structuredClone(c)); }
   async getCheckpoint(id: string) { return this.checkpoints.get(id); }

@@ -168,6 +168,14 @@ export class NodeStore implements Store {
     return out;
   }
 
+  deleteModel(id: string) {
+    return this.serial(async () => {
+      // The JSON first: a model whose JSON is gone is gone, whatever happens to its weights.
+      await rm(join(this.root, 'models', safe(id) + '.json'), { force: true });
+      await rm(join(this.root, 'models', safe(id) + '.bin'), { force: true });
+    });
+  }
+
   putCheckpoint(c: CheckpointRecord) {
     return this.serial(async () => {
       const { data, ...rest } = c;

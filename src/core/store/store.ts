@@ -148,6 +148,8 @@ export interface Store {
   putModel(model: ModelRecord): Promise<void>;
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(projectId: string): Promise<ModelRecord[]>;
+  /** Deletes one model (none there: nothing happens). */
+  deleteModel(id: string): Promise<void>;
 
   /** Replaces the checkpoint of job `id` (durable when it resolves: the old one stays until the new one is whole). */
   putCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
