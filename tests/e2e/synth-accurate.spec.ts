@@ -1,0 +1,116 @@
+/**
+ * The Synthesize step with the Accurate student: a synthesis run whose rounds fine-tune the
+ * pretrained transformer in the worker (the app's MiniLM files answered with the tiny BERT
+ * fixture's, tests/e2e/tiny-bert-seam.ts, so a round takes seconds), with the simulated teacher.
+ * Before the start the transformer is loaded and one step is measured; during the run the page
+ * shows the fine-tuning's steps; after it the stored student is the transformer (one record: the
+ * kept round's), Export offers and bundles it as such, and a reload still shows Accurate.
+ * A screenshot of the step with Accurate chosen goes to tests/e2e/screenshots/synth-accurate.png.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { strFromU8, unzipSync } from 'fflate';
+import { expect, test, type Page } from '@playwright/test';
+import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
+import { freshApp, newProject } from './data-step';
+import { answerMiniLmWithTinyBert } from './tiny-bert-seam.js';
+
+const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
+const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'utf8')
+  .split('\n').slice(1).filter(Boolean).map((l) => { const [text, label] = l.split('\t'); return { text: text!, label: label! }; });
+
+let sim: TeacherSim | undefined;
+test.afterEach(async () => { await sim?.close(); sim = undefined; });
+test.use({ viewport: { width: 1366, height: 900 } });
+
+/** Teacher step: a custom server at the sim's URL; the page reloads once for the CSP. */
+async function connect(page: Page, url: string): Promise<void> {
+  await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
+  await page.getByLabel('Server type').selectOption('custom');
+  await page.getByLabel('Server address (base URL)').fill(url);
+  await page.getByLabel('Server address (base URL)').dispatchEvent('change');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use this server' }).click()]);
+  await expect(page.getByText(`This page may connect to ${new URL(url).origin}.`)).toBeVisible();
+  await page.getByLabel('Model').fill('teacher-sim');
+  await page.getByLabel('Model').dispatchEvent('change');
+}
+
+/** The open project's stored models: id and student kind, straight from IndexedDB. */
+async function storedModels(page: Page): Promise<{ id: string; kind: string; bytes: number }[]> {
+  return page.evaluate(async () => {
+    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('models').objectStore('models').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return (all as { id: string; projectId: string; meta: { spec?: { kind?: string } }; weights: ArrayBuffer }[])
+      .filter((m) => m.projectId === projectId).map((m) => ({ id: m.id, kind: m.meta.spec?.kind ?? '', bytes: m.weights.byteLength }));
+  });
+}
+
+test('a synthesis run with the Accurate student: the time measured first, step progress, the transformer kept and exported, Accurate after a reload', async ({ page, context }) => {
+  test.setTimeout(540_000);
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  await answerMiniLmWithTinyBert(context);
+  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  await freshApp(page);
+  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await connect(page, sim.url);
+
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
+  await page.getByLabel('Budget (examples to add)').fill('20');
+  await page.getByLabel('Error-fixing rounds').fill('1');
+  // Fast is the default; Accurate needs the transformer before it can start.
+  await expect(page.getByTestId('synth-student-word')).toBeChecked();
+  await page.getByTestId('synth-student-transformer').check();
+  await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeDisabled();
+  await expect(page.getByText('The Accurate student needs the transformer')).toBeVisible();
+  await page.getByTestId('synth-transformer-load').click();
+  await expect(page.getByTestId('synth-transformer')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  // wasm: the tiny BERT trains far faster there than on SwiftShader's emulated WebGPU (finetune.spec covers webgpu).
+  await expect(page.getByTestId('synth-backend').locator('option[value="wasm"]')).toHaveCount(1);
+  await page.getByTestId('synth-backend').selectOption('wasm');
+
+  // The time is measured before the run starts: one round's training and the whole run's.
+  await page.getByTestId('synth-measure').click();
+  const estimate = page.getByTestId('synth-estimate');
+  await expect(estimate).toContainText(/One round's training: about \d+ (s|min) at most, for 4 epochs\s+of up to \d+ texts on wasm/, { timeout: 120_000 });
+  await expect(estimate).toContainText(/trains the transformer 3 times .*: about \d+ (s|min) in all/);
+  // A change of settings asks for a new measurement.
+  await page.getByLabel('Budget (examples to add)').fill('30');
+  await expect(page.getByTestId('synth-measure')).toBeVisible();
+  await page.getByLabel('Budget (examples to add)').fill('20');
+  await expect(estimate).toBeVisible();
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}synth-accurate.png`, fullPage: true });
+
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const badge = run.locator('.badge');
+  // The rounds' fine-tuning shows its steps, speed and time left in the run's progress line.
+  await expect(run.getByTestId('synth-step-speed')).toContainText(/Fine-tuning: [\d.]+ steps\/s · [\d.]+ examples\/s · about \d+ (s|min) left/, { timeout: 120_000 });
+  await expect(run.getByTestId('run-line')).toContainText(/Training (a first model|the transformer).*step \d+ of at most \d+ \(epoch \d\)/);
+  await expect(badge).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 400_000 });
+  const alert = run.getByRole('alert');
+  expect(await badge.textContent(), (await alert.count()) ? await alert.first().textContent() ?? '' : '').toBe('Finished');
+
+  // The store keeps one student of the run, the kept round's, and it is the transformer.
+  const models = await storedModels(page);
+  console.log(`stored after the run: ${JSON.stringify(models)}`);
+  expect(models).toHaveLength(1);
+  expect(models[0]!.kind).toBe('transformer');
+
+  // Export offers it as what it is, and its bundle is the transformer's.
+  await page.getByRole('button', { name: /Export$/ }).click();
+  await expect(page.getByTestId('export-choice')).toContainText(/Synthesis run, round \d \(the round the run kept\): Accurate \(pretrained transformer\)/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download bundle' }).click()]);
+  const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+  expect((JSON.parse(strFromU8(files['inference.json'])) as { input: { kind: string } }).input.kind).toBe('transformer');
+
+  // After a reload the run and its setting are still Accurate.
+  await page.reload();
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
+  await expect(page.getByRole('region', { name: /Run/ }).locator('.badge')).toHaveText('Finished');
+  await expect(page.getByTestId('synth-student-transformer')).toBeChecked();
+  await expect(page.getByTestId('synth-student-word')).not.toBeChecked();
+});
