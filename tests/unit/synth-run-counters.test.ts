@@ -79,6 +79,13 @@ describe('the progress line', () => {
     expect(phaseLabel({ phase: 'train', done: 3, total: 60, detail: { epoch: 3, loss: 1, valAccuracy: 0, valMacroF1: 0, examplesPerSecond: 1, seconds: 1 } }, st(['prepare', 'baseline.seedsOnly', 'r0.synth.generate', 'r0.synth'])))
       .toBe('Training the small model on your examples and the teacher\'s, round 0: epoch 3 of 60');
   });
+  it('names a fine-tuning round by its steps (the Accurate student)', () => {
+    const step = { epoch: 2, step: 5, stepsInEpoch: 20, steps: 25, maxSteps: 80, loss: 0.5, stepsPerSecond: 2, examplesPerSecond: 16, etaSeconds: 27 };
+    expect(phaseLabel({ phase: 'train-step', done: 25, total: 80, detail: step }, st(['prepare'])))
+      .toBe('Training a first model on your own examples alone, to compare with later: step 25 of at most 80 (epoch 2)');
+    expect(phaseLabel({ phase: 'train-step', done: 1200, total: 4000, detail: step }, st(['prepare', 'baseline.seedsOnly', 'r0.synth.generate', 'r0.synth'])))
+      .toBe('Training the transformer on your examples and the teacher\'s, round 0: step 1,200 of at most 4,000 (epoch 2)');
+  });
   it('names the teacher\'s job and its round', () => {
     const detail = { rejected: {}, failedRequests: {}, requests: 0, tokens: 0, promptTokens: 0, completionTokens: 0, skippedRequests: 0, jobId: 'run:r1:extrapolate' };
     expect(phaseLabel({ phase: 'synthesize', done: 4, total: 20, detail }, st(['prepare'])))
