@@ -48,6 +48,32 @@ async function storedModels(page: Page): Promise<{ id: string; kind: string; byt
   });
 }
 
+/** The run's training checkpoints in IndexedDB (`<run>:train:<training>`). */
+async function trainingCheckpoints(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    const keys = await new Promise<IDBValidKey[]>((res, rej) => { const r = db.transaction('checkpoints').objectStore('checkpoints').getAllKeys(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+    db.close();
+    return keys.map(String).filter((k) => k.includes(':synth:') && k.includes(':train:'));
+  });
+}
+
+/** Data, Teacher, then the Synthesize step's settings with Accurate chosen on wasm, loaded and its time measured. */
+async function accurateRun(page: Page, budget: number, rounds: number): Promise<void> {
+  await freshApp(page);
+  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await connect(page, sim!.url);
+  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
+  await page.getByLabel('Budget (examples to add)').fill(String(budget));
+  await page.getByLabel('Error-fixing rounds').fill(String(rounds));
+  await page.getByTestId('synth-student-transformer').check();
+  await page.getByTestId('synth-transformer-load').click();
+  await expect(page.getByTestId('synth-transformer')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await page.getByTestId('synth-backend').selectOption('wasm');
+  await page.getByTestId('synth-measure').click();
+  await expect(page.getByTestId('synth-estimate')).toBeVisible({ timeout: 120_000 });
+}
+
 test('a synthesis run with the Accurate student: the time measured first, step progress, the transformer kept and exported, Accurate after a reload', async ({ page, context }) => {
   test.setTimeout(540_000);
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
@@ -113,4 +139,44 @@ test('a synthesis run with the Accurate student: the time measured first, step p
   await expect(page.getByRole('region', { name: /Run/ }).locator('.badge')).toHaveText('Finished');
   await expect(page.getByTestId('synth-student-transformer')).toBeChecked();
   await expect(page.getByTestId('synth-student-word')).not.toBeChecked();
+});
+
+test('a reload in the middle of a round\'s fine-tuning continues it from its last epoch, and Cancel stops a fine-tuning round', async ({ page, context }) => {
+  test.setTimeout(540_000);
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  await answerMiniLmWithTinyBert(context);
+  // Every text the progress line shows, across the reload (the page's own record would go with it).
+  await context.addInitScript(() => {
+    if (location.protocol !== 'http:') return; // about:blank has no storage
+    const w = window as unknown as { runLines: string[] };
+    w.runLines = [...JSON.parse(sessionStorage.getItem('runLines') ?? '[]') as string[], '(page loaded)'];
+    new MutationObserver(() => {
+      const t = document.querySelector('[data-testid="run-line"]')?.textContent?.trim();
+      if (t && t !== w.runLines.at(-1)) { w.runLines.push(t); sessionStorage.setItem('runLines', JSON.stringify(w.runLines)); }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  await accurateRun(page, 20, 1);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  const line = run.getByTestId('run-line');
+  // Round 0's training in its second epoch: the first epoch's checkpoint is stored. Reload there.
+  await expect(line).toContainText(/round 0: step \d+ of at most \d+ \(epoch [2-9]\)/, { timeout: 240_000 });
+  await page.reload();
+  await expect(run.locator('.badge')).toHaveText('Running');
+  await expect(run.getByTestId('synth-step-speed')).toBeVisible({ timeout: 120_000 });
+  // Resumed: round 0's training went on from a later epoch, never from its first step again.
+  const lines = await page.evaluate(() => (window as unknown as { runLines: string[] }).runLines);
+  const reloadAt = lines.lastIndexOf('(page loaded)');
+  const before = lines.slice(0, reloadAt).filter((l) => /round 0: step/.test(l));
+  const after = lines.slice(reloadAt).filter((l) => /round 0: step/.test(l));
+  console.log(`round 0's training: last before the reload "${before.at(-1)}"; first after it "${after[0]}"`);
+  expect(after.length).toBeGreaterThan(0);
+  for (const l of after) expect(l).not.toMatch(/\(epoch 1\)/);
+
+  // Cancel during a round's fine-tuning stops it for good, and its checkpoint goes with it.
+  await expect(run.getByTestId('synth-step-speed')).toBeVisible({ timeout: 120_000 });
+  await run.getByRole('button', { name: 'Cancel' }).click();
+  await expect(run.locator('.badge')).toHaveText('Cancelled', { timeout: 60_000 });
+  await expect.poll(() => trainingCheckpoints(page)).toEqual([]);
 });
