@@ -180,3 +180,32 @@ test('a reload in the middle of a round\'s fine-tuning continues it from its las
   await expect(run.locator('.badge')).toHaveText('Cancelled', { timeout: 60_000 });
   await expect.poll(() => trainingCheckpoints(page)).toEqual([]);
 });
+
+test('when the transformer cannot be loaded after a reload, the run stops with what to do, and resumes once it is loaded, nothing lost', async ({ page, context }) => {
+  test.setTimeout(540_000);
+  await answerMiniLmWithTinyBert(context);
+  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  await accurateRun(page, 20, 1);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  const run = page.getByRole('region', { name: /Run/ });
+  await expect(run.getByTestId('synth-step-speed')).toBeVisible({ timeout: 120_000 });
+  // The model's files cannot be had: not from the app, not from the hub.
+  await context.unrouteAll();
+  await context.route('**/models/all-MiniLM-L6-v2/**', (route) => route.fulfill({ status: 404 }));
+  await context.route('https://huggingface.co/**', (route) => route.abort('internetdisconnected'));
+  await page.reload();
+  await expect(run.locator('.badge')).toHaveText('Stopped by an error', { timeout: 120_000 });
+  await expect(run.getByRole('alert')).toContainText(/load it under Settings \(Load the transformer\) and press Resume, or choose Fast and press Start over\. Everything the run made so far is kept\./);
+  const accepted = Number(await run.locator('dt:text("Accepted") + dd').textContent());
+  expect(accepted).toBeGreaterThan(0);
+
+  // The files are back: load it, resume, and the run finishes with what it had.
+  await context.unrouteAll();
+  await answerMiniLmWithTinyBert(context);
+  await page.getByTestId('synth-transformer-load').click();
+  await expect(page.getByTestId('synth-transformer')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+  await run.getByRole('button', { name: 'Resume' }).click();
+  await expect(run.locator('.badge')).toHaveText(/Finished|Stopped|Paused|Cancelled/, { timeout: 400_000 });
+  expect(await run.locator('.badge').textContent()).toBe('Finished');
+  expect(Number(await run.locator('dt:text("Accepted") + dd').textContent())).toBeGreaterThanOrEqual(accepted);
+});

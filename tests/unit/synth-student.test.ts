@@ -10,7 +10,7 @@ import { getLoopRun, loopTrainingKey, loopTrainingKeys } from '../../src/core/lo
 import type { TrainInput } from '../../src/core/loop/deps.js';
 import { runLoop } from '../../src/core/loop/run.js';
 import { synthStudent, type SynthSettings } from '../../src/core/projects/settings.js';
-import { savedSynthesis, settleSynthesis, startSynthesis, synthesisConfig } from '../../src/core/projects/synthesis.js';
+import { savedSynthesis, saveSynthesis, settleSynthesis, startSynthesis, synthesisConfig } from '../../src/core/projects/synthesis.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 import { defaultSynthSettings } from '../../src/app/synthesize/synth-settings.js';
 import { config, data, ex, fakeDeps } from './loop-fakes.js';
@@ -116,5 +116,15 @@ describe('the loop\'s trainings and stored students', () => {
     expect(await store.getCheckpoint(loopTrainingKey('run', 'r1'))).toBeUndefined();
     expect(await store.getCheckpoint(loopTrainingKey('run', 'seeds-only'))).toBeUndefined();
     expect(await store.getCheckpoint('p:train')).toBeDefined();
+  });
+
+  it('starting over deletes the last run\'s training checkpoints (a paused run\'s round is never resumed then)', async () => {
+    const store = new MemoryStore();
+    await runLoop(config({ rounds: 1, budget: 20 }), data(), { store, deps: fakeDeps() });
+    await saveSynthesis(store, 'p', { runId: 'run', settings: { ...before, rounds: 1, student: 'transformer' }, stopped: 'paused' });
+    const first = { runId: 'run' };
+    await store.putCheckpoint({ id: loopTrainingKey(first.runId, 'r1'), projectId: 'p', createdAt: 't', meta: {}, data: new ArrayBuffer(8) });
+    await startSynthesis(store, 'p', { ...before, student: 'transformer' }, 2);
+    expect(await store.getCheckpoint(loopTrainingKey(first.runId, 'r1'))).toBeUndefined();
   });
 });

@@ -56,7 +56,6 @@ export async function runSynthesis(store: Store, config: LoopConfig, options: Ru
   return loopSummary(state);
 }
 
-
 /** How long the Accurate student's training takes in a synthesis run, before it starts. */
 export interface SynthesisTrainingEstimate {
   /** One training on the most texts a round trains on (seeds and the whole budget): the round that takes longest. */

@@ -94,7 +94,7 @@ export type EarlierExamples = 'keep' | 'remove';
  */
 export async function startSynthesis(store: Store, projectId: string, settings: SynthSettings, now = Date.now(), earlier: EarlierExamples = 'keep'): Promise<SavedSynth> {
   const last = await savedSynthesis(store, projectId);
-  if (last) await adoptRun(store, projectId, last.runId);
+  if (last) await settleSynthesis(store, projectId, last.runId);
   if (earlier === 'remove') await removeTeacherExamples(store, projectId, new Date(now).toISOString());
   const saved: SavedSynth = { runId: `${projectId}:synth:${now.toString(36)}`, settings };
   await saveSynthesis(store, projectId, saved);
