@@ -103,10 +103,11 @@ test('a synthesis run with the Accurate student: the time measured first, step p
   await expect(estimate).toContainText(/One round's training: about \d+ (s|min) at most, for 4 epochs\s+of up to \d+ texts on wasm/, { timeout: 120_000 });
   await expect(estimate).toContainText(/trains the transformer 3 times .*: about \d+ (s|min) in all/);
   // A change of settings asks for a new measurement.
-  await page.getByLabel('Budget (examples to add)').fill('30');
+  await page.getByLabel('Error-fixing rounds').fill('2');
   await expect(page.getByTestId('synth-measure')).toBeVisible();
-  await page.getByLabel('Budget (examples to add)').fill('20');
+  await page.getByLabel('Error-fixing rounds').fill('1');
   await expect(estimate).toBeVisible();
+  await page.getByLabel('Error-fixing rounds').blur();
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}synth-accurate.png`, fullPage: true });
 
@@ -188,7 +189,8 @@ test('when the transformer cannot be loaded after a reload, the run stops with w
   await accurateRun(page, 20, 1);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const run = page.getByRole('region', { name: /Run/ });
-  await expect(run.getByTestId('synth-step-speed')).toBeVisible({ timeout: 120_000 });
+  // In round 0's training: the teacher's first examples are in.
+  await expect(run.getByTestId('run-line')).toContainText(/round 0: step/, { timeout: 120_000 });
   // The model's files cannot be had: not from the app, not from the hub.
   await context.unrouteAll();
   await context.route('**/models/all-MiniLM-L6-v2/**', (route) => route.fulfill({ status: 404 }));
