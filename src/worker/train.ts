@@ -19,7 +19,7 @@ import type { EpochReport, StepReport } from '../core/student/train.js';
 import { trainStudent, type TransformerFeatures } from '../core/student/student.js';
 import { IdbStore } from '../core/store/idb.js';
 import type { Store } from '../core/store/store.js';
-import { ALL_BACKENDS, availableBackends, type BackendName, type BackendRequest } from '../core/student/backend.js';
+import { ALL_BACKENDS, availableBackends, type BackendChoice, type BackendName, type BackendRequest } from '../core/student/backend.js';
 import { predict, type Prediction } from '../core/student/predict.js';
 import { loadModelRecord } from '../core/student/record.js';
 import type { Student, StudentFeatures } from '../core/student/student.js';
@@ -31,6 +31,11 @@ export interface TrainRequest {
   /** Identifies the run for `cancel`. */
   jobId: string;
   backend: BackendRequest;
+  /**
+   * For 'auto': the choice already made, trained on without timing again: the estimate's (with
+   * each candidate's time), or the one an interrupted run ran on (`interrupted().chosen`).
+   */
+  chosen?: BackendChoice;
   /** Most epochs; early stopping on validation macro-F1 may end sooner. */
   epochs?: number;
   /**
@@ -157,15 +162,28 @@ export const trainApi = {
     const store = await IdbStore.open();
     const long = req.student === 'transformer';
     let cancelled = false;
+    // Writes of the running run's settings, in order; the last (clearing them) waits for the rest.
+    let marked: Promise<unknown> = Promise.resolve();
     try {
+      const chosen = req.backend === 'auto' ? req.chosen : undefined;
+      let running: RunningTrain | undefined;
       if (long) {
         const source = encodeApi.loadedPretrained()?.source ?? 'app';
-        await markRunning(store, req.projectId, { student: 'transformer', epochs: req.epochs ?? STUDENT_DEFAULTS.transformer.epochs, backend: req.backend, base: source, startedAt: new Date().toISOString() });
+        running = { student: 'transformer', epochs: req.epochs ?? STUDENT_DEFAULTS.transformer.epochs, backend: req.backend, ...(chosen ? { chosen } : {}), base: source, startedAt: new Date().toISOString() };
+        await markRunning(store, req.projectId, running);
       }
       const done = await trainProject(store, req.projectId, {
-        signal, backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined,
+        signal, backend: req.backend, chosen, hyper: req.epochs ? { epochs: req.epochs } : undefined,
         features: () => features(req, store),
-        onEvent,
+        onEvent: (e) => {
+          // The backend the run trains on, once known: a reload resumes there instead of timing again.
+          if (running && e.kind === 'phase' && e.phase === 'training' && e.backend && running.chosen?.backend !== e.backend) {
+            running = { ...running, chosen: { backend: e.backend as BackendName, timings: {} } };
+            const next = running;
+            marked = marked.then(() => markRunning(store, req.projectId, next)).catch(() => undefined);
+          }
+          onEvent?.(e);
+        },
       }).catch((e: unknown) => {
         cancelled = signal.aborted;
         return missingKernel(e);
@@ -181,6 +199,7 @@ export const trainApi = {
     } finally {
       // Ended, failed or cancelled: nothing for a reload to continue. A cancelled run's checkpoint goes too (nothing of it is kept).
       if (long) {
+        await marked;
         await markRunning(store, req.projectId, undefined).catch(() => undefined);
         if (cancelled) await store.deleteCheckpoint(trainCheckpointKey(req.projectId)).catch(() => undefined);
       }
@@ -191,9 +210,10 @@ export const trainApi = {
   },
 
   /**
-   * How long fine-tuning the project's transformer would take here: one training step measured
-   * on the backend the run would take (the first of TRANSFORMER_BACKENDS that starts, or the
-   * named one), scaled to the planned epochs.
+   * How long fine-tuning the project's transformer would take here: for 'auto', the backend
+   * chosen by a trial step timed on each candidate (every time reported); one training step
+   * measured there (or on the named backend), scaled to the planned epochs. `run` takes the
+   * choice back as its `chosen`.
    */
   async estimate(req: Omit<TrainRequest, 'student'>): Promise<TrainingEstimate> {
     if (training) throw new UserError('train-busy', 'A student is already training.', 'Wait for it to finish or cancel it first.');

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../src/core/errors.js';
-import { withBackend } from '../../src/core/student/backend.js';
+import { withBackend, type BackendName, type StepTrial } from '../../src/core/student/backend.js';
 import { TransformerEncoder } from '../../src/core/encode/transformer-encoder.js';
 import { dirFiles } from '../../src/core/transformer/files-node.js';
 
@@ -37,6 +37,71 @@ describe('the backend policy', () => {
     const err = await withBackend('webgl', async () => 'ran').catch((e: unknown) => e);
     expect(isUserError(err) && err.code).toBe('backend-unavailable');
     expect(await withBackend('cpu', async ({ backend }) => backend)).toBe('cpu');
+  });
+});
+
+/**
+ * A fake trial: its step takes `ms[backend]` (set when it was made), and it records on which
+ * backends it was set up, stepped and freed.
+ */
+function fakeTrial(ms: Partial<Record<BackendName, number>>) {
+  const log: string[] = [];
+  const trial = (): StepTrial => {
+    const on = tf.getBackend() as BackendName;
+    log.push(`setup ${on}`);
+    return {
+      step: async () => {
+        if (tf.getBackend() !== on) throw new Error(`stepped on ${tf.getBackend()}, set up on ${on}`);
+        log.push(`step ${on}`);
+        await new Promise((r) => setTimeout(r, ms[on] ?? 0));
+      },
+      dispose: () => { log.push(`dispose ${on}`); },
+    };
+  };
+  return { trial, log };
+}
+
+describe('the automatic choice', () => {
+  it('times a warm-up and a step on every candidate that starts and keeps the fastest, not the first listed', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const { trial, log } = fakeTrial({ cpu: 60, wasm: 5 });
+    const choice = await withBackend('auto', async (c) => ({ ...c, set: tf.getBackend() }), { trial, candidates: ['webgpu', 'cpu', 'wasm'] });
+    expect(choice.backend).toBe('wasm');
+    expect(choice.set).toBe('wasm');
+    expect(Object.keys(choice.timings).sort()).toEqual(['cpu', 'wasm']); // webgpu does not start in Node: not timed
+    expect(choice.timings.cpu!).toBeGreaterThan(choice.timings.wasm!);
+    // Each candidate's trial is made on it, stepped twice (warm-up, timed) and freed before the next.
+    expect(log).toEqual(['setup cpu', 'step cpu', 'step cpu', 'dispose cpu', 'setup wasm', 'step wasm', 'step wasm', 'dispose wasm']);
+  });
+
+  it('a fallback is neither timed nor taken while a candidate starts, and is taken untimed when none does', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const first = fakeTrial({ wasm: 5 });
+    const c1 = await withBackend('auto', async (c) => c, { trial: first.trial, candidates: ['webgpu', 'webgl', 'wasm'], fallback: ['cpu'] });
+    expect(c1.backend).toBe('wasm');
+    expect(Object.keys(c1.timings)).toEqual(['wasm']);
+    expect(first.log.some((l) => l.includes('cpu'))).toBe(false);
+
+    const none = fakeTrial({});
+    const c2 = await withBackend('auto', async (c) => [c, tf.getBackend()], { trial: none.trial, candidates: ['webgpu', 'webgl'], fallback: ['cpu'] });
+    expect(c2).toEqual([{ backend: 'cpu', timings: {} }, 'cpu']);
+    expect(none.log).toEqual([]);
+
+    // A candidate that cannot run the step (a missing kernel) counts as failed, and the fallback is taken.
+    const failing = (): StepTrial => ({ step: async () => { throw new Error("Kernel 'X' not registered for backend 'wasm'"); }, dispose: () => undefined });
+    expect(await withBackend('auto', async (c) => c, { trial: failing, candidates: ['wasm'], fallback: ['cpu'] })).toEqual({ backend: 'cpu', timings: { wasm: null } });
+  });
+
+  it('a choice timed before is taken as it is, not timed again, while its backend starts', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await withBackend('cpu', async () => undefined);
+    const { trial, log } = fakeTrial({ cpu: 5, wasm: 5 });
+    const chosen = { backend: 'wasm' as const, timings: { wasm: 412, webgpu: 38_000 } };
+    expect(await withBackend('auto', async (c) => [c, tf.getBackend()], { trial, chosen })).toEqual([chosen, 'wasm']);
+    expect(log).toEqual([]);
+    // One that no longer starts (the GPU went away after a reload) is timed anew among the rest.
+    const gone = await withBackend('auto', async (c) => c, { trial, candidates: ['cpu', 'wasm'], chosen: { backend: 'webgpu', timings: { webgpu: 90 } } });
+    expect(Object.keys(gone.timings).sort()).toEqual(['cpu', 'wasm']);
   });
 });
 

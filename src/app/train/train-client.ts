@@ -5,7 +5,7 @@ export type { TrainEvent } from '../../core/projects/train';
 export type { TrainSummary } from '../../core/projects/settings';
 export type { EpochReport, StepReport } from '../../core/student/train';
 export type { TrainingEstimate } from '../../core/student/finetune/estimate';
-export type { BackendName, BackendRequest } from '../../core/student/backend';
+export type { BackendChoice, BackendName, BackendRequest } from '../../core/student/backend';
 export type { Prediction } from '../../core/student/predict';
 
 export const trainWorker = () => worker().train;

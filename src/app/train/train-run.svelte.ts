@@ -9,7 +9,7 @@ import { STUDENT_DEFAULTS } from '../../core/student/defaults';
 import { store } from '../projects/projects';
 import { worker } from '../worker-client';
 import { loadEncoder, loadPretrained, type EncoderSourceRequest, type LoadedEncoder, type LoadedPretrained, type LoadProgress } from './encoder-client';
-import { trainWorker, type BackendName, type BackendRequest, type EpochReport, type StepReport, type TrainEvent, type TrainingEstimate, type TrainSummary } from './train-client';
+import { trainWorker, type BackendChoice, type BackendName, type BackendRequest, type EpochReport, type StepReport, type TrainEvent, type TrainingEstimate, type TrainSummary } from './train-client';
 
 /** A failed run in the user's terms. */
 export interface TrainFailure { code: string; message: string; hint?: string }
@@ -42,6 +42,28 @@ export const PHASE_TEXT: Record<Phase, string> = {
 
 export const DEFAULT_EPOCHS = STUDENT_DEFAULTS.wordpool.epochs;
 const KIND_EPOCHS: Record<StudentChoice, number> = { word: STUDENT_DEFAULTS.wordpool.epochs, encoder: STUDENT_DEFAULTS.mlp.epochs, transformer: STUDENT_DEFAULTS.transformer.epochs };
+
+/** The backends in the user's words. */
+export const BACKEND_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'Plain JavaScript (CPU)' };
+
+/** One step's time: "0.4 s", "38 s", "2.5 min". */
+export function stepTime(ms: number): string {
+  const s = ms / 1000;
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${(s / 60).toFixed(1)} min`;
+}
+
+/**
+ * The automatic choice in plain words, fastest first: "WebAssembly: 0.9 s a step; WebGL: 5.4 s
+ * a step; WebGPU: 38 s a step; using WebAssembly". Empty when nothing was timed.
+ */
+export function choiceText(c: { backend: BackendName; timings: Partial<Record<BackendName, number | null>> }): string {
+  const timed = (Object.entries(c.timings) as [BackendName, number | null][])
+    .sort(([, a], [, b]) => (a ?? Infinity) - (b ?? Infinity));
+  if (!timed.length) return '';
+  return `${timed.map(([b, ms]) => `${BACKEND_NAMES[b]}: ${ms == null ? 'could not run it' : `${stepTime(ms)} a step`}`).join('; ')}; using ${BACKEND_NAMES[c.backend]}`;
+}
 
 /** "about 12 min", "about 40 s", "about 2 h 10 min". */
 export function aboutTime(seconds: number): string {
@@ -84,6 +106,8 @@ export class TrainRun {
   /** The sets the run going on trains, validates and tests on, and what it left out of them. */
   sets = $state<Extract<TrainEvent, { kind: 'data' }> | null>(null);
   private jobId: string | null = null;
+  /** The backend an interrupted run trained on: its continuation trains there, untimed. */
+  private resumeOn: BackendChoice | null = null;
 
   get busy(): boolean {
     return ['estimating', 'data', 'vectors', 'backend', 'training', 'saving'].includes(this.phase);
@@ -159,6 +183,7 @@ export class TrainRun {
     this.student = 'transformer';
     this.epochs = running.epochs;
     this.backend = running.backend;
+    this.resumeOn = running.chosen ?? null;
     if (running.base === 'files') {
       this.interrupted = { epoch: running.epoch, epochs: running.epochs };
       return;
@@ -224,9 +249,14 @@ export class TrainRun {
     this.interrupted = null;
     this.maxEpochs = this.epochs;
     this.phase = 'data';
+    // 'auto' trains where the estimate's timing (or the interrupted run) chose, not timed again.
+    const estimate = this.student === 'transformer' ? this.freshEstimate : null;
+    // A snapshot: the worker cannot be sent the state's proxies.
+    const chosen = this.backend !== 'auto' ? undefined : this.resumeOn ?? (estimate ? $state.snapshot({ backend: estimate.backend, timings: estimate.timings }) : undefined);
+    this.resumeOn = null;
     try {
       const summary = await trainWorker().run(
-        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, student: this.student },
+        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, student: this.student, chosen },
         Comlink.proxy((e: TrainEvent) => {
           if (e.kind === 'phase') {
             if (this.phase !== 'cancelled') this.phase = e.phase;

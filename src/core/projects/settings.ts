@@ -5,7 +5,7 @@
 import type { Round0Strategy } from '../loop/config.js';
 import type { Overlap } from '../dataset/overlap.js';
 import type { ValSource } from '../dataset/split.js';
-import type { BackendName, BackendRequest } from '../student/backend.js';
+import type { BackendChoice, BackendName, BackendRequest } from '../student/backend.js';
 import type { FitStopReason } from '../student/early-stopping.js';
 import type { Metrics } from '../student/metrics.js';
 import type { EpochReport } from '../student/train.js';
@@ -98,7 +98,10 @@ export interface TrainSummary {
 export interface RunningTrain {
   student: 'transformer';
   epochs: number;
+  /** What the user asked for ('auto' or a name). */
   backend: BackendRequest;
+  /** The backend it trains on once chosen (with the estimate's timings): a reload resumes there, untimed. */
+  chosen?: BackendChoice;
   /** Where the pretrained model came from: the app's copy (or the hub) loads again by itself; a picked folder must be picked again. */
   base: 'app' | 'hub' | 'files';
   startedAt: string;

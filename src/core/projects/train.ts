@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import type { LongOpOptions } from '../progress.js';
 import type { Store } from '../store/store.js';
 import type { SavedTrain, TrainSummary } from './settings.js';
-import type { BackendName, BackendRequest } from '../student/backend.js';
+import type { BackendChoice, BackendName, BackendRequest } from '../student/backend.js';
 import { scoredOn } from '../student/intervals.js';
 import { evaluate, type Metrics } from '../student/metrics.js';
 import { mistakesOf } from '../student/mistakes.js';
@@ -44,6 +44,8 @@ export interface TrainProjectOptions extends LongOpOptions {
   features: StudentFeatures | (() => Promise<StudentFeatures>);
   backend?: BackendRequest;
   candidates?: BackendName[];
+  /** For 'auto': the choice the estimate timed (or a resumed run ran on), taken without timing again. */
+  chosen?: BackendChoice;
   hyper?: Partial<StudentHyper>;
   onEvent?: (e: TrainEvent) => void;
   /**
@@ -126,7 +128,7 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
   const withCheckpoint = opts.checkpoint ?? long;
   const checkpoint = withCheckpoint ? { store, key: trainCheckpointKey(projectId), projectId } : undefined;
   const trained = await trainStudent(asTexts(splits.train), asTexts(splits.val), features, {
-    signal: opts.signal, backend: opts.backend, candidates: opts.candidates, hyper: opts.hyper, checkpoint, memoryBytes: opts.memoryBytes,
+    signal: opts.signal, backend: opts.backend, candidates: opts.candidates, chosen: opts.chosen, hyper: opts.hyper, checkpoint, memoryBytes: opts.memoryBytes,
     onProgress: (p) => { if (p.phase === 'embed') emit({ kind: 'embed', done: p.done, total: p.total }); },
     onResume: (epoch, history) => emit({ kind: 'resumed', epoch, history }),
     onStep: long ? (report) => {

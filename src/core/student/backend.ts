@@ -6,7 +6,11 @@
  * and only a job that is starting may choose the backend, by one of four requests:
  *   - a backend by name (the user's override; a UserError if it cannot start here),
  *   - 'auto': probe what this runtime offers and time one real training step on each that works
- *     (WebGPU is not always fastest, and some backends lack gradient kernels), keep the fastest,
+ *     (WebGPU is not always fastest: an emulated or weak GPU trains MiniLM ~95x slower than wasm;
+ *     and some backends lack gradient kernels), keep the fastest. Backends too slow to time (cpu
+ *     for a transformer: a step takes a minute) are a `fallback`, taken untimed only when no
+ *     candidate starts; a choice timed before (the Train step's estimate, a resumed run) is
+ *     passed on as `chosen` and not timed again,
  *   - a list in order of preference: the first that starts (the sentence encoder's load: a frozen
  *     BERT runs fastest on webgpu, then webgl, then wasm, so there is nothing to time),
  *   - 'current': whatever is set (predictions, loading a model).
@@ -15,7 +19,7 @@
  * one set before when it ends, so the next 'current' job finds what it left.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.js';
+import { throwIfAborted, UserError } from '../errors.js';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const ALL_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -98,13 +102,35 @@ export interface BackendChoice {
   timings: Partial<Record<BackendName, number | null>>;
 }
 
+/**
+ * One candidate's trial for 'auto', made on the backend just set: whatever the step needs (a fresh
+ * model, its trainer) is built untimed, then `step` runs twice, a warm-up (shader compilation,
+ * kernel setup) and the timed step, then `dispose` frees it all before the next backend is set.
+ */
+export interface StepTrial {
+  step(): Promise<void>;
+  dispose(): void;
+}
+
 export interface BackendOptions {
-  /** For 'auto': one representative training step, timed on each candidate. */
-  step?: () => Promise<void>;
+  /** For 'auto': sets up one representative training step on the backend just set, timed on each candidate. */
+  trial?: () => StepTrial | Promise<StepTrial>;
   /** For 'auto': the backends it may time (default: all this runtime has). */
   candidates?: BackendName[];
+  /**
+   * For 'auto': backends taken untimed, the first that starts, only when no candidate starts or
+   * runs the step (the transformer's cpu, whose one step takes a minute).
+   */
+  fallback?: BackendName[];
+  /**
+   * For 'auto': a choice timed before (the Train step's estimate; the backend a resumed run ran
+   * on), taken again without timing while its backend still starts.
+   */
+  chosen?: BackendChoice;
   /** Set the backend that was set before the job again when it ends (it may be one the job chose). */
   restore?: boolean;
+  /** For 'auto': a cancel stops the timing before the next candidate (a step in flight finishes). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -120,8 +146,13 @@ export function withBackend<T>(request: BackendJobRequest, job: (choice: Backend
       await tf.ready();
       choice = { backend: tf.getBackend() as BackendName, timings: {} };
     } else if (request === 'auto') {
-      if (!opts.step) throw new Error('withBackend: auto needs a step to time');
-      choice = await fastest(opts.step, opts.candidates);
+      if (opts.chosen && await tf.setBackend(opts.chosen.backend).catch(() => false)) {
+        await tf.ready();
+        choice = opts.chosen;
+      } else {
+        if (!opts.trial) throw new Error('withBackend: auto needs a trial step to time');
+        choice = await fastest(opts.trial, opts.candidates, opts.fallback, opts.signal);
+      }
     } else if (typeof request !== 'string') {
       choice = { backend: await firstThatStarts(request), timings: {} };
     } else {
@@ -147,23 +178,37 @@ async function firstThatStarts(preference: readonly BackendName[]): Promise<Back
   throw new UserError('backend-unavailable', `None of the tfjs backends ${preference.join(', ')} could start here.`, `Choose one of: ${(await probe(ALL_BACKENDS)).join(', ')}.`);
 }
 
-async function fastest(step: () => Promise<void>, candidates?: BackendName[]): Promise<BackendChoice> {
+async function fastest(trial: NonNullable<BackendOptions['trial']>, candidates?: BackendName[], fallback: BackendName[] = [], signal?: AbortSignal): Promise<BackendChoice> {
   const timings: BackendChoice['timings'] = {};
   for (const b of await probe(candidates ?? ALL_BACKENDS)) {
+    throwIfAborted(signal);
     await tf.setBackend(b);
+    let t: StepTrial | undefined;
     try {
-      await step(); // warm-up: shader compilation, kernel setup
-      const t = performance.now();
-      await step();
-      timings[b] = performance.now() - t;
+      t = await trial();
+      await t.step(); // warm-up: shader compilation, kernel setup
+      const t0 = performance.now();
+      await t.step();
+      timings[b] = performance.now() - t0;
     } catch {
       timings[b] = null; // e.g. wasm has no gradient for embedding lookups
+    } finally {
+      t?.dispose();
     }
   }
+  throwIfAborted(signal);
   const best = (Object.entries(timings) as [BackendName, number | null][])
     .filter(([, ms]) => ms !== null)
     .sort((a, b) => a[1]! - b[1]!)[0];
-  if (!best) throw new Error('No tfjs backend could run a training step.');
-  await tf.setBackend(best[0]);
-  return { backend: best[0], timings };
+  if (best) {
+    await tf.setBackend(best[0]);
+    return { backend: best[0], timings };
+  }
+  for (const b of fallback) {
+    if (tf.findBackendFactory(b) && await tf.setBackend(b).catch(() => false)) {
+      await tf.ready();
+      return { backend: b, timings };
+    }
+  }
+  throw new Error('No tfjs backend could run a training step.');
 }

@@ -14,12 +14,12 @@ import { cachedEncode } from '../encode/cache.js';
 import { wordStudentRule } from '../encode/token-ids.js';
 import type { WordVectors } from '../encode/word-vectors.js';
 import type { Store } from '../store/store.js';
-import { withBackend, type BackendChoice, type BackendJobRequest, type BackendName, type BackendRequest } from './backend.js';
+import { withBackend, type BackendChoice, type BackendJobRequest, type BackendName, type BackendOptions, type BackendRequest, type StepTrial } from './backend.js';
 import { studentHyper } from './defaults.js';
 import { storeCheckpoint } from './checkpoint.js';
 import { FineTunedTransformer } from './finetune/model.js';
 import type { TokenRows } from './finetune/token-rows.js';
-import { transformer, TRANSFORMER_BACKENDS, type PretrainedTransformer } from './finetune/kind.js';
+import { transformer, type PretrainedTransformer } from './finetune/kind.js';
 import { buildMlp, buildWordPool } from './models.js';
 import { STUDENT_FORMAT_VERSION, TOKENIZER_VERSION, type HeadSpec, type StudentHyper, type StudentKind, type StudentSpec, type TransformerSpec, type WordPoolSpec } from './spec.js';
 import { fitStudent, layersFitModel, Trainer, type EpochReport, type FitModel, type FitResult, type Labeled, type Matrix, type Rows, type StepReport, type StepTrainer } from './train.js';
@@ -50,11 +50,16 @@ export interface TrainStudentOptions extends LongOpOptions {
   purpose?: 'train' | 'loop';
   /**
    * A backend by name, or 'auto' (default): the fastest of `candidates` on one timed step. A
-   * transformer is not timed (a step on the cpu backend takes minutes): 'auto' takes the first
-   * of webgpu, webgl, wasm, cpu (within `candidates`) that starts.
+   * transformer times only webgpu, webgl and wasm (within `candidates`), on a few texts; cpu (a
+   * step takes a minute) is its untimed fallback when none of them starts (finetune/kind.ts).
    */
   backend?: BackendRequest;
   candidates?: BackendName[];
+  /**
+   * For 'auto': the choice an earlier timing made (the Train step's estimate; the backend a
+   * resumed run ran on), trained on without timing again while it still starts.
+   */
+  chosen?: BackendChoice;
   onEpoch?: (r: EpochReport) => void;
   /** After every optimizer step (steps/s, ETA): long trainings (the transformer) report here. */
   onStep?: (s: StepReport) => void;
@@ -116,6 +121,13 @@ export interface Kind<S extends StudentSpec, X extends Rows, M extends Disposabl
   backendFor(model: M): { request: BackendJobRequest; restore?: boolean };
   /** A stage before the epochs (the transformer's contrastive stage); not run when resuming. */
   prepare?(model: M, train: Labeled<X>, spec: S, opts: TrainStudentOptions): Promise<void>;
+  /**
+   * For 'auto': the backends its trial step is timed on, and those taken untimed when none of
+   * them starts (default: every backend timed, no fallback).
+   */
+  autoBackends?: { timed: BackendName[]; fallback: BackendName[] };
+  /** The rows of the trial step that times each backend (default: the first batch's worth). */
+  trialRows?(train: Labeled<X>, spec: S): number[];
 }
 
 /** A tfjs layers model scores and trains the same way whatever kind made it. */
@@ -196,21 +208,8 @@ function bind<S extends StudentSpec, X extends Rows, M extends Disposable>(kind:
       const labels = spec.labels;
       const trainX = labeled(await kind.featurize(train.texts, spec, features, opts), train, labels);
       const valX = labeled(await kind.featurize(val.texts, spec, features, opts), val, labels);
-      // The micro-benchmark for 'auto': one real training step of this model on one real batch.
-      const step = async () => {
-        const m = kind.build(spec, features);
-        const trainer = kind.trainer(m, trainX, spec, opts);
-        try {
-          await trainer.step(Array.from({ length: Math.min(spec.hyper.batchSize, trainX.x.rows) }, (_, i) => i));
-        } finally {
-          trainer.dispose();
-          m.dispose();
-        }
-      };
       const checkpoint = opts.checkpoint && await storeCheckpoint(opts.checkpoint, { spec, train, val });
-      const request: BackendJobRequest = spec.kind === 'transformer' && (opts.backend ?? 'auto') === 'auto'
-        ? TRANSFORMER_BACKENDS.filter((b) => !opts.candidates || opts.candidates.includes(b))
-        : opts.backend ?? 'auto';
+      const { request, options } = trainingBackend(kind, spec, features, trainX, opts);
       return withBackend(request, async (backend) => {
         const model = kind.build(spec, features);
         try {
@@ -225,8 +224,38 @@ function bind<S extends StudentSpec, X extends Rows, M extends Disposable>(kind:
           model.dispose();
           throw e;
         }
-      }, { step, candidates: opts.candidates });
+      }, options);
     },
+  };
+}
+
+/**
+ * The backend job a training of `kind` makes (and the estimate of it, finetune/estimate.ts, so
+ * both choose alike): the backend named, or for 'auto' the fastest on the kind's trial step, one
+ * real training step of a fresh model on a few real rows, timed on each candidate.
+ */
+export function trainingBackend<S extends StudentSpec, X extends Rows, M extends Disposable>(
+  kind: Kind<S, X, M>, spec: S, features: StudentFeatures, trainX: Labeled<X>, opts: Pick<TrainStudentOptions, 'backend' | 'candidates' | 'chosen' | 'memoryBytes' | 'signal'>,
+): { request: BackendJobRequest; options: BackendOptions } {
+  const request = opts.backend ?? 'auto';
+  if (request !== 'auto') return { request, options: {} };
+  const rows = kind.trialRows?.(trainX, spec) ?? Array.from({ length: Math.min(spec.hyper.batchSize, trainX.x.rows) }, (_, i) => i);
+  const trial = (): StepTrial => {
+    const m = kind.build(spec, features);
+    let trainer: StepTrainer;
+    try {
+      trainer = kind.trainer(m, trainX, spec, opts);
+    } catch (e) {
+      m.dispose();
+      throw e;
+    }
+    return { step: async () => { await trainer.step(rows); }, dispose: () => { trainer.dispose(); m.dispose(); } };
+  };
+  const within = (bs: BackendName[]) => bs.filter((b) => !opts.candidates || opts.candidates.includes(b));
+  const auto = kind.autoBackends;
+  return {
+    request,
+    options: { trial, chosen: opts.chosen, signal: opts.signal, candidates: auto ? within(auto.timed) : opts.candidates, fallback: auto ? within(auto.fallback) : undefined },
   };
 }
 

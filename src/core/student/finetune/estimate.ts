@@ -1,26 +1,34 @@
 /**
  * How long fine-tuning will take on this machine, from one measured training step: the user sees
- * "about 12 min for 3 epochs of 1,200 texts" before starting, not after. The step is a real one
- * (a fresh copy of the model, the same trainer, batch sizing and backend choice as the training),
- * on the batch of median size in the first epoch's length-bucketed batches; a first, untimed step
+ * "about 12 min for 3 epochs of 1,200 texts" before starting, not after. For 'auto' it first makes
+ * the training's backend choice (student.ts trainingBackend: a trial step of a few texts timed on
+ * each candidate) and reports every candidate's time; the training then takes that choice
+ * (`chosen`) instead of timing again. The step is a real one (a fresh copy of the model, the same
+ * trainer and batch sizing as the training), on the batch of median size in the first epoch's length-bucketed batches; a first, untimed step
  * pays for shader compilation and kernel setup. The run's time is that step's time per padded
  * token times the padded tokens of every planned epoch, plus validation's forward passes (about a
  * third of a training step per token: no backward pass, no optimizer update).
  */
 import { throwIfAborted } from '../../errors.js';
 import type { LongOpOptions } from '../../progress.js';
-import { withBackend, type BackendJobRequest, type BackendName, type BackendRequest } from '../backend.js';
+import { withBackend, type BackendChoice, type BackendName, type BackendRequest } from '../backend.js';
 import { studentHyper } from '../defaults.js';
 import { mulberry32 } from '../random.js';
 import type { StudentHyper } from '../spec.js';
-import { labelSpace, type LabeledTexts, type TransformerFeatures } from '../student.js';
+import { labelSpace, trainingBackend, type LabeledTexts, type TransformerFeatures } from '../student.js';
 import { epochPasses, type Labeled } from '../train.js';
-import { transformer, TRANSFORMER_BACKENDS } from './kind.js';
+import { transformer, typicalRows } from './kind.js';
 import type { TokenRows } from './token-rows.js';
 
 export interface TrainingEstimate {
-  /** The backend the step ran on (the one the training will take for the same request). */
+  /** The backend the step ran on: the one the training takes (pass `choice` on as its `chosen`). */
   backend: BackendName;
+  /**
+   * For 'auto': ms of the trial step (`trialTexts` texts of typical length) on each backend timed,
+   * null where it failed; empty for a backend the user named (or an untimed fallback alone).
+   */
+  timings: BackendChoice['timings'];
+  trialTexts: number;
   /** The timed step: its texts, padded tokens and milliseconds. */
   step: { texts: number; tokens: number; ms: number };
   stepsPerEpoch: number;
@@ -54,9 +62,8 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
   const valX = await transformer.featurize(val.texts, spec, features, {});
   const trainX: Labeled<TokenRows> = { x, y: Int32Array.from(train.labels, (l) => index.get(l) ?? 0) };
   throwIfAborted(opts.signal);
-  // The same request the training makes (student.ts): a named backend, or the first that starts.
-  const request: BackendJobRequest = (opts.backend ?? 'auto') === 'auto' ? TRANSFORMER_BACKENDS : opts.backend!;
-  return withBackend(request, async ({ backend }) => {
+  const { request, options } = trainingBackend(transformer, spec, features, trainX, opts);
+  return withBackend(request, async ({ backend, timings }) => {
     const model = transformer.build(spec, features);
     const trainer = transformer.trainer(model, trainX, spec, { memoryBytes: opts.memoryBytes });
     try {
@@ -77,12 +84,12 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
       for (let r = 0; r < valX.rows; r++) valTokens += valX.length(r);
       const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * msPerToken * FORWARD_SHARE;
       return {
-        backend, step: { texts: typical.length, tokens, ms }, stepsPerEpoch: batches.length, epochs: hyper.epochs,
+        backend, timings, trialTexts: Object.keys(timings).length ? typicalRows(x).length : 0, step: { texts: typical.length, tokens, ms }, stepsPerEpoch: batches.length, epochs: hyper.epochs,
         trainTexts: train.texts.length, valTexts: val.texts.length, seconds: (hyper.epochs * epochMs) / 1000,
       };
     } finally {
       trainer.dispose();
       model.dispose();
     }
-  });
+  }, options);
 }

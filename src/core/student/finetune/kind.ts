@@ -15,11 +15,12 @@ import { STUDENT_FORMAT_VERSION, type TransformerSpec } from '../spec.js';
 import type { Kind, StudentFeatures } from '../student.js';
 import { epochPasses } from '../train.js';
 import { contrastiveStage } from './contrastive.js';
+import type { BackendName } from '../backend.js';
 import { FineTunedTransformer, TRANSFORMER_BACKENDS } from './model.js';
-
-export { TRANSFORMER_BACKENDS };
 import { chooseMaxTokens, TokenRows } from './token-rows.js';
 import { FineTuneTrainer } from './trainer.js';
+
+export { TRANSFORMER_BACKENDS };
 
 /**
  * The pretrained model a fine-tuned student starts from: its folder read and checked
@@ -38,6 +39,31 @@ export const DEFAULT_TRAINING_MEMORY = 2 ** 30;
 
 /** Bytes the frozen lower layers' cached outputs may take (trainLayers below the model's depth). */
 export const DEFAULT_CACHE_BYTES = 2 ** 30;
+
+/**
+ * Where fine-tuning runs for 'auto': no fixed order is right everywhere (Chromium on this 2-core
+ * machine, MiniLM examples/s: wasm 11.4, webgl 1.14, cpu 0.79, webgpu 0.12 on SwiftShader's
+ * emulated GPU; on a real GPU webgpu is fastest), so one trial step is timed on each of webgpu,
+ * webgl and wasm that starts. cpu is not timed (its step of MiniLM takes a minute): it is taken
+ * only when none of the others starts. In Node (the CLI, `distillery run`) wasm is the only timed
+ * candidate, so 'auto' is wasm, else cpu, as first-that-starts would be; its trial (a fresh model
+ * and two steps of a few texts, ~2 s for MiniLM) is kept rather than a Node-only rule, and a
+ * wasm that cannot run the step still falls back to cpu.
+ */
+export const TRANSFORMER_AUTO: { timed: BackendName[]; fallback: BackendName[] } = { timed: ['webgpu', 'webgl', 'wasm'], fallback: ['cpu'] };
+
+/**
+ * Texts in the trial step that times each backend: few, so an emulated GPU costs seconds, not
+ * minutes (SwiftShader's WebGPU: ~8 s a text of MiniLM), but a batch, not one text.
+ */
+export const TRIAL_TEXTS = 4;
+
+/** The trial step's rows: the TRIAL_TEXTS texts nearest the median length (the run's typical text). */
+export function typicalRows(x: TokenRows, n = TRIAL_TEXTS): number[] {
+  const byLength = Array.from({ length: x.rows }, (_, i) => i).sort((a, b) => x.length(a) - x.length(b) || a - b);
+  const from = Math.max(0, Math.min(byLength.length - n, Math.floor(byLength.length / 2) - Math.floor(n / 2)));
+  return byLength.slice(from, from + n);
+}
 
 function base(features: StudentFeatures | undefined): PretrainedTransformer {
   if (features?.kind !== 'transformer') throw new Error('student: a fine-tuned transformer needs its pretrained model');
@@ -96,6 +122,8 @@ export const transformer: Kind<TransformerSpec, TokenRows, FineTunedTransformer>
     });
   },
   backendFor: (m) => ({ request: m.backend, restore: true }),
+  autoBackends: TRANSFORMER_AUTO,
+  trialRows: (train) => typicalRows(train.x),
   async prepare(m, train, spec, opts) {
     if (spec.hyper.contrastivePairs) await contrastiveStage(m, train, spec.hyper, opts);
   },

@@ -21,9 +21,9 @@ export interface TransformerFiles {
 }
 
 /**
- * Where a transformer trains and runs when nothing is named: the first that starts (a training
- * step on the cpu backend takes minutes, so the candidates are not timed as the small students'
- * are). Node has wasm and cpu (transformer/backend-node.ts).
+ * Where a trained transformer is loaded and scored when nothing is named: the first that starts.
+ * Fine-tuning with 'auto' times its candidates instead (kind.ts TRANSFORMER_AUTO). Node has wasm
+ * and cpu (transformer/backend-node.ts).
  */
 export const TRANSFORMER_BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
