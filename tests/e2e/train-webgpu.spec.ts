@@ -127,9 +127,11 @@ test('Automatic times one training step on each backend, runs on the fastest, an
   const ran = (await page.getByTestId('backend-ran').textContent())!;
   expect(offered).toContain(ran);
   await page.getByTestId('train-result').getByText('Under the hood').click();
-  const timings = page.getByTestId('train-result').getByText(/Automatic choice timed one training step/);
-  // Every offered backend was timed, and the one that ran is among them.
-  for (const b of offered) await expect(timings).toContainText(`${b} `);
+  const timings = page.getByTestId('train-choice');
+  // Every offered backend was timed, in plain words, and the one that ran is the one named as used.
+  const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'Plain JavaScript (CPU)' };
+  for (const b of offered) await expect(timings).toContainText(`${NAMES[b]}: `);
+  await expect(timings).toContainText(`using ${NAMES[ran]}.`);
   // Timing every backend and training left nothing behind in the worker but the student.
   await expect(page.getByTestId('train-memory')).toHaveAttribute('data-leaked', '0');
   await page.screenshot({ path: SHOTS + 'train-auto.png', fullPage: true });

@@ -53,8 +53,14 @@ export const DEFAULT_CACHE_BYTES = 2 ** 30;
 export const TRANSFORMER_AUTO: { timed: BackendName[]; fallback: BackendName[] } = { timed: ['webgpu', 'webgl', 'wasm'], fallback: ['cpu'] };
 
 /**
- * Texts in the trial step that times each backend: few, so an emulated GPU costs seconds, not
- * minutes (SwiftShader's WebGPU: ~8 s a text of MiniLM), but a batch, not one text.
+ * Texts in the trial step that times each backend: a few, so the trial is cheap where the run is
+ * not, but a batch (a GPU's lead grows with the batch; one text would favour wasm most). Measured
+ * on MiniLM in Chromium on this 2-core machine, 4 short SST-2 sentences, ms of the warm-up step +
+ * the timed one: wasm 1,295 + 873, webgl (SwiftShader) 13,060 + 5,384, webgpu (SwiftShader)
+ * 96,302 + 53,155; with 2 texts webgpu still took 56,125 + 40,409 (the step's fixed cost, the
+ * optimizer over every weight, dominates there). An emulated GPU's trial thus takes minutes; it
+ * is not cut short after a slow warm-up, since a real GPU's first step can be mostly shader
+ * compilation and its steps then the fastest.
  */
 export const TRIAL_TEXTS = 4;
 
