@@ -113,7 +113,9 @@ test.describe('the Train step\'s Accurate student', () => {
     await page.getByTestId('train-epochs').fill('3');
     await page.getByTestId('train-estimate').click();
     const estimate = page.getByTestId('train-estimate-text');
-    await expect(estimate).toContainText(/about \d+ (s|min) for 3 epochs of 48 texts\s+on wasm on this machine/, { timeout: 120_000 });
+    await expect(estimate).toContainText(/about \d+ (s|min) for 3 epochs of 48 texts\s+on WebAssembly on this machine/, { timeout: 120_000 });
+    // A backend the user named is not timed against the others.
+    await expect(page.getByTestId('train-estimate-choice')).toHaveCount(0);
     // A change of settings asks for a new measurement.
     await page.getByTestId('train-epochs').fill('2');
     await expect(page.getByTestId('train-estimate')).toBeVisible();
@@ -126,6 +128,44 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d% \(95% interval [\d.]+–[\d.]+%, 12 texts\)$/);
     await expect(page.getByText('Next: Evaluate')).toBeVisible();
     await expect(page.getByRole('img', { name: 'Validation score per epoch' }).or(page.getByText('Validation score per epoch')).first()).toBeVisible();
+  });
+
+  test('Automatic: the estimate times each backend that starts and names them; the run, and its continuation after a reload, train on its choice without timing again', async ({ page }) => {
+    test.setTimeout(480_000);
+    await page.getByTestId('train-backend').selectOption('auto');
+    const offered = await page.getByTestId('train-backend').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await page.getByTestId('encoder-load').click();
+    await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    await page.getByTestId('train-epochs').fill('6');
+    await page.getByTestId('train-estimate').click();
+    const choice = page.getByTestId('train-estimate-choice');
+    await expect(choice).toBeVisible({ timeout: 300_000 });
+    const timings = JSON.parse((await choice.getAttribute('data-timings'))!) as Record<string, number | null>;
+    const chosen = (await choice.getAttribute('data-backend'))!;
+    console.log(`tiny BERT trial step per backend (ms): ${JSON.stringify(timings)}; chosen ${chosen}`);
+    // Every GPU and WebAssembly backend this browser starts was timed; cpu (a minute a step of MiniLM) was not.
+    const timed = offered.filter((b) => ['webgpu', 'webgl', 'wasm'].includes(b));
+    expect(timed).toContain('wasm');
+    expect(Object.keys(timings).sort()).toEqual([...timed].sort());
+    const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly' };
+    for (const b of timed) await expect(choice).toContainText(new RegExp(`${NAMES[b]}: [\\d.]+ (s|min) a step`));
+    await expect(choice).toContainText(`using ${NAMES[chosen]}.`);
+    await expect(choice).not.toContainText('Plain JavaScript');
+    // The fastest was kept, and the whole run's time is measured there.
+    const fastest = Object.entries(timings).filter(([, ms]) => ms !== null).sort((a, b) => a[1]! - b[1]!)[0]![0];
+    expect(chosen).toBe(fastest);
+    await expect(page.getByTestId('train-estimate-text')).toContainText(`on ${NAMES[chosen]} on this machine`);
+
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('backend-running')).toHaveText(chosen, { timeout: 120_000 });
+    await expect(page.getByTestId('train-status')).toContainText(/\(epoch 2, step/, { timeout: 120_000 });
+    await page.reload();
+    await expect(page.getByTestId('train-resumed')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('backend-running')).toHaveText(chosen, { timeout: 120_000 });
+    await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
+    await expect(page.getByTestId('backend-ran')).toHaveText(chosen);
+    // The run reports the estimate's very timings: neither the run nor its continuation timed again.
+    expect(JSON.parse((await page.getByTestId('train-choice').getAttribute('data-timings'))!)).toEqual(timings);
   });
 
   test('a reload mid-run continues from the last epoch\'s checkpoint and says so', async ({ page }) => {
