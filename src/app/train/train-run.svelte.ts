@@ -29,7 +29,7 @@ const MAX_STEP_POINTS = 400;
 
 export const PHASE_TEXT: Record<Phase, string> = {
   idle: 'Not started',
-  estimating: 'Measuring one training step on this machine…',
+  estimating: 'Measuring a training step on this machine (Automatic: on each backend that starts, to keep the fastest)…',
   data: 'Reading the project’s examples…',
   vectors: 'Preparing the text features…',
   backend: 'Choosing the backend and preparing the model…',

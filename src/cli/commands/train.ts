@@ -128,7 +128,8 @@ export async function run(argv: string[]): Promise<number> {
         features,
         backend,
         // tfjs-node cannot be installed here; wasm lacks the lookup gradient, so cpu is timed against
-        // it for the word model. A transformer takes the first that starts (wasm), never timed.
+        // it for the word model. A transformer times only wasm (one small trial step) and takes cpu
+        // untimed only if wasm cannot run it (finetune/kind.ts TRANSFORMER_AUTO).
         candidates: ['wasm', 'cpu'],
         hyper: { epochs, seed },
         onEvent: (e) => {

@@ -50,7 +50,7 @@ export function loopStudent(features: StudentFeatures, options: LoopStudentOptio
         {
           signal, onProgress, onStep: options.onStep, purpose: 'loop', hyper: { ...options.hyper, seed: input.seed },
           ...(options.checkpoints && input.key && input.projectId ? { checkpoint: { store, key: input.key, projectId: input.projectId } } : {}),
-          // A transformer takes the first of its backends that starts (webgpu … cpu): never cpu by default.
+          // A transformer times its trial step on webgpu, webgl and wasm (wasm alone in Node), cpu only as the fallback.
           backend: options.backend ?? (features.kind === 'transformer' ? 'auto' : 'cpu'),
         },
       );
