@@ -46,9 +46,10 @@ export const DEFAULT_CACHE_BYTES = 2 ** 30;
  * emulated GPU; on a real GPU webgpu is fastest), so one trial step is timed on each of webgpu,
  * webgl and wasm that starts. cpu is not timed (its step of MiniLM takes a minute): it is taken
  * only when none of the others starts. In Node (the CLI, `distillery run`) wasm is the only timed
- * candidate, so 'auto' is wasm, else cpu, as first-that-starts would be; its trial (a fresh model
- * and two steps of 4 texts: 2.9 s for MiniLM in Node here, its timed step 0.93 s) is kept rather than a Node-only rule, and a
- * wasm that cannot run the step still falls back to cpu.
+ * candidate, so 'auto' is wasm, else cpu, as first-that-starts would be. Its trial (a fresh model
+ * and two steps of 4 texts: 2.9 s in all for MiniLM in Node here, the timed step 0.93 s) is kept
+ * rather than a Node-only rule: it is cheap beside a run of minutes, one rule holds everywhere,
+ * and a wasm that cannot run the step still falls back to cpu.
  */
 export const TRANSFORMER_AUTO: { timed: BackendName[]; fallback: BackendName[] } = { timed: ['webgpu', 'webgl', 'wasm'], fallback: ['cpu'] };
 
