@@ -3,6 +3,7 @@
  * for progress, so the worker, the UI and the CLI can all show the same bars. A progress event is
  * one of a few kinds, told apart by `phase`, each with its own details.
  */
+import type { StepReport } from './student/train.js';
 import type { FailureKind } from './teacher/client.js';
 
 /** One training epoch, as the student reports it (student/train.ts `EpochReport`). */
@@ -15,18 +16,8 @@ export interface EpochDetail {
   seconds: number;
 }
 
-/** One training step, as the student reports it (student/train.ts `StepReport`). */
-export interface StepDetail {
-  epoch: number;
-  step: number;
-  stepsInEpoch: number;
-  steps: number;
-  maxSteps: number;
-  loss: number;
-  stepsPerSecond: number;
-  examplesPerSecond: number;
-  etaSeconds: number;
-}
+/** One training step, as the student reports it. */
+export type StepDetail = StepReport;
 
 /** A synthesis job's counts so far (`done` is its accepted examples, earlier sessions included). */
 export interface SynthesisDetail {

@@ -17,6 +17,7 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
 import { freshApp, newProject, uploadSeeds } from './data-step';
+import { connect } from './teacher-step';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
@@ -56,18 +57,6 @@ async function startSim(options: Partial<TeacherSimServerOptions> = {}): Promise
 /** Data step: upload the CSV (8 examples of each of 3 labels) and save the project. */
 async function upload(page: Page): Promise<void> {
   await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
-}
-
-/** Teacher step: a custom server at the sim's URL; the page reloads once for the CSP. */
-async function connect(page: Page, url: string): Promise<void> {
-  await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
-  await page.getByLabel('Server type').selectOption('custom');
-  await page.getByLabel('Server address (base URL)').fill(url);
-  await page.getByLabel('Server address (base URL)').dispatchEvent('change');
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use this server' }).click()]);
-  await expect(page.getByText(`This page may connect to ${new URL(url).origin}.`)).toBeVisible();
-  await page.getByLabel('Model').fill('teacher-sim');
-  await page.getByLabel('Model').dispatchEvent('change');
 }
 
 async function synthSettings(page: Page, budget: number, rounds: number): Promise<void> {

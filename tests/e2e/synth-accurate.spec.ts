@@ -13,6 +13,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import { freshApp, newProject } from './data-step';
+import { connect } from './teacher-step';
 import { answerMiniLmWithTinyBert } from './tiny-bert-seam.js';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -23,18 +24,6 @@ const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', 
 let sim: TeacherSim | undefined;
 test.afterEach(async () => { await sim?.close(); sim = undefined; });
 test.use({ viewport: { width: 1366, height: 900 } });
-
-/** Teacher step: a custom server at the sim's URL; the page reloads once for the CSP. */
-async function connect(page: Page, url: string): Promise<void> {
-  await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
-  await page.getByLabel('Server type').selectOption('custom');
-  await page.getByLabel('Server address (base URL)').fill(url);
-  await page.getByLabel('Server address (base URL)').dispatchEvent('change');
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use this server' }).click()]);
-  await expect(page.getByText(`This page may connect to ${new URL(url).origin}.`)).toBeVisible();
-  await page.getByLabel('Model').fill('teacher-sim');
-  await page.getByLabel('Model').dispatchEvent('change');
-}
 
 /** The open project's stored models: id and student kind, straight from IndexedDB. */
 async function storedModels(page: Page): Promise<{ id: string; kind: string; bytes: number }[]> {
