@@ -93,5 +93,10 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   await expect(run.locator('dt:text("Accepted") + dd')).toHaveText(String(made.length));
   const [asked, accepted, rejected, missing] = (await run.getByTestId('asked-sum').textContent())!.match(/(\d+) = (\d+) accepted \+ (\d+) rejected \+ (\d+) missing/)!.slice(1).map(Number);
   expect(asked).toBe(accepted + rejected + missing);
-  expect(accepted + (await run.getByRole('row', { name: /already in your project/ }).count() ? Number(await run.getByRole('row', { name: /already in your project/ }).locator('td').textContent()) : 0)).toBe(10);
+  // Every item of the budget the model delivered is a row or counted as dropped when settling; a
+  // real model can leave items out even after the run asked again (CI saw 9 of 10 once), and then
+  // the page must say so among the missing.
+  const dropped = await run.getByRole('row', { name: /already in your project/ }).count() ? Number(await run.getByRole('row', { name: /already in your project/ }).locator('td').textContent()) : 0;
+  expect(accepted + dropped).toBeLessThanOrEqual(10);
+  if (accepted + dropped < 10) expect(missing).toBeGreaterThan(0);
 });
