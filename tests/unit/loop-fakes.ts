@@ -95,3 +95,23 @@ export function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: numbe
   };
 }
 
+
+/**
+ * fakeDeps whose student is right on every selection text until it learned extrapolated
+ * near-copies (texts with " variant "), and wrong on every one after: round 0 is the best round.
+ */
+export function worseAfterRound0(deps: LoopDeps = fakeDeps()): LoopDeps {
+  return {
+    ...deps,
+    async train(input, o) {
+      const s = await deps.train(input, o);
+      const right = !input.train.some((e) => e.text.includes(' variant '));
+      const truth = new Map(input.val.map((e) => [e.text, input.labels.indexOf(e.label)]));
+      const onehot = (i: number) => input.labels.map((_, j) => (j === i ? 0.9 : 0.1 / (input.labels.length - 1)));
+      return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => {
+        const y = truth.get(texts[i]!);
+        return y === undefined ? row : onehot(right ? y : (y + 1) % input.labels.length);
+      }) };
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { loopRoles } from '../../src/core/loop/prepare.js';
 import { getLoopRun } from '../../src/core/loop/checkpoint.js';
 import type { LoopState } from '../../src/core/loop/state.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
-import { config, data, ex, fakeDeps, WORDS } from './loop-fakes.js';
+import { config, data, ex, fakeDeps, worseAfterRound0, WORDS } from './loop-fakes.js';
 
 function counts(state: LoopState) {
   return state.rounds.map((r) => ({ round: r.round, added: r.addedTotal, bySource: r.added, train: r.trainSize, driven: r.drivenBy.map((e) => e.id) }));
@@ -172,27 +172,11 @@ describe('distillation loop', () => {
   });
 
   it('keeps the round that is best on the selection half, not the one whose extrapolated texts it learned', async () => {
-    const deps = fakeDeps();
     const d = data();
     d.val = [...d.val!, ex('v6', 'nice song', 'pos'), ex('v7', 'weak song', 'neg')];
     // A student that learns the extrapolated near-copies and gets the selection texts wrong for it:
     // its extrapolation score rises with every round while its selection score falls.
-    const state = await runLoop(config({ rounds: 2, budget: 60, patience: 9 }), d, {
-      store: new MemoryStore(), deps: {
-        ...deps,
-        async train(input, o) {
-          const s = await deps.train(input, o);
-          // Right on every selection text before it learned extrapolated examples, wrong on every one after.
-          const right = !input.train.some((e) => e.text.includes(' variant '));
-          const truth = new Map(input.val.map((e) => [e.text, input.labels.indexOf(e.label)]));
-          const onehot = (i: number) => input.labels.map((_, j) => (j === i ? 0.9 : 0.1 / (input.labels.length - 1)));
-          return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => {
-            const y = truth.get(texts[i]);
-            return y === undefined ? row : onehot(right ? y : (y + 1) % input.labels.length);
-          }) };
-        },
-      },
-    });
+    const state = await runLoop(config({ rounds: 2, budget: 60, patience: 9 }), d, { store: new MemoryStore(), deps: worseAfterRound0() });
     const r = state.rounds;
     expect(r.length, JSON.stringify(state.stop)).toBeGreaterThanOrEqual(2);
     for (const later of r.slice(1)) {

@@ -13,7 +13,7 @@ import { synthStudent, type SynthSettings } from '../../src/core/projects/settin
 import { savedSynthesis, saveSynthesis, settleSynthesis, startSynthesis, synthesisConfig } from '../../src/core/projects/synthesis.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
 import { defaultSynthSettings } from '../../src/app/synthesize/synth-settings.js';
-import { config, data, ex, fakeDeps } from './loop-fakes.js';
+import { config, data, ex, fakeDeps, worseAfterRound0 } from './loop-fakes.js';
 
 /** Settings as a project saved them before the student was a choice. */
 const before: SynthSettings = { mix: { generate: 50, rationale: 50, annotate: 0 }, budget: 200, rounds: 2, price: { input: 0, output: 0 } };
@@ -57,23 +57,6 @@ describe('the loop\'s trainings and stored students', () => {
     expect(inputs.every((i) => i.projectId === 'p')).toBe(true);
   });
 
-  /** A student right on every selection text until it learned extrapolated near-copies: round 0 is the best. */
-  function worseAfterRound0(): ReturnType<typeof fakeDeps> {
-    const deps = fakeDeps();
-    return {
-      ...deps,
-      async train(input, o) {
-        const s = await deps.train(input, o);
-        const right = !input.train.some((e) => e.text.includes(' variant '));
-        const truth = new Map(input.val.map((e) => [e.text, input.labels.indexOf(e.label)]));
-        const onehot = (i: number) => input.labels.map((_, j) => (j === i ? 0.9 : 0.1 / (input.labels.length - 1)));
-        return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => {
-          const y = truth.get(texts[i]!);
-          return y === undefined ? row : onehot(right ? y : (y + 1) % input.labels.length);
-        }) };
-      },
-    };
-  }
   const dataWithMoreVal = () => {
     const d = data();
     d.val = [...d.val!, ex('v6', 'nice song', 'pos'), ex('v7', 'weak song', 'neg')];
