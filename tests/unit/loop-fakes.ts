@@ -97,21 +97,27 @@ export function fakeDeps(log: SynthJob[] = [], opts: { failAfterRequests?: numbe
 
 
 /**
- * fakeDeps whose student is right on every selection text until it learned extrapolated
- * near-copies (texts with " variant "), and wrong on every one after: round 0 is the best round.
+ * fakeDeps whose student is wrong on the selection texts at indexes `before` (of the selection half
+ * it is given) until it learned extrapolated near-copies (texts with " variant "), and on those at
+ * `after` from then on; right on every other selection text.
  */
-export function worseAfterRound0(deps: LoopDeps = fakeDeps()): LoopDeps {
+export function wrongOnSelection(before: number[], after: number[], deps: LoopDeps = fakeDeps()): LoopDeps {
   return {
     ...deps,
     async train(input, o) {
       const s = await deps.train(input, o);
-      const right = !input.train.some((e) => e.text.includes(' variant '));
-      const truth = new Map(input.val.map((e) => [e.text, input.labels.indexOf(e.label)]));
+      const wrong = input.train.some((e) => e.text.includes(' variant ')) ? after : before;
+      const truth = new Map(input.val.map((e, i) => [e.text, { y: input.labels.indexOf(e.label), i }]));
       const onehot = (i: number) => input.labels.map((_, j) => (j === i ? 0.9 : 0.1 / (input.labels.length - 1)));
       return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => {
-        const y = truth.get(texts[i]!);
-        return y === undefined ? row : onehot(right ? y : (y + 1) % input.labels.length);
+        const t = truth.get(texts[i]!);
+        return t === undefined ? row : onehot(wrong.includes(t.i) ? (t.y + 1) % input.labels.length : t.y);
       }) };
     },
   };
+}
+
+/** A student right on every selection text until round 0, wrong on every one after: round 0 is the best round. */
+export function worseAfterRound0(deps: LoopDeps = fakeDeps()): LoopDeps {
+  return wrongOnSelection([], Array.from({ length: 1000 }, (_, i) => i), deps);
 }

@@ -13,7 +13,7 @@ import { loopRoles } from '../../src/core/loop/prepare.js';
 import { getLoopRun } from '../../src/core/loop/checkpoint.js';
 import type { LoopState } from '../../src/core/loop/state.js';
 import { MemoryStore } from '../../src/core/store/memory.js';
-import { config, data, ex, fakeDeps, worseAfterRound0, WORDS } from './loop-fakes.js';
+import { config, data, ex, fakeDeps, worseAfterRound0, wrongOnSelection, WORDS } from './loop-fakes.js';
 
 function counts(state: LoopState) {
   return state.rounds.map((r) => ({ round: r.round, added: r.addedTotal, bySource: r.added, train: r.trainSize, driven: r.drivenBy.map((e) => e.id) }));
@@ -184,6 +184,25 @@ describe('distillation loop', () => {
       expect(later.extrapolation!.accuracy).toBeGreaterThanOrEqual(r[0].extrapolation!.accuracy);
     }
     expect(state.finalRound).toBe(0);
+  });
+
+  it('keeps the latest round when an earlier one is better on the selection half by less than the noise, and stores only its student', async () => {
+    const d = data();
+    d.val = [...d.val!, ex('v6', 'nice song', 'pos'), ex('v7', 'weak song', 'neg')];
+    const store = new MemoryStore();
+    // Round 0 misses one selection text; the later rounds miss two others: one text worse, on a
+    // selection half of four texts, where that is noise (the one-standard-error rule, keep.ts).
+    const deps = { ...wrongOnSelection([0], [1, 2]), keepModels: 'best' as const };
+    const state = await runLoop(config({ rounds: 2, budget: 60, patience: 9 }), d, { store, deps });
+    const r = state.rounds;
+    expect(r.length, JSON.stringify(state.stop)).toBeGreaterThanOrEqual(2);
+    expect(state.validation!.selection).toBe(4);
+    for (const later of r.slice(1)) expect(later.val!.macroF1).toBeLessThan(r[0].val!.macroF1);
+    const last = r[r.length - 1];
+    expect(state.finalRound).toBe(last.round);
+    expect(last.selectionPredicted).toHaveLength(4);
+    const models = await store.listModels('p');
+    expect(models.map((m) => m.id)).toEqual([last.modelId]);
   });
 
   it('leaves out of its seeds the texts that are also validation or test texts, and records how many', async () => {

@@ -20,7 +20,7 @@ import { mistakesOf } from '../student/mistakes.js';
 import type { LongOpOptions } from '../progress.js';
 import type { LoopRunRecord, Store } from '../store/store.js';
 import { scoredOn } from '../student/intervals.js';
-import { evaluate, type SetRole } from '../student/metrics.js';
+import { argmax, evaluate, type SetRole } from '../student/metrics.js';
 import { validationHalves } from '../dataset/split.js';
 import { NO_OVERLAP } from '../dataset/overlap.js';
 import { adoptRun } from './adopt.js';
@@ -32,6 +32,7 @@ import { dataFingerprint, isFromRun, loopRoles, prepareLoopProject } from './pre
 import type { BaselineRecord, LoopState, MetricsSummary, RoundRecord } from './state.js';
 import { Checkpoint, getLoopRun, loopTrainingKey } from './checkpoint.js';
 import { labelSet, validateSetup, type LoopData } from './validate.js';
+import { keptRound } from './keep.js';
 
 export interface LoopOptions extends LongOpOptions {
   store: Store;
@@ -255,6 +256,7 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
       await cp.complete(evaluatedId, (s) => {
         const rec = roundRecord(round);
         rec.val = v.metrics;
+        rec.selectionPredicted = v.scores.map((s) => argmax(s).index);
         rec.extrapolation = x?.metrics;
         rec.test = t?.metrics;
         rec.errors = halves ? (x ? errorsOf(drive, x.scores) : []) : errorsOf(val, v.scores);
@@ -266,17 +268,22 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     if (deps.keepModels === 'best') await dropBeaten();
   };
 
+  /** The round the run keeps so far (keep.ts: the latest within one standard error of the best). */
+  const selectTruth = select.map((e) => labelIndex.get(e.label!)!);
+  const keptSoFar = (s: LoopState) => keptRound(
+    s.rounds.filter((r) => r.val).map((r) => ({ round: r.round, macroF1: r.val!.macroF1, predicted: r.selectionPredicted })),
+    selectTruth, labels.length,
+  );
+
   /**
-   * Deletes the stored students of evaluated rounds that a later or earlier round beats on the
-   * selection half (ties go to the later round, as the final choice does), so the store holds one
-   * round's student, the one the run will keep if no later round beats it. Done after the
-   * evaluation is durable, and again on a resume: a crash in between only leaves one to delete.
+   * Deletes the stored students of evaluated rounds other than the one the run keeps so far, so the
+   * store holds one round's student (keep.ts shows the kept round is always the one kept before or
+   * the newest, so nothing deleted is needed again). Done after the evaluation is durable, and again
+   * on a resume: a crash in between only leaves one to delete.
    */
   const dropBeaten = async () => {
-    const evaluated = state.rounds.filter((r) => r.val).sort((a, b) => a.round - b.round);
-    let best = evaluated[0];
-    for (const r of evaluated) if (r.val!.macroF1 >= best!.val!.macroF1) best = r;
-    for (const r of evaluated) if (r !== best && r.modelId) await store.deleteModel(r.modelId);
+    const kept = keptSoFar(state);
+    for (const r of state.rounds) if (r.val && r.round !== kept && r.modelId) await store.deleteModel(r.modelId);
   };
 
   const stopRule = (s: LoopState, round: number): LoopState['stop'] => {
@@ -386,13 +393,10 @@ export async function runLoop(config: LoopConfig, data: LoopData | undefined, op
     step('baseline.generationOnly');
   }
 
-  // ---- finish: keep the best round on the selection half ----------------------------------------
+  // ---- finish: keep the latest round within one standard error of the best (keep.ts) -----------
   await cp.complete('done', (s) => {
-    const evaluated = s.rounds.filter((r) => r.val);
-    let best = evaluated[0];
-    for (const r of evaluated) if (r.val!.macroF1 >= best.val!.macroF1) best = r;
-    s.finalRound = best.round;
-    s.stop ??= { reason: 'rounds', afterRound: best.round };
+    s.finalRound = keptSoFar(s);
+    s.stop ??= { reason: 'rounds', afterRound: s.finalRound };
   }, 'done');
   step('done');
   emit({ type: 'done', state });

@@ -62,6 +62,11 @@ export interface RoundRecord {
    * and decides which round is kept; in runs from before the halves, on all of validation.
    */
   val?: MetricsSummary;
+  /**
+   * The student's predicted class per selection text (in the selection half's order): what the
+   * kept-round rule's paired margin needs (keep.ts). Absent in runs from before the rule.
+   */
+  selectionPredicted?: number[];
   /** On the extrapolation half: its errors drive the next round, so this score is no measure (absent before the halves). */
   extrapolation?: MetricsSummary;
   test?: MetricsSummary;
@@ -102,7 +107,10 @@ export interface LoopState {
   rounds: RoundRecord[];
   baselines: { seedsOnly?: BaselineRecord; generationOnly?: BaselineRecord };
   stop?: { reason: StopReason; afterRound: number };
-  /** The round whose student is kept: best macro-F1 on the selection half, the later round on ties. */
+  /**
+   * The round whose student is kept: the latest whose selection macro-F1 is within one standard
+   * error of the best round's (keep.ts); the best, the later on ties, where rounds lack predictions.
+   */
   finalRound?: number;
   /** Training examples (seeds) left out because their text is a validation or test text (absent in older runs). */
   overlap?: Overlap;
