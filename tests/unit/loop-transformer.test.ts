@@ -53,9 +53,18 @@ describe('the loop with the fine-tuned transformer as its student', () => {
     const spec = modelMeta(models[0]!).spec;
     expect(spec.kind).toBe('transformer');
     console.log(`tiny BERT round record: ${models[0]!.weights.byteLength} bytes of weights`);
+    // The record says where it trained, and a reload scores it there first.
+    expect(modelMeta(models[0]!).training?.backend).toBe('wasm');
     const loaded = await loadModelRecord(models[0]!);
+    expect(loaded.model.backend).toBe('wasm');
     const p = await predict(loaded, ['good show', 'awful show']);
     expect(p.map((x) => x.scores.length)).toEqual([2, 2]);
+    // Trained on cpu (where wasm would start first in Node): loaded on cpu, the same scores.
+    const onCpu = await loadModelRecord({ ...models[0]!, meta: { ...modelMeta(models[0]!), training: { ...modelMeta(models[0]!).training!, backend: 'cpu' } } });
+    expect(onCpu.model.backend).toBe('cpu');
+    const q = await predict(onCpu, ['good show', 'awful show']);
+    q.forEach((x, i) => x.scores.forEach((v, j) => expect(v).toBeCloseTo(p[i]!.scores[j]!, 4)));
+    onCpu.model.dispose();
     loaded.model.dispose();
     // Every training finished: no checkpoint is left.
     for (const t of ['seeds-only', 'r0', 'r1']) expect(await store.getCheckpoint(loopTrainingKey('run', t))).toBeUndefined();

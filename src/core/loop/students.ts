@@ -8,7 +8,7 @@ import { predict } from '../student/predict.js';
 import { loadModelRecord, toModelRecord } from '../student/record.js';
 import type { StudentHyper } from '../student/spec.js';
 import type { StepReport } from '../student/train.js';
-import { trainStudent, type Student, type StudentFeatures } from '../student/student.js';
+import { trainStudent, type Student, type StudentFeatures, type Trained } from '../student/student.js';
 import type { LoopDeps, TrainedStudent } from './deps.js';
 
 export interface LoopStudentOptions {
@@ -35,9 +35,13 @@ export interface LoopStudentOptions {
 
 /** `features`: the word-vector table (the word model) or the encoder a head reads. */
 export function loopStudent(features: StudentFeatures, options: LoopStudentOptions = {}): Pick<LoopDeps, 'train' | 'load' | 'keepModels'> {
-  const wrap = (s: Student): TrainedStudent => ({
+  // A trained student's record says how it trained, as the Train step's does: its backend is
+  // where a reload scores it (record.ts loadBackendsOf).
+  const wrap = (s: Student & Partial<Trained>): TrainedStudent => ({
     predict: async (texts, o) => (await predict(s, texts, features, o)).map((p) => p.scores),
-    toRecord: (id, projectId, runId) => toModelRecord(s, { id, projectId, runId }),
+    toRecord: (id, projectId, runId) => toModelRecord(s, { id, projectId, runId }, s.fit && s.backend ? {
+      training: { backend: s.backend.backend, bestEpoch: s.fit.bestEpoch, history: s.fit.history, stopReason: s.fit.stopReason },
+    } : {}),
     dispose: () => s.model.dispose(),
   });
   return {

@@ -71,15 +71,26 @@ export function transformerFiles(record: Pick<ModelRecord, 'modelJson'>): Transf
 }
 
 /**
- * The student a record holds. A fine-tuned transformer is made on the first of
- * TRANSFORMER_BACKENDS that starts (`backends` to choose others), and runs there.
+ * The backends a stored transformer is loaded on, in order: the one it trained on first (the timed
+ * choice of its training: on an emulated GPU that is wasm, where WebGPU, first by default, scores
+ * MiniLM tens of times slower), then TRANSFORMER_BACKENDS. A forward pass has the same operations
+ * as the training step that was timed, so the fastest there is the fastest guess here.
+ */
+export function loadBackendsOf(meta: Pick<ModelMeta, 'training'>): BackendName[] {
+  const trained = meta.training?.backend;
+  return trained ? [trained, ...TRANSFORMER_BACKENDS.filter((b) => b !== trained)] : TRANSFORMER_BACKENDS;
+}
+
+/**
+ * The student a record holds. A fine-tuned transformer is made on the first backend of
+ * `loadBackendsOf` that starts (`backends` to choose others), and runs there.
  */
 export async function loadModelRecord(record: ModelRecord, opts: { backends?: BackendName[] } = {}): Promise<Student & { meta: ModelMeta }> {
   const meta = modelMeta(record);
   const spec = meta.spec;
   if (spec.kind === 'transformer') {
     const files = transformerFiles(record);
-    const model = await withBackend(opts.backends ?? TRANSFORMER_BACKENDS, async () => FineTunedTransformer.fromCheckpoint(files, new Uint8Array(record.weights), {
+    const model = await withBackend(opts.backends ?? loadBackendsOf(meta), async () => FineTunedTransformer.fromCheckpoint(files, new Uint8Array(record.weights), {
       classes: spec.labels.length, pooling: spec.input.pooling, maxTokens: spec.input.maxTokens,
     }));
     return { model, spec, meta };
