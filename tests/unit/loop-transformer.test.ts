@@ -17,6 +17,7 @@ import { predict } from '../../src/core/student/predict.js';
 import { loadModelRecord, modelMeta } from '../../src/core/student/record.js';
 import type { TransformerFeatures } from '../../src/core/student/student.js';
 import type { StepReport } from '../../src/core/student/train.js';
+import type { FineTunedTransformer } from '../../src/core/student/finetune/model.js';
 import { useNodeBackend } from '../../src/core/transformer/backend-node.js';
 import { dirFiles } from '../../src/core/transformer/files-node.js';
 import { readSentenceTransformer } from '../../src/core/transformer/load.js';
@@ -56,12 +57,12 @@ describe('the loop with the fine-tuned transformer as its student', () => {
     // The record says where it trained, and a reload scores it there first.
     expect(modelMeta(models[0]!).training?.backend).toBe('wasm');
     const loaded = await loadModelRecord(models[0]!);
-    expect(loaded.model.backend).toBe('wasm');
+    expect((loaded.model as FineTunedTransformer).backend).toBe('wasm');
     const p = await predict(loaded, ['good show', 'awful show']);
     expect(p.map((x) => x.scores.length)).toEqual([2, 2]);
     // Trained on cpu (where wasm would start first in Node): loaded on cpu, the same scores.
     const onCpu = await loadModelRecord({ ...models[0]!, meta: { ...modelMeta(models[0]!), training: { ...modelMeta(models[0]!).training!, backend: 'cpu' } } });
-    expect(onCpu.model.backend).toBe('cpu');
+    expect((onCpu.model as FineTunedTransformer).backend).toBe('cpu');
     const q = await predict(onCpu, ['good show', 'awful show']);
     q.forEach((x, i) => x.scores.forEach((v, j) => expect(v).toBeCloseTo(p[i]!.scores[j]!, 4)));
     onCpu.model.dispose();
