@@ -184,8 +184,12 @@ test.describe('Synthesize step', () => {
     await expect(page.getByLabel('Label your unlabeled texts')).toBeDisabled();
     await expect(page.getByText('Needs unlabeled texts')).toBeVisible();
     await page.getByLabel('Budget (examples to add)').fill('5');
-    await expect(page.getByText('Set the budget to at least 10 examples.')).toBeVisible();
+    await expect(page.getByText('Set the budget to at least 10 examples.').first()).toBeVisible();
     await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+    // The reason is also beside the disabled button, and the button names it for a screen reader.
+    const run = page.getByRole('region', { name: /Run/ });
+    await expect(run.getByTestId('run-why-disabled')).toHaveText('Fix the settings to start: Set the budget to at least 10 examples.');
+    await expect(page.getByRole('button', { name: 'Start' })).toHaveAccessibleDescription(/Set the budget to at least 10 examples/);
     await page.getByLabel('Budget (examples to add)').fill('120');
     // Sliders work from the keyboard, and a thumb's position is the share it shows: the shares
     // of the usable strategies always add up to 100%.
@@ -198,6 +202,7 @@ test.describe('Synthesize step', () => {
     await expect(generate).toHaveAttribute('aria-valuetext', '70 percent of the first batch');
     await expect(page.getByLabel('Reason first, then write')).toHaveValue('30');
     await expect(page.locator('output[for="mix-rationale"]')).toHaveText('30%');
+    await expect(run.getByTestId('run-why-disabled')).toBeHidden();
     await page.getByRole('button', { name: 'Start' }).click();
     const start = (await calls(page)).find((c) => c[0] === 'start');
     expect(start?.[1]).toMatchObject({ budget: 120, rounds: 2, mix: { generate: 70, rationale: 30, annotate: 0 } });
@@ -236,6 +241,14 @@ test.describe('Synthesize step', () => {
     expect(start?.[2]).toBe('remove');
     await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
     expect(problems).toEqual([]);
+  });
+
+  test('Start over that cannot read the project says so where the run is, and starts nothing', async ({ page }) => {
+    await page.goto(`${BASE}/?view=synthesize&status=cancelled&earlierFails=1`);
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await expect(page.getByRole('alert')).toContainText('Start over could not read what earlier runs put into your project: The database connection is closing. Nothing was changed');
+    await expect(page.getByRole('dialog')).toBeHidden();
+    expect((await calls(page)).filter((c) => c[0] === 'start')).toEqual([]);
   });
 
   test('an error is shown where the run is, with what to do', async ({ page }) => {

@@ -110,31 +110,42 @@ export class SynthRun {
 
   /** A new run; `earlier`: keep or remove what earlier runs made (asked by the Start over dialog). */
   async start(settings: SynthSettings, earlier: EarlierExamples = 'keep'): Promise<void> {
-    if (!this.projectId) return;
-    if (this.saved && this.status !== 'running' && await loopRunning(this.projectId)) {
-      // Starting over settles the last run's examples, which another tab is still making.
-      this.status = 'failed';
-      this.error = runErrorText(RUN_IN_ANOTHER_TAB, 0);
+    // Start is disabled with this reason beside it (blocker); said again should a press get here anyway.
+    if (!this.projectId) { this.error = this.blocker(); return; }
+    const before = this.status;
+    try {
+      if (this.saved && this.status !== 'running' && await loopRunning(this.projectId)) {
+        // Starting over settles the last run's examples, which another tab is still making.
+        this.status = 'failed';
+        this.error = runErrorText(RUN_IN_ANOTHER_TAB, 0);
+        return;
+      }
+      // Shown at once, so the last run's counts and message never pass for the new run's.
+      this.status = 'running';
+      this.error = null;
+      this.progress = null;
+      this.counters.reset();
+      this.state = null;
+      this.publish();
+      // What the last run made is settled, then kept or removed as the user chose; the new run counts only its own.
+      const s = await store();
+      this.saved = await startSynthesis(s, this.projectId, settings, Date.now(), earlier);
+      this.settings = settings;
+      // Removing the teacher's labels makes the user's texts unlabeled again: annotation is possible again.
+      this.hasUnlabeled = (await s.listExamples(this.projectId, { split: 'unlabeled' })).length > 0;
+    } catch (e) {
+      // Before the run exists (the store refused a write, say): without this the page would say
+      // "Running" and "Starting…" for ever while nothing runs. Start stays pressable.
+      this.status = before === 'running' ? 'idle' : before;
+      this.error = isUserError(e) ? e.userMessage
+        : `The run could not be started: ${(e as Error).message}. Press ${before === 'idle' ? 'Start' : 'Start over'} again, or reload the page if it keeps failing.`;
       return;
     }
-    // Shown at once, so the last run's counts and message never pass for the new run's.
-    this.status = 'running';
-    this.error = null;
-    this.progress = null;
-    this.counters.reset();
-    this.state = null;
-    this.publish();
-    // What the last run made is settled, then kept or removed as the user chose; the new run counts only its own.
-    const s = await store();
-    this.saved = await startSynthesis(s, this.projectId, settings, Date.now(), earlier);
-    this.settings = settings;
-    // Removing the teacher's labels makes the user's texts unlabeled again: annotation is possible again.
-    this.hasUnlabeled = (await s.listExamples(this.projectId, { split: 'unlabeled' })).length > 0;
     await this.go();
   }
 
   async resume(): Promise<void> {
-    if (!this.saved) return;
+    if (!this.saved) { this.error = 'There is no run to resume here: press Start for a new one.'; return; }
     this.saved.stopped = undefined;
     this.status = 'running';
     this.error = null;

@@ -81,7 +81,10 @@ switch (params.get('view')) {
         hasUnlabeled: params.get('unlabeled') === '1',
         settings: { mix: { annotate: 0, generate: 1, rationale: 1 }, budget: 200, rounds: 2, price: { input: 0.15, output: 0.6 } },
         onstart: (x: unknown, earlier?: unknown) => { record('start')(x, earlier); s.status = 'running'; s.progress = { phase: 'synthesize', done: 0, total: 200, detail: {} }; },
-        countEarlier: async () => ({ made: Number(params.get('made') ?? 0), labeled: Number(params.get('labeled') ?? 0) }),
+        countEarlier: async () => {
+          if (params.get('earlierFails')) throw new Error('The database connection is closing');
+          return { made: Number(params.get('made') ?? 0), labeled: Number(params.get('labeled') ?? 0) };
+        },
         onpause: () => { record('pause')(); s.status = 'paused'; },
         onresume: () => { record('resume')(); s.status = 'running'; },
         oncancel: () => { record('cancel')(); s.status = 'cancelled'; },
