@@ -209,6 +209,18 @@ test.describe('Synthesize step', () => {
     await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
   });
 
+  test('the mouse wheel over a focused number field leaves the number as it was (Chromium would step it)', async ({ page }) => {
+    await page.goto(`${BASE}/?view=synthesize`);
+    const budget = page.getByLabel('Budget (examples to add)');
+    await budget.fill('120');
+    await budget.focus();
+    const box = (await budget.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, 100);
+    await page.waitForTimeout(200);
+    await expect(budget).toHaveValue('120');
+  });
+
   test('Start over asks first, from the keyboard: says what the new run does and offers to keep or remove earlier examples (issue 19)', async ({ page }) => {
     const problems = watch(page);
     await page.goto(`${BASE}/?view=synthesize&status=paused&made=180&labeled=20`);
