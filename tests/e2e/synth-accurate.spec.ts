@@ -89,7 +89,7 @@ test('a synthesis run with the Accurate student: the time measured first, step p
   // The time is measured before the run starts: one round's training and the whole run's.
   await page.getByTestId('synth-measure').click();
   const estimate = page.getByTestId('synth-estimate');
-  await expect(estimate).toContainText(/One round's training: about \d+ (s|min) at most, for 4 epochs\s+of up to \d+ texts on wasm/, { timeout: 120_000 });
+  await expect(estimate).toContainText(/One round's training: about \d+ (s|min) at most, for 4 epochs\s+of up to \d+ texts on WebAssembly/, { timeout: 120_000 });
   await expect(estimate).toContainText(/trains the transformer 3 times .*: about \d+ (s|min) in all/);
   // A change of settings asks for a new measurement; back to the measured settings, Start starts.
   await page.getByLabel('Budget (examples to add)').fill('30');
