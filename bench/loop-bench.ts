@@ -5,8 +5,8 @@
  * 8 seeds and 32 validation examples per class from the training split; beside fastText trained
  * on the same 8-shot seeds and on the full training split, tested on the same test split.
  * teacher-sim answers with real pool texts, so this measures the pipeline, not an LLM.
- * For every run with extrapolation rounds it also reports the kept round (chosen on the selection
- * half of validation, whose texts never drove extrapolation) against the best round in hindsight
+ * For every run with extrapolation rounds it also reports the kept round (chosen by core/loop/keep.ts
+ * on the selection half of validation, whose texts never drove extrapolation) against the best round in hindsight
  * (the round with the best TEST accuracy, which nothing may choose by): the gap is what choosing on
  * validation costs.
  *
@@ -151,7 +151,7 @@ console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 if (kept.length) {
   const pt = (x: number) => (x * 100).toFixed(1);
-  console.log('\nThe kept round (best macro-F1 on the selection half of validation) against the best round in hindsight (best TEST accuracy):\n');
+  console.log('\nThe kept round (the latest within one standard error of the best macro-F1 on the selection half of validation, core/loop/keep.ts) against the best round in hindsight (best TEST accuracy):\n');
   console.log('| dataset | config | draw | validation (drive / select) | seeds left out (val / test) | kept round | kept test % | best round | best test % | gap (points) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const k of kept) {
