@@ -16,13 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync, strFromU8 } from 'fflate';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
-import { freshApp, newProject, uploadSeeds } from './data-step';
+import { freshApp, uploadSeeds } from './data-step';
 import { connect } from './teacher-step';
+import { newTopicsProject, synthSettings, TOPIC_POOL, TOPIC_SEEDS } from './topics-project';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
-const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'utf8')
-  .split('\n').slice(1).filter(Boolean).map((l) => { const [text, label] = l.split('\t'); return { text, label }; });
 
 let sim: TeacherSim | undefined;
 test.afterEach(async () => { await sim?.close(); sim = undefined; });
@@ -50,20 +48,10 @@ async function alertText(run: Locator): Promise<string> {
 }
 
 async function startSim(options: Partial<TeacherSimServerOptions> = {}): Promise<TeacherSim> {
-  sim = await startTeacherSim({ pool: POOL, seed: 7, ...options });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, seed: 7, ...options });
   return sim;
 }
 
-/** Data step: upload the CSV (8 examples of each of 3 labels) and save the project. */
-async function upload(page: Page): Promise<void> {
-  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
-}
-
-async function synthSettings(page: Page, budget: number, rounds: number): Promise<void> {
-  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
-  await page.getByLabel('Budget (examples to add)').fill(String(budget));
-  await page.getByLabel('Error-fixing rounds').fill(String(rounds));
-}
 
 /** Every example of the open project, straight from IndexedDB (the test's own view of the store). */
 async function storedExamples(page: Page): Promise<{ id: string; text: string; source: string }[]> {
@@ -81,7 +69,7 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
   test.setTimeout(600_000);
   const teacher = await startSim({ latencyMs: 150 });
   await freshPage(page);
-  await upload(page);
+  await newTopicsProject(page);
   await shot(page, '1-data');
 
   await connect(page, teacher.url);
@@ -195,13 +183,13 @@ test('seeds and unlabeled texts, annotation in the mix: every accepted annotatio
   const teacher = await startSim({ latencyMs: 100 });
   await freshPage(page);
   // 24 seeds, and 22 unlabeled texts: 20 the teacher knows (from its pool, none a seed) and 2 that are seeds.
-  const seedTexts = SEEDS.toString('utf8').split('\n').slice(1).filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(',')));
-  const pooled = POOL.filter((p) => !seedTexts.includes(p.text));
+  const seedTexts = TOPIC_SEEDS.toString('utf8').split('\n').slice(1).filter(Boolean).map((l) => l.slice(0, l.lastIndexOf(',')));
+  const pooled = TOPIC_POOL.filter((p) => !seedTexts.includes(p.text));
   const unlabeled = [...['sport', 'weather', 'food'].flatMap((l) => pooled.filter((p) => p.label === l).slice(0, l === 'food' ? 6 : 7)).map((p) => p.text), seedTexts[0], seedTexts[9]];
-  const labelOf = new Map(POOL.map((p) => [p.text, p.label]));
+  const labelOf = new Map(TOPIC_POOL.map((p) => [p.text, p.label]));
   await page.getByLabel('Unlabeled texts (optional)').setInputFiles({ name: 'unlabeled.txt', mimeType: 'text/plain', buffer: Buffer.from(unlabeled.join('\n') + '\n') });
   await expect(page.getByTestId('pool-report').getByTestId('pool-accepted')).toContainText('22 accepted');
-  await uploadSeeds(page, 'topics.csv', SEEDS);
+  await uploadSeeds(page, 'topics.csv', TOPIC_SEEDS);
   // The two that are seeds are said to stay seeds, before and after saving (was: dropped silently).
   await expect(page.getByTestId('pool-also-labeled')).toContainText('2 of these 22 texts are also among your labeled examples');
   await page.getByLabel('Project name').fill('Topics with unlabeled texts');
@@ -297,7 +285,7 @@ async function savedRunId(page: Page): Promise<string> {
 async function synthesisUnderWay(page: Page): Promise<Locator> {
   const teacher = await startSim({ latencyMs: 400 });
   await freshPage(page);
-  await upload(page);
+  await newTopicsProject(page);
   await connect(page, teacher.url);
   await synthSettings(page, 60, 0);
   await page.getByRole('button', { name: 'Start' }).click();
@@ -369,7 +357,7 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   // The first answers: 429s (with Retry-After) and answers that are not JSON, which the client retries.
   const teacher = await startSim({ latencyMs: 300, retryAfterMs: 300, faultSchedule: [null, '429', 'malformed', '429', null, 'malformed'] });
   await freshPage(page);
-  await upload(page);
+  await newTopicsProject(page);
   await connect(page, teacher.url);
   await synthSettings(page, 50, 0);
   await page.getByRole('button', { name: 'Start' }).click();
@@ -416,7 +404,7 @@ test('a failing teacher: errors counted by kind, pause and resume, an outage, re
   await shot(page, '9b-teacher-gone-after-reload');
 
   // The teacher is back and fixed; Resume finishes the run with every example accepted before the outage.
-  sim = await startTeacherSim({ pool: POOL, core: teacher.core, port, latencyMs: 300 });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, core: teacher.core, port, latencyMs: 300 });
   teacher.core.setFaults({});
   await run.getByRole('button', { name: 'Resume' }).click();
   await expect(badge).toHaveText(/Running|Finished/);

@@ -12,14 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
-import { freshApp, newProject } from './data-step';
+import { freshApp } from './data-step';
 import { connect } from './teacher-step';
+import { newTopicsProject, synthSettings, TOPIC_POOL } from './topics-project';
 import { answerMiniLmWithTinyBert } from './tiny-bert-seam.js';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
-const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
-const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'utf8')
-  .split('\n').slice(1).filter(Boolean).map((l) => { const [text, label] = l.split('\t'); return { text: text!, label: label! }; });
 
 let sim: TeacherSim | undefined;
 test.afterEach(async () => { await sim?.close(); sim = undefined; });
@@ -50,11 +48,9 @@ async function trainingCheckpoints(page: Page): Promise<string[]> {
 /** Data, Teacher, then the Synthesize step's settings with Accurate chosen on wasm, loaded and its time measured. */
 async function accurateRun(page: Page, budget: number, rounds: number): Promise<void> {
   await freshApp(page);
-  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await newTopicsProject(page);
   await connect(page, sim!.url);
-  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
-  await page.getByLabel('Budget (examples to add)').fill(String(budget));
-  await page.getByLabel('Error-fixing rounds').fill(String(rounds));
+  await synthSettings(page, budget, rounds);
   await page.getByTestId('synth-student-transformer').check();
   await page.getByTestId('synth-transformer-load').click();
   await expect(page.getByTestId('synth-transformer')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
@@ -67,14 +63,12 @@ test('a synthesis run with the Accurate student: the time measured first, step p
   test.setTimeout(540_000);
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
   await answerMiniLmWithTinyBert(context);
-  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, seed: 7, latencyMs: 50 });
   await freshApp(page);
-  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await newTopicsProject(page);
   await connect(page, sim.url);
 
-  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
-  await page.getByLabel('Budget (examples to add)').fill('20');
-  await page.getByLabel('Error-fixing rounds').fill('1');
+  await synthSettings(page, 20, 1);
   // Fast is the default; Accurate needs the transformer before it can start.
   await expect(page.getByTestId('synth-student-word')).toBeChecked();
   await page.getByTestId('synth-student-transformer').check();
@@ -149,7 +143,7 @@ test('a reload in the middle of a round\'s fine-tuning continues it from its las
       if (t && t !== w.runLines.at(-1)) { w.runLines.push(t); sessionStorage.setItem('runLines', JSON.stringify(w.runLines)); }
     }).observe(document, { subtree: true, childList: true, characterData: true });
   });
-  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, seed: 7, latencyMs: 50 });
   await accurateRun(page, 20, 1);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const run = page.getByRole('region', { name: /Run/ });
@@ -178,7 +172,7 @@ test('a reload in the middle of a round\'s fine-tuning continues it from its las
 test('when the transformer cannot be loaded after a reload, the run stops with what to do, and resumes once it is loaded, nothing lost', async ({ page, context }) => {
   test.setTimeout(540_000);
   await answerMiniLmWithTinyBert(context);
-  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, seed: 7, latencyMs: 50 });
   await accurateRun(page, 20, 1);
   await page.getByRole('button', { name: 'Start', exact: true }).click();
   const run = page.getByRole('region', { name: /Run/ });

@@ -4,16 +4,12 @@
  * is wrong and what to do, stays "Not started" with Start pressable, and a second press, with the
  * storage back, starts the run. Fast student and the simulated teacher, so it takes seconds.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
-import { freshApp, newProject } from './data-step';
+import { freshApp } from './data-step';
 import { connect } from './teacher-step';
+import { newTopicsProject, synthSettings, TOPIC_POOL } from './topics-project';
 
-const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
-const POOL = readFileSync(fileURLToPath(new URL('../fixtures/teacher-pool.tsv', import.meta.url)), 'utf8')
-  .split('\n').slice(1).filter(Boolean).map((l) => { const [text, label] = l.split('\t'); return { text: text!, label: label! }; });
 
 let sim: TeacherSim | undefined;
 test.afterEach(async () => { await sim?.close(); sim = undefined; });
@@ -21,13 +17,11 @@ test.afterEach(async () => { await sim?.close(); sim = undefined; });
 test('a start the storage refuses says why, leaves Start pressable, and the next press starts the run', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  sim = await startTeacherSim({ pool: POOL, seed: 7, latencyMs: 50 });
+  sim = await startTeacherSim({ pool: TOPIC_POOL, seed: 7, latencyMs: 50 });
   await freshApp(page);
-  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await newTopicsProject(page);
   await connect(page, sim.url);
-  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
-  await page.getByLabel('Budget (examples to add)').fill('10');
-  await page.getByLabel('Error-fixing rounds').fill('0');
+  await synthSettings(page, 10, 0);
 
   // The page's writes of project records fail as a full disk quota makes them fail.
   await page.evaluate(() => {

@@ -8,15 +8,14 @@
  */
 import { test, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TEACHER } from '../../src/core/models/catalog';
 import { isInstalled } from '../../src/core/models/fetch-node';
 import { TEACHER_LOCAL } from '../../src/core/teacher/presets';
-import { freshApp, newProject } from './data-step';
+import { freshApp } from './data-step';
+import { newTopicsProject, synthSettings } from './topics-project';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SEEDS = readFileSync(fileURLToPath(new URL('../fixtures/flow-seeds.csv', import.meta.url)));
 const MISSING = `${DEFAULT_TEACHER.id} is not installed: run \`npm run models -- --teacher\` (CI's .ci/run installs it with --all).`;
 
 let server: ChildProcess | undefined;
@@ -44,7 +43,7 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
 
   await freshApp(page);
-  await newProject(page, 'Topics', SEEDS, 24, 'topics.csv');
+  await newTopicsProject(page);
   await page.getByRole('button', { name: 'Next: connect a teacher →' }).click();
   await page.getByLabel('Server type').selectOption({ label: 'Local model on this computer (no key)' });
   await expect(page.getByLabel('Server address (base URL)')).toHaveValue(`http://127.0.0.1:${TEACHER_LOCAL.port}/v1`);
@@ -62,9 +61,7 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
   const answer = (await page.locator('.sample blockquote').textContent())?.trim() ?? '';
   expect(answer.length).toBeGreaterThan(0);
 
-  await page.getByRole('button', { name: /3\. Synthesize/ }).click();
-  await page.getByLabel('Budget (examples to add)').fill('10');
-  await page.getByLabel('Error-fixing rounds').fill('0');
+  await synthSettings(page, 10, 0);
   await page.getByRole('button', { name: 'Start' }).click();
   const run = page.getByRole('region', { name: /Run/ });
   const badge = run.locator('.badge');
