@@ -18,6 +18,7 @@ import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/ser
 import type { TeacherSimServerOptions } from '../../src/core/teacher/sim/server';
 import { freshApp, uploadSeeds } from './data-step';
 import { connect } from './teacher-step';
+import { storedRows } from './stored';
 import { newTopicsProject, synthSettings, TOPIC_POOL, TOPIC_SEEDS } from './topics-project';
 
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -55,14 +56,8 @@ async function startSim(options: Partial<TeacherSimServerOptions> = {}): Promise
 
 /** Every example of the open project, straight from IndexedDB (the test's own view of the store). */
 async function storedExamples(page: Page): Promise<{ id: string; text: string; source: string }[]> {
-  return page.evaluate(async () => {
-    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    return (all as { projectId: string; example: { id: string; text: string; provenance: { source: string } } }[])
-      .filter((r) => r.projectId === projectId).map(({ example: e }) => ({ id: e.id, text: e.text, source: e.provenance.source }));
-  });
+  const rows = await storedRows<{ example: { id: string; text: string; provenance: { source: string } } }>(page, 'examples', { openProject: true });
+  return rows.map(({ example: e }) => ({ id: e.id, text: e.text, source: e.provenance.source }));
 }
 
 test('from a CSV of 8 examples per class to a downloaded student, with the simulated teacher', async ({ page }) => {
@@ -164,18 +159,12 @@ test('from a CSV of 8 examples per class to a downloaded student, with the simul
 
 /** Every example of the open project with its label, split and provenance, and the requests journaled for it. */
 async function projectRows(page: Page): Promise<{ rows: { id: string; text: string; label: string | null; split: string; source: string; requestId?: string; file?: string }[]; requests: { jobId: string; acceptedIds: string[]; outcomes?: Record<string, string> }[] }> {
-  return page.evaluate(async () => {
-    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const get = (name: string) => new Promise<unknown[]>((res, rej) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const examples = (await get('examples')) as { projectId: string; example: { id: string; text: string; label: string | null; split: string; provenance: { source: string; requestId?: string; file?: string } } }[];
-    const requests = (await get('requests')) as { projectId: string; jobId: string; acceptedIds: string[]; outcomes?: Record<string, string> }[];
-    db.close();
-    return {
-      rows: examples.filter((r) => r.projectId === projectId).map(({ example: e }) => ({ id: e.id, text: e.text, label: e.label, split: e.split, source: e.provenance.source, requestId: e.provenance.requestId, file: e.provenance.file })),
-      requests: requests.filter((r) => r.projectId === projectId).map(({ jobId, acceptedIds, outcomes }) => ({ jobId, acceptedIds, outcomes })),
-    };
-  });
+  const examples = await storedRows<{ example: { id: string; text: string; label: string | null; split: string; provenance: { source: string; requestId?: string; file?: string } } }>(page, 'examples', { openProject: true });
+  const requests = await storedRows<{ jobId: string; acceptedIds: string[]; outcomes?: Record<string, string> }>(page, 'requests', { openProject: true });
+  return {
+    rows: examples.map(({ example: e }) => ({ id: e.id, text: e.text, label: e.label, split: e.split, source: e.provenance.source, requestId: e.provenance.requestId, file: e.provenance.file })),
+    requests: requests.map(({ jobId, acceptedIds, outcomes }) => ({ jobId, acceptedIds, outcomes })),
+  };
 }
 
 test('seeds and unlabeled texts, annotation in the mix: every accepted annotation ends as a labeled row, and the page\'s counts are the rows (issue 19)', async ({ page }) => {
@@ -248,37 +237,23 @@ test('seeds and unlabeled texts, annotation in the mix: every accepted annotatio
 
 /** Teacher requests the loop's journal records for the open project's run, retries included. */
 async function journaledAttempts(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('requests').objectStore('requests').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    return (all as { projectId: string; attempts?: number }[]).filter((r) => r.projectId === projectId).reduce((s, r) => s + (r.attempts ?? 1), 0);
-  });
+  const requests = await storedRows<{ attempts?: number }>(page, 'requests', { openProject: true });
+  return requests.reduce((s, r) => s + (r.attempts ?? 1), 0);
 }
 
 /** The synthesis run's record and the teacher examples in its project (the run works in the user's project), read from IndexedDB. */
 async function runRecord(page: Page): Promise<{ addedTotal: number; loopTexts: string[] }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const get = (name: string) => new Promise<unknown[]>((res, rej) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const runs = (await get('runs')) as { kind: string; projectId: string; state: { rounds: { round: number; addedTotal: number }[] } }[];
-    const rows = (await get('examples')) as { projectId: string; example: { text: string; split: string; provenance: { source: string } } }[];
-    db.close();
-    const run = runs.find((r) => r.kind === 'loop')!;
-    const loopTexts = rows.filter((r) => r.projectId === run.projectId && r.example.split === 'train' && r.example.provenance.source !== 'seed').map((r) => r.example.text);
-    return { addedTotal: run.state.rounds.reduce((s, r) => s + r.addedTotal, 0), loopTexts };
-  });
+  const runs = await storedRows<{ kind: string; projectId: string; state: { rounds: { round: number; addedTotal: number }[] } }>(page, 'runs');
+  const rows = await storedRows<{ projectId: string; example: { text: string; split: string; provenance: { source: string } } }>(page, 'examples');
+  const run = runs.find((r) => r.kind === 'loop')!;
+  const loopTexts = rows.filter((r) => r.projectId === run.projectId && r.example.split === 'train' && r.example.provenance.source !== 'seed').map((r) => r.example.text);
+  return { addedTotal: run.state.rounds.reduce((s, r) => s + r.addedTotal, 0), loopTexts };
 }
 
 /** The synthesis run the open project points at (its id changes when a run is started over). */
 async function savedRunId(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const projects = await new Promise<{ settings?: { synth?: { runId: string } } }[]>((res, rej) => { const r = db.transaction('projects').objectStore('projects').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    return projects.map((p) => p.settings?.synth?.runId).find(Boolean) ?? '';
-  });
+  const projects = await storedRows<{ settings?: { synth?: { runId: string } } }>(page, 'projects');
+  return projects.map((p) => p.settings?.synth?.runId).find(Boolean) ?? '';
 }
 
 /** A new project whose synthesis run (60 examples, slow teacher) has accepted some but not all. */

@@ -14,6 +14,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { startTeacherSim, type TeacherSim } from '../../src/core/teacher/sim/server';
 import { freshApp } from './data-step';
 import { connect } from './teacher-step';
+import { storedKeys, storedRows } from './stored';
 import { newTopicsProject, synthSettings, TOPIC_POOL } from './topics-project';
 import { answerMiniLmWithTinyBert } from './tiny-bert-seam.js';
 
@@ -25,24 +26,14 @@ test.use({ viewport: { width: 1366, height: 900 } });
 
 /** The open project's stored models: id and student kind, straight from IndexedDB. */
 async function storedModels(page: Page): Promise<{ id: string; kind: string; bytes: number }[]> {
-  return page.evaluate(async () => {
-    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('models').objectStore('models').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    return (all as { id: string; projectId: string; meta: { spec?: { kind?: string } }; weights: ArrayBuffer }[])
-      .filter((m) => m.projectId === projectId).map((m) => ({ id: m.id, kind: m.meta.spec?.kind ?? '', bytes: m.weights.byteLength }));
-  });
+  // The weights come out of the page as their byte length (stored.ts).
+  const models = await storedRows<{ id: string; meta: { spec?: { kind?: string } }; weights: number }>(page, 'models', { openProject: true });
+  return models.map((m) => ({ id: m.id, kind: m.meta.spec?.kind ?? '', bytes: m.weights }));
 }
 
 /** The run's training checkpoints in IndexedDB (`<run>:train:<training>`). */
 async function trainingCheckpoints(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const keys = await new Promise<IDBValidKey[]>((res, rej) => { const r = db.transaction('checkpoints').objectStore('checkpoints').getAllKeys(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    return keys.map(String).filter((k) => k.includes(':synth:') && k.includes(':train:'));
-  });
+  return (await storedKeys(page, 'checkpoints')).filter((k) => k.includes(':synth:') && k.includes(':train:'));
 }
 
 /** Data, Teacher, then the Synthesize step's settings with Accurate chosen on wasm, loaded and its time measured. */

@@ -13,6 +13,7 @@ import { DEFAULT_TEACHER } from '../../src/core/models/catalog';
 import { isInstalled } from '../../src/core/models/fetch-node';
 import { TEACHER_LOCAL } from '../../src/core/teacher/presets';
 import { freshApp } from './data-step';
+import { storedRows } from './stored';
 import { newTopicsProject, synthSettings } from './topics-project';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -71,14 +72,8 @@ test('the Synthesize step makes 10 examples with the local model (teacher-local)
 
   // The run's examples, made by the local model, are in the project: each text once (a text two of
   // the run's jobs both wrote goes in once), and the page's "added" is the number of rows added.
-  const made = await page.evaluate(async () => {
-    const projectId = JSON.parse(localStorage.getItem('distillery.flow') ?? '{}').projectId as string;
-    const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open('distillery'); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction('examples').objectStore('examples').getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
-    db.close();
-    type Row = { projectId: string; example: { text: string; provenance: { source: string; teacherModel?: string } } };
-    return (all as Row[]).filter((r) => r.projectId === projectId && r.example.provenance.source !== 'seed').map((r) => r.example);
-  });
+  const made = (await storedRows<{ example: { text: string; provenance: { source: string; teacherModel?: string } } }>(page, 'examples', { openProject: true }))
+    .filter((r) => r.example.provenance.source !== 'seed').map((r) => r.example);
   expect(made.length).toBeGreaterThan(0);
   expect(made.length).toBeLessThanOrEqual(10);
   for (const e of made) expect(e.provenance.teacherModel).toBe(DEFAULT_TEACHER.id);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
 import { generate, toCsv } from '../fixtures/train-generator';
 import { freshApp, newProject } from './data-step';
+import { storedRows } from './stored';
 
 /**
  * The Train step end to end: seeds uploaded through the Data step, a student trained in the
@@ -149,12 +150,7 @@ test('cancel stops a run and saves no student', async ({ page }) => {
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'cancelled');
   await expect(page.getByTestId('train-result')).toHaveCount(0);
   await expect(page.getByTestId('train-start')).toBeEnabled();
-  const models = await page.evaluate(() => new Promise<number>((res, rej) => {
-    const r = indexedDB.open('distillery');
-    r.onsuccess = () => { const c = r.result.transaction('models').objectStore('models').count(); c.onsuccess = () => { res(c.result); r.result.close(); }; c.onerror = () => rej(c.error); };
-    r.onerror = () => rej(r.error);
-  }));
-  expect(models).toBe(0);
+  expect(await storedRows(page, 'models')).toHaveLength(0);
 });
 
 test('the pretrained encoder: offered in plain words, a picked model folder loads in the worker, a head trains on its vectors', async ({ page }) => {
