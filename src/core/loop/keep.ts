@@ -17,9 +17,9 @@
  * fixed seed, so the choice never changes on a reload). Rounds without stored predictions (runs
  * started before this rule) get no margin: the best round, the later one on ties, as before.
  */
-import { mulberry32 } from '../student/random.js';
-import { macroF1OfConfusion } from '../student/metrics.js';
-import { BOOTSTRAP_DRAWS } from '../student/intervals.js';
+import { pairedMacroF1StandardError } from '../student/one-standard-error.js';
+
+export { pairedMacroF1StandardError };
 
 /** What the rule needs of a round: its selection macro-F1 and, for the margin, its predictions. */
 export interface RoundOnSelection {
@@ -27,34 +27,6 @@ export interface RoundOnSelection {
   macroF1: number;
   /** Predicted class index per selection text, in the selection half's order. */
   predicted?: readonly number[];
-}
-
-/**
- * The bootstrap standard error of macroF1(a) − macroF1(b), both students' predictions on the same
- * texts with true classes `truth` (class indexes among `k`); 0 when a round has no predictions.
- */
-export function pairedMacroF1StandardError(truth: readonly number[], a: readonly number[] | undefined, b: readonly number[] | undefined, k: number, draws = BOOTSTRAP_DRAWS, seed = 1984): number {
-  const n = truth.length;
-  if (!a || !b || a.length !== n || b.length !== n || n === 0) return 0;
-  const rand = mulberry32(seed);
-  const ma = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const mb = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  let sum = 0;
-  let sumSq = 0;
-  for (let d = 0; d < draws; d++) {
-    for (const row of ma) row.fill(0);
-    for (const row of mb) row.fill(0);
-    for (let j = 0; j < n; j++) {
-      const i = Math.floor(rand() * n);
-      ma[truth[i]][a[i]]++;
-      mb[truth[i]][b[i]]++;
-    }
-    const diff = macroF1OfConfusion(ma) - macroF1OfConfusion(mb);
-    sum += diff;
-    sumSq += diff * diff;
-  }
-  const mean = sum / draws;
-  return Math.sqrt(Math.max(0, sumSq / draws - mean * mean));
 }
 
 /**

@@ -5,14 +5,14 @@
  * (forwardFromFeatures) to the dense weights, updated by tfjs's Adam, and, for the word model, to
  * the rows of the embedding the batch uses, updated by a sparse lazy Adam (sparse-embedding.ts).
  * Every epoch is scored on validation macro-F1 with the stock model; early-stopping.ts decides
- * when to stop and restores the best epoch.
+ * when to stop and which epoch to restore (the latest within one standard error of the best).
  */
 import * as tf from '@tensorflow/tfjs';
 import { AbortError } from '../errors.js';
 import type { EpochDetail, LongOpOptions } from '../progress.js';
 import type { RawTensor } from '../transformer/safetensors.js';
 import { EarlyStopping, type FitStopReason, type StoppingState, type WeightsHolder } from './early-stopping.js';
-import { evaluate, type Metrics } from './metrics.js';
+import { argmax, evaluate, type Metrics } from './metrics.js';
 import { mulberry32, shuffled } from './random.js';
 import { forwardFromFeatures } from './models.js';
 import { SparseEmbedding } from './sparse-embedding.js';
@@ -249,7 +249,7 @@ export interface FitSnapshot {
   stopping: StoppingState;
   /** The model's weights after `epoch`, in getWeights order. */
   weights: RawTensor[];
-  /** The best epoch's weights, when that is not `epoch`. */
+  /** The kept epoch's weights (early-stopping.ts), when that is not `epoch`; named as stored before the rule. */
   best?: RawTensor[];
   trainer?: TrainerState;
 }
@@ -282,7 +282,7 @@ function defaultBatches(order: number[], batchSize: number): number[][] {
 
 /**
  * Trains `model` epoch by epoch until early stopping (or `hyper.epochs`), then leaves it holding
- * the best epoch's weights. With a checkpoint, the state after each epoch is saved, and a run that
+ * the kept epoch's weights (early-stopping.ts). With a checkpoint, the state after each epoch is saved, and a run that
  * finds one resumes after its epoch (the epochs it skips are replayed for their random draws only,
  * so the resumed run takes the same batches as an uninterrupted one).
  */
@@ -295,11 +295,11 @@ export async function fitStudent<X extends Rows>(model: tf.LayersModel | FitMode
   // Without a trainer of its own, a layers model's input rows are a Matrix (the word and head kinds').
   const trainer: StepTrainer | undefined = opts.trainer ?? (layers ? new Trainer(model, train as Labeled<Rows> as LabeledMatrix, k, hyper) : undefined);
   if (!trainer) throw new Error('fitStudent: a model of its own kind needs its trainer');
-  const stopping = new EarlyStopping(fit, { patience: hyper.patience, classes: k });
+  const yTrueVal = Array.from(val.y);
+  const stopping = new EarlyStopping(fit, { patience: hyper.patience, classes: k, truth: yTrueVal });
   const history: EpochReport[] = [];
   let steps = 0;
   let stopReason: FitStopReason = 'max-epochs';
-  const yTrueVal = Array.from(val.y);
   const passes = epochPasses(train.x.rows, batchSize);
   const epochBatches = () => {
     const order = Array.from({ length: passes }, () => shuffled(train.x.rows, rand)).flat();
@@ -352,17 +352,18 @@ export async function fitStudent<X extends Rows>(model: tf.LayersModel | FitMode
       }
       const seconds = (performance.now() - epochStart) / 1000;
       trainer.sync();
-      const metrics = evaluate(yTrueVal, await fit.scores(val.x), labels);
+      const valScores = await fit.scores(val.x);
+      const metrics = evaluate(yTrueVal, valScores, labels);
       const report: EpochReport = {
         epoch, loss: lossSum / Math.max(1, batchesDone), valAccuracy: metrics.accuracy, valMacroF1: metrics.macroF1,
         examplesPerSecond: examples / seconds, seconds,
       };
       history.push(report);
-      const stop = stopping.epochEnd({ epoch, loss: report.loss, steps, val: metrics });
+      const stop = stopping.epochEnd({ epoch, loss: report.loss, steps, val: metrics, predicted: valScores.map((row) => argmax(row).index) });
       if (stop) finished = 'patience';
       else if (epoch === hyper.epochs) finished = 'max-epochs';
       if (opts.checkpoint) {
-        const best = stopping.bestWeights();
+        const best = stopping.keptWeights();
         await opts.checkpoint.save({
           epoch, steps, history: [...history], finished, stopping: stopping.state(),
           weights: await raw(fit.getWeights()), best: best ? await raw(best) : undefined, trainer: await trainer.state?.(),
