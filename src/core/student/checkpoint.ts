@@ -1,6 +1,6 @@
 /**
  * Training checkpoints in the store: after each epoch, fitStudent's state (the weights, the
- * best epoch's weights when an earlier one was better, the optimiser's moments and counters,
+ * kept epoch's weights when an earlier one is kept, the optimiser's moments and counters,
  * early stopping's record, the history) goes into one CheckpointRecord, so a killed
  * `distillery train`/`run` or a reloaded page continues after its last finished epoch.
  *

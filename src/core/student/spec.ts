@@ -28,7 +28,7 @@ export interface StudentHyper {
   batchSize: number;
   /** Most epochs; early stopping usually ends sooner. */
   epochs: number;
-  /** Epochs without a better (smoothed) validation macro-F1 before training stops. */
+  /** Epochs past the kept one (early-stopping.ts) before training stops. */
   patience: number;
   seed: number;
   /** wordpool: learning rate of the sparse lazy Adam over the embedding's rows (0 = frozen table). */

@@ -306,7 +306,7 @@ export type TransformerFeatures = Extract<StudentFeatures, { kind: 'transformer'
 
 /**
  * Trains a student of the kind `features` call for (kindFor), with early stopping on validation
- * macro-F1; resolves to the student holding its best epoch's weights.
+ * macro-F1; resolves to the student holding its kept epoch's weights (early-stopping.ts).
  */
 export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: LayersFeatures, opts?: TrainStudentOptions): Promise<LayersStudent & Trained>;
 export async function trainStudent(train: LabeledTexts, val: LabeledTexts, features: TransformerFeatures, opts?: TrainStudentOptions): Promise<TransformerStudent & Trained>;
