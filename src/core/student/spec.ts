@@ -19,6 +19,8 @@ export const STUDENT_FORMAT_VERSION = 2;
 
 export type StudentKind = StudentSpec['kind'];
 
+export type EpochRule = 'smoothed-best' | 'latest-within-se';
+
 /** Training settings; defaults.ts holds the values and why. */
 export interface StudentHyper {
   /** Hidden layer widths of the head (0–2 layers). */
@@ -30,6 +32,12 @@ export interface StudentHyper {
   epochs: number;
   /** Epochs past the kept one (early-stopping.ts) before training stops. */
   patience: number;
+  /**
+   * Which epoch early stopping keeps (early-stopping.ts): 'smoothed-best', the best validation
+   * macro-F1 averaged over the last 3 epochs (the default when unset), or 'latest-within-se', the
+   * latest within one standard error of the best epoch's.
+   */
+  epochRule?: EpochRule;
   seed: number;
   /** wordpool: learning rate of the sparse lazy Adam over the embedding's rows (0 = frozen table). */
   embeddingLearningRate?: number;

@@ -296,7 +296,7 @@ export async function fitStudent<X extends Rows>(model: tf.LayersModel | FitMode
   const trainer: StepTrainer | undefined = opts.trainer ?? (layers ? new Trainer(model, train as Labeled<Rows> as LabeledMatrix, k, hyper) : undefined);
   if (!trainer) throw new Error('fitStudent: a model of its own kind needs its trainer');
   const yTrueVal = Array.from(val.y);
-  const stopping = new EarlyStopping(fit, { patience: hyper.patience, classes: k, truth: yTrueVal });
+  const stopping = new EarlyStopping(fit, { patience: hyper.patience, classes: k, truth: yTrueVal, rule: hyper.epochRule });
   const history: EpochReport[] = [];
   let steps = 0;
   let stopReason: FitStopReason = 'max-epochs';
