@@ -35,6 +35,17 @@ function run(stopping: EarlyStopping, m: ReturnType<typeof model>, epochs: numbe
   return from + epochs.length - 1;
 }
 
+/** Trains through `epochs` under `rule`: the epoch it stopped after, the one kept, and the weights restored. */
+function fitEpochs(rule: EpochRule | undefined, epochs: number[][]) {
+  const m = model();
+  const stopping = new EarlyStopping(m.holder, { patience: 2, classes: 2, truth, rule });
+  const stoppedAfter = run(stopping, m, epochs);
+  const kept = stopping.restore().bestEpoch;
+  const restored = m.value();
+  m.dispose();
+  return { stoppedAfter, kept, restored };
+}
+
 describe('choosing the epoch to keep', () => {
   it('the fine-tuned transformer keeps the latest epoch within the noise; the word model and heads the smoothed best', () => {
     expect(STUDENT_DEFAULTS.transformer.epochRule).toBe('latest-within-se');
@@ -54,40 +65,22 @@ describe('choosing the epoch to keep', () => {
   });
 
   it('smoothed best (the default): keeps the lucky epoch 1 one text ahead, which the transformer does not', () => {
-    const m = model();
-    const stopping = new EarlyStopping(m.holder, { patience: 2, classes: 2, truth });
-    run(stopping, m, [wrongOn(8), wrongOn(9, 10)]);
-    expect(stopping.restore().bestEpoch).toBe(1);
-    m.dispose();
+    expect(fitEpochs(undefined, [wrongOn(8), wrongOn(9, 10)]).kept).toBe(1);
   });
 
   it('keeps a later epoch that is a text behind a lucky early one', () => {
     // S3 round 1 on SST-2 (32 selection texts): epoch 1 one text ahead of epoch 2 on selection, 7 points behind on test.
-    const m = model();
-    const stopping = new EarlyStopping(m.holder, { patience: 2, classes: 2, truth, rule: 'latest-within-se' });
-    run(stopping, m, [wrongOn(8), wrongOn(9, 10)]);
-    expect(stopping.restore().bestEpoch).toBe(2);
-    expect(m.value()).toBe(2);
-    m.dispose();
+    expect(fitEpochs('latest-within-se', [wrongOn(8), wrongOn(9, 10)])).toMatchObject({ kept: 2, restored: 2 });
   });
 
   it('goes back to an earlier epoch when the later ones are worse by more than the noise, and stops', () => {
-    const m = model();
-    const stopping = new EarlyStopping(m.holder, { patience: 2, classes: 2, truth, rule: 'latest-within-se' });
-    const stoppedAfter = run(stopping, m, [wrongOn(6), wrongOn(3, 8), wrongOn(13, 16), wrongOn(14, 24), wrongOn(2, 4)]);
-    expect(stoppedAfter).toBe(4);
-    expect(stopping.restore().bestEpoch).toBe(2);
-    expect(m.value()).toBe(2);
-    m.dispose();
+    const fit = fitEpochs('latest-within-se', [wrongOn(6), wrongOn(3, 8), wrongOn(13, 16), wrongOn(14, 24), wrongOn(2, 4)]);
+    expect(fit).toEqual({ stoppedAfter: 4, kept: 2, restored: 2 });
   });
 
   it('keeps training while epochs stay level with a lucky one (patience counts from the kept epoch)', () => {
-    const m = model();
-    const stopping = new EarlyStopping(m.holder, { patience: 2, classes: 2, truth, rule: 'latest-within-se' });
-    const stoppedAfter = run(stopping, m, [wrongOn(5), wrongOn(6, 8), wrongOn(7, 16), wrongOn(6, 24), wrongOn(15, 4), wrongOn(16, 12), wrongOn(4, 20)]);
-    expect(stoppedAfter).toBe(6);
-    expect(stopping.restore().bestEpoch).toBe(4);
-    m.dispose();
+    const fit = fitEpochs('latest-within-se', [wrongOn(5), wrongOn(6, 8), wrongOn(7, 16), wrongOn(6, 24), wrongOn(15, 4), wrongOn(16, 12), wrongOn(4, 20)]);
+    expect(fit).toMatchObject({ stoppedAfter: 6, kept: 4 });
   });
 
   it('takes the best epoch when there are no predictions to measure the noise with', () => {
