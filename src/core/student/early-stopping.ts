@@ -76,7 +76,6 @@ export interface EpochEnd {
   predicted?: number[];
 }
 
-
 /** What a checkpoint keeps of early stopping (the kept epoch's weights travel beside it). */
 export interface StoppingState {
   /** Validation macro-F1 of every epoch so far. */
