@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keptRound, pairedMacroF1StandardError, type RoundOnSelection } from '../../src/core/loop/keep.js';
+import { keptRound, type RoundOnSelection } from '../../src/core/loop/keep.js';
+import { pairedMacroF1StandardError } from '../../src/core/student/one-standard-error.js';
 import { macroF1 } from '../../src/core/student/metrics.js';
 import { mulberry32 } from '../../src/core/student/random.js';
 

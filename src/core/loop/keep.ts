@@ -17,9 +17,7 @@
  * fixed seed, so the choice never changes on a reload). Rounds without stored predictions (runs
  * started before this rule) get no margin: the best round, the later one on ties, as before.
  */
-import { pairedMacroF1StandardError } from '../student/one-standard-error.js';
-
-export { pairedMacroF1StandardError };
+import { withinOneStandardError } from '../student/one-standard-error.js';
 
 /** What the rule needs of a round: its selection macro-F1 and, for the margin, its predictions. */
 export interface RoundOnSelection {
@@ -44,8 +42,7 @@ export function keptRound(rounds: readonly RoundOnSelection[], truth: readonly n
   for (let i = ordered.length - 1; i >= 0; i--) {
     const r = ordered[i];
     if (r === best) return r.round;
-    const se = pairedMacroF1StandardError(truth, best.predicted, r.predicted, k);
-    if (best.macroF1 - r.macroF1 <= se) return r.round;
+    if (withinOneStandardError(best, r, truth, k)) return r.round;
   }
   return best.round;
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics } from './metrics.js';
-import { pairedMacroF1StandardError } from './one-standard-error.js';
+import { withinOneStandardError } from './one-standard-error.js';
 import type { EpochRule } from './spec.js';
 
 /**
@@ -119,7 +119,7 @@ export class EarlyStopping {
       this.best = { epoch: e.epoch, score: e.val.macroF1, val: e.val, predicted: e.predicted };
       keep = true;
     } else {
-      keep = this.best.score - e.val.macroF1 <= pairedMacroF1StandardError(this.o.truth, this.best.predicted, e.predicted, this.o.classes);
+      keep = withinOneStandardError({ macroF1: this.best.score, predicted: this.best.predicted }, { macroF1: e.val.macroF1, predicted: e.predicted }, this.o.truth, this.o.classes);
     }
     if (keep || !this.kept) {
       this.kept?.weights.forEach((w) => w.dispose());

@@ -8,6 +8,17 @@ import { BOOTSTRAP_DRAWS } from './intervals.js';
 import { macroF1OfConfusion } from './metrics.js';
 import { mulberry32 } from './random.js';
 
+/** A student as the rule sees it: its macro-F1 on the texts and, for the margin, its class per text. */
+export interface ScoredOnTexts {
+  macroF1: number;
+  predicted?: readonly number[];
+}
+
+/** Whether `other` is at most one standard error of the paired difference below `best` (the rule's test). */
+export function withinOneStandardError(best: ScoredOnTexts, other: ScoredOnTexts, truth: readonly number[], k: number): boolean {
+  return best.macroF1 - other.macroF1 <= pairedMacroF1StandardError(truth, best.predicted, other.predicted, k);
+}
+
 /**
  * The bootstrap standard error of macroF1(a) − macroF1(b), both students' predictions on the same
  * texts with true classes `truth` (class indexes among `k`); 0 when either has no predictions.
