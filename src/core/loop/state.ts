@@ -83,6 +83,7 @@ export interface BaselineRecord {
   teacher?: TeacherUse;
 }
 
+/** 'no-errors' only in runs stored before a round without errors became a round of fresh examples. */
 export type StopReason = 'rounds' | 'budget' | 'patience' | 'no-errors';
 
 /** One synthesis job of the run: its journal id (the teacher's request journal) and what it does. */
