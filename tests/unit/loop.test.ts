@@ -233,11 +233,10 @@ describe('distillation loop', () => {
     // A student right on every validation text: round 0 leaves no error, so round 1 is all fresh.
     const d = data();
     const truth = new Map(d.val!.map((e) => [e.text, e.label!]));
-    const deps = fakeDeps();
     const jobs: SynthJob[] = [];
+    const deps = fakeDeps(jobs);
     const perfect: LoopDeps = {
       ...deps,
-      synthesize: (job, o) => { jobs.push(structuredClone(job)); return deps.synthesize(job, o); },
       async train(input, o) {
         const s = await deps.train(input, o);
         return { ...s, predict: async (texts, po) => (await s.predict(texts, po)).map((row, i) => (truth.has(texts[i]!) ? input.labels.map((l) => (l === truth.get(texts[i]!) ? 0.9 : 0.1)) : row)) };
