@@ -16,9 +16,8 @@
  *   warm-up 10%, weight decay 0.01, clipping 1), not swept here (bench/finetune-choices.ts does,
  *   at over an hour a run on 2 CPU cores). Measured: SST-2, all 6,920 sentences, val 88.1%, test
  *   88.7% (best epoch 4 of 4, Node wasm, 2026-12-04). It keeps the latest epoch within one
- *   standard error of the best (early-stopping.ts): its learning rate decays to 0 over the planned
- *   epochs, so the last epochs are the settled ones, and the best of 4 on 32 selection texts was
- *   an early, unsettled one (S3 round-1 data, SST-2: epoch 1 kept at 74.3% test, epoch 3 83.3%).
+ *   standard error of the best, since its learning rate decays to 0 over the planned epochs and
+ *   the last are the settled ones (early-stopping.ts has the measurement that chose it).
  *   The word model and heads keep the smoothed best: with the latest-within-one-SE rule the word
  *   student's S3 runs gained on SST-2 (74.3% vs 71.8%, 8 draws) and lost on AG News (80.1 / 86.0 /
  *   85.2% vs 85.6 / 86.5 / 85.6%, draws 0–2), so its default did not change.
