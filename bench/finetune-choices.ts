@@ -6,10 +6,11 @@
  *
  * Each row is one training run, cached in bench/out/choices/<key>.json (git-ignored), so a killed
  * or repeated run skips what is done, and two processes can share the work (`--shard 0/2`,
- * `--shard 1/2`); a last run without --shard prints the table from the cache.
+ * `--shard 1/2`, or a second one started later with `--reverse`); a last run without --shard prints
+ * the table from the cache.
  *
  *   npx tsx bench/finetune-choices.ts --set sanity|lr|fewshot|cost [--shard i/n] [--datasets sst2_sentence,ag_news]
- *     [--sst2-sample N] [--print]
+ *     [--sst2-sample N] [--reverse] [--print]
  *
  * --set sanity: one short run (1,000 SST-2 sentences, 2 epochs) to see that it works and how fast;
  * lr: body × head learning rates (SST-2 full, AG News 2,000); fewshot: the four few-example
@@ -43,6 +44,8 @@ const { values } = parseArgs({ options: {
   // The lr and cost sets on a seeded stratified sample of SST-2's training sentences instead of all
   // 6,920: an SST-2-full run is about an hour here, a 2,000-sentence one about a quarter of that.
   'sst2-sample': { type: 'string', default: 'full' },
+  // A second process started later takes the rows from the end, so the two meet in the middle.
+  reverse: { type: 'boolean', default: false },
 } });
 const sst2Data = values['sst2-sample']!;
 if (!sharedDatasetsPresent()) {
@@ -166,7 +169,9 @@ const all = rowsOf[values.set!]!().filter((r) => values.datasets!.split(',').inc
 const [shard, shards] = values.shard ? values.shard.split('/').map(Number) : [0, 1];
 const done = (r: Row) => existsSync(join(OUT, `${rowKey(r)}.json`));
 if (!values.print) {
-  for (const [i, r] of all.entries()) {
+  const order = [...all.entries()];
+  if (values.reverse) order.reverse();
+  for (const [i, r] of order) {
     if (i % shards! !== shard || done(r)) continue;
     console.error(`${rowKey(r)}: ${r.dataset} ${r.data} draw ${r.draw}, ${r.label}`);
     const result = await run(r);
