@@ -163,9 +163,23 @@ describe('fine-tuning the tiny BERT', () => {
     setfit.model.dispose();
     // SetFit proper: the contrastive stage trains the body, then only the head trains on its vectors
     // (the contrastive stage found nothing trainable here and threw, when it took trainLayers too).
-    const head = await trainStudent(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, trainLayers: 0, epochs: 1 } });
+    const steps: StepReport[] = [];
+    const head = await trainStudent(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, trainLayers: 0, epochs: 1 }, onStep: (r) => steps.push(r) });
     expect(head.model.classifier.bert.variables.get('encoder.layer.1.output.dense.weight')!.trainable).toBe(false);
     head.model.dispose();
+    // The stage reports its own steps (a user waits through it too): 16 texts × 4 rounds × 2 pairs
+    // = 128 pairs, 8 batches of 16, then the classifier's steps.
+    const stage = steps.filter((r) => r.stage === 'contrastive');
+    expect(stage.map((r) => r.steps)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(stage.every((r) => r.maxSteps === 8 && Number.isFinite(r.loss) && r.etaSeconds >= 0)).toBe(true);
+    expect(steps.findIndex((r) => !r.stage)).toBe(8);
+    // Its time is in the estimate: an estimate of the same run without the stage is shorter by about it.
+    const withStage = await estimateFineTuning(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, contrastivePairs: 4, trainLayers: 0, epochs: 1 } });
+    const without = await estimateFineTuning(reviews(16, 10), reviews(16, 11), features, { hyper: { ...HYPER, trainLayers: 0, epochs: 1 } });
+    expect(withStage.contrastive!.steps).toBe(8);
+    expect(without.contrastive).toBeUndefined();
+    expect(withStage.contrastive!.seconds).toBeGreaterThan(0);
+    expect(withStage.seconds).toBeGreaterThan(without.seconds);
     expect(tf.memory().numTensors).toBe(baseline);
   }, 120_000);
 });

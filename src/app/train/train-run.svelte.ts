@@ -223,6 +223,8 @@ export class TrainRun {
 
   private addStep(r: StepReport): void {
     this.step = r;
+    // The SetFit stage's loss is a cosine error, not the classifier's cross-entropy: not one curve.
+    if (r.stage === 'contrastive') return;
     let points = [...this.stepLosses, { step: r.steps, loss: r.loss }];
     if (points.length > MAX_STEP_POINTS) {
       // Merge neighbours in pairs: the curve keeps its shape at a bounded size for any run length.

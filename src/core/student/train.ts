@@ -223,6 +223,11 @@ export interface FitOptions extends LongOpOptions {
 
 /** Progress within training, after each step: what a progress bar with an ETA needs. */
 export interface StepReport {
+  /**
+   * 'contrastive': a step of the SetFit stage before the classifier trains (finetune/contrastive.ts):
+   * its steps, loss (cosine, not cross-entropy) and ETA are the stage's own; epoch is 0.
+   */
+  stage?: 'contrastive';
   epoch: number;
   /** Steps done in this epoch, of `stepsInEpoch`. */
   step: number;

@@ -17,7 +17,7 @@ import { throwIfAborted } from '../../errors.js';
 import type { LongOpOptions } from '../../progress.js';
 import { mulberry32 } from '../random.js';
 import type { StudentHyper } from '../spec.js';
-import type { Labeled } from '../train.js';
+import type { Labeled, StepReport } from '../train.js';
 import { AdamW, decays, linearWarmupDecay, type ParamGroup } from './adamw.js';
 import type { FineTunedTransformer } from './model.js';
 import type { TokenRows } from './token-rows.js';
@@ -25,7 +25,7 @@ import { microBatches, setTrainable, summedGradients, trainingBytesPerToken } fr
 
 /** SetFit's defaults: body learning rate, pairs per batch. */
 export const CONTRASTIVE_LR = 2e-5;
-const PAIR_BATCH = 16;
+export const PAIR_BATCH = 16;
 
 /** Same- and different-label pairs of row indices with their target cosine, seeded. */
 export function contrastivePairs(y: Int32Array, rounds: number, seed: number): Array<[number, number, number]> {
@@ -51,7 +51,8 @@ export function contrastivePairs(y: Int32Array, rounds: number, seed: number): A
 }
 
 /** Trains `model`'s body on contrastive pairs of `train` (the head is untouched). */
-export async function contrastiveStage(model: FineTunedTransformer, train: Labeled<TokenRows>, hyper: StudentHyper, opts: LongOpOptions & { memoryBytes?: number } = {}): Promise<{ loss: number[] }> {
+export async function contrastiveStage(model: FineTunedTransformer, train: Labeled<TokenRows>, hyper: StudentHyper,
+  opts: LongOpOptions & { memoryBytes?: number; onStep?: (s: StepReport) => void } = {}): Promise<{ loss: number[] }> {
   // The whole body learns the pairs (SetFit); `trainLayers` is for the classification stage after,
   // which may then train the head alone (trainLayers 0) on what this stage taught the body.
   setTrainable(model, { freezeEmbeddings: hyper.freezeEmbeddings });
@@ -68,6 +69,8 @@ export async function contrastiveStage(model: FineTunedTransformer, train: Label
   const vars = body.map(([, v]) => v);
   const losses: number[] = [];
   const rows = train.x;
+  const steps = Math.ceil(pairs.length / PAIR_BATCH);
+  const t0 = performance.now();
   try {
     for (let s = 0; s < pairs.length; s += PAIR_BATCH) {
       throwIfAborted(opts.signal);
@@ -100,6 +103,14 @@ export async function contrastiveStage(model: FineTunedTransformer, train: Label
         tf.dispose(grads);
       }
       losses.push(loss);
+      const step = losses.length;
+      const elapsed = (performance.now() - t0) / 1000;
+      const stepsPerSecond = step / Math.max(1e-9, elapsed);
+      opts.onStep?.({
+        stage: 'contrastive', epoch: 0, step, stepsInEpoch: steps, steps: step, maxSteps: steps, loss, stepsPerSecond,
+        // Two texts a pair.
+        examplesPerSecond: (2 * Math.min(pairs.length, s + PAIR_BATCH)) / Math.max(1e-9, elapsed), etaSeconds: (steps - step) / stepsPerSecond,
+      });
       await new Promise((r) => setTimeout(r, 0));
     }
   } finally {

@@ -7,7 +7,9 @@
  * trainer and batch sizing as the training), on the batch of median size in the first epoch's length-bucketed batches; a first, untimed step
  * pays for shader compilation and kernel setup. The run's time is that step's time per padded
  * token times the padded tokens of every planned epoch, plus validation's forward passes (about a
- * third of a training step per token: no backward pass, no optimizer update).
+ * third of a training step per token: no backward pass, no optimizer update). A SetFit stage
+ * (contrastivePairs) adds its pair batches at a whole-body step's cost per token (timed apart when
+ * the classifier trains only the top layers), and frozen lower layers one forward pass to cache.
  */
 import { throwIfAborted } from '../../errors.js';
 import type { LongOpOptions } from '../../progress.js';
@@ -17,6 +19,7 @@ import { mulberry32 } from '../random.js';
 import type { StudentHyper } from '../spec.js';
 import { labelSpace, trainingBackend, type LabeledTexts, type TransformerFeatures } from '../student.js';
 import { epochPasses, type Labeled } from '../train.js';
+import { contrastivePairs, PAIR_BATCH } from './contrastive.js';
 import { transformer, typicalRows } from './kind.js';
 import type { TokenRows } from './token-rows.js';
 
@@ -33,6 +36,8 @@ export interface TrainingEstimate {
   step: { texts: number; tokens: number; ms: number };
   stepsPerEpoch: number;
   epochs: number;
+  /** The SetFit stage before the classifier, when the run has one: its pair steps and their share of `seconds`. */
+  contrastive?: { steps: number; seconds: number };
   trainTexts: number;
   valTexts: number;
   /** Every planned epoch run to the end (early stopping may end sooner). */
@@ -52,6 +57,17 @@ function paddedTokens(batches: number[][], rows: TokenRows): number {
   return batches.reduce((n, b) => n + b.length * Math.max(...b.map((r) => rows.length(r))), 0);
 }
 
+/** The SetFit stage's padded tokens: each batch of pairs pads its first texts and its second texts apart. */
+function contrastiveTokens(train: Labeled<TokenRows>, rounds: number, seed: number): { steps: number; tokens: number } {
+  const pairs = contrastivePairs(train.y, rounds, seed);
+  let tokens = 0;
+  for (let s = 0; s < pairs.length; s += PAIR_BATCH) {
+    const batch = pairs.slice(s, s + PAIR_BATCH);
+    tokens += batch.length * (Math.max(...batch.map((p) => train.x.length(p[0]))) + Math.max(...batch.map((p) => train.x.length(p[1]))));
+  }
+  return { steps: Math.ceil(pairs.length / PAIR_BATCH), tokens };
+}
+
 /** Measures one fine-tuning step of `features`' transformer on `train` and scales it to the whole run. */
 export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts, features: TransformerFeatures, opts: EstimateOptions = {}): Promise<TrainingEstimate> {
   const hyper = studentHyper('transformer', opts.hyper);
@@ -65,30 +81,48 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
   const { request, options } = trainingBackend(transformer, spec, features, trainX, opts);
   return withBackend(request, async ({ backend, timings }) => {
     const model = transformer.build(spec, features);
-    const trainer = transformer.trainer(model, trainX, spec, { memoryBytes: opts.memoryBytes });
+    // Times `stepHyper`'s training step on the typical batch, after an untimed one (shader
+    // compilation, kernel setup, and a cache of the frozen layers' outputs for that batch).
+    const timeStep = async (stepHyper: StudentHyper) => {
+      const trainer = transformer.trainer(model, trainX, { ...spec, hyper: stepHyper }, { memoryBytes: opts.memoryBytes });
+      try {
+        const batches = trainer.batches!(order, mulberry32(hyper.seed));
+        const sized = [...batches].sort((a, b) => paddedTokens([a], x) - paddedTokens([b], x));
+        const typical = sized[Math.floor(sized.length / 2)]!;
+        await trainer.step(typical);
+        throwIfAborted(opts.signal);
+        const t0 = performance.now();
+        await trainer.step(typical);
+        const ms = performance.now() - t0;
+        const tokens = paddedTokens([typical], x);
+        return { batches, step: { texts: typical.length, tokens, ms }, msPerToken: ms / tokens };
+      } finally {
+        trainer.dispose();
+      }
+    };
+    const order = Array.from({ length: epochPasses(x.rows, hyper.batchSize) }, () => Array.from({ length: x.rows }, (_, i) => i)).flat();
     try {
-      const rand = mulberry32(hyper.seed);
-      const order = Array.from({ length: epochPasses(x.rows, hyper.batchSize) }, () => Array.from({ length: x.rows }, (_, i) => i)).flat();
-      const batches = trainer.batches!(order, rand);
-      const sized = [...batches].sort((a, b) => paddedTokens([a], x) - paddedTokens([b], x));
-      const typical = sized[Math.floor(sized.length / 2)]!;
-      await trainer.step(typical); // warm-up: compiles shaders, sets up kernels
-      throwIfAborted(opts.signal);
-      const t0 = performance.now();
-      await trainer.step(typical);
-      const ms = performance.now() - t0;
-      const tokens = paddedTokens([typical], x);
-      const msPerToken = ms / tokens;
+      const { batches, step, msPerToken } = await timeStep(spec.hyper);
+      const L = model.classifier.bert.config.numLayers;
+      const frozenLower = spec.hyper.trainLayers !== undefined && spec.hyper.trainLayers < L;
+      // A whole-body step's cost per token: validation's forward passes and the SetFit stage go
+      // through every layer even when the classifier trains only the top ones.
+      const wholeMsPerToken = frozenLower ? (await timeStep({ ...spec.hyper, trainLayers: undefined })).msPerToken : msPerToken;
+      let trainTokens = 0;
+      for (let r = 0; r < x.rows; r++) trainTokens += x.length(r);
       // Validation is scored in length-sorted batches: little padding, so its own lengths count.
       let valTokens = 0;
       for (let r = 0; r < valX.rows; r++) valTokens += valX.length(r);
-      const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * msPerToken * FORWARD_SHARE;
+      const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * wholeMsPerToken * FORWARD_SHARE;
+      const cacheMs = frozenLower ? trainTokens * wholeMsPerToken * FORWARD_SHARE : 0;
+      const pairs = spec.hyper.contrastivePairs ? contrastiveTokens(trainX, spec.hyper.contrastivePairs, spec.hyper.seed ^ 0xc0de) : undefined;
+      const contrastiveMs = pairs ? pairs.tokens * wholeMsPerToken : 0;
       return {
-        backend, timings, trialTexts: Object.keys(timings).length ? typicalRows(x).length : 0, step: { texts: typical.length, tokens, ms }, stepsPerEpoch: batches.length, epochs: hyper.epochs,
-        trainTexts: train.texts.length, valTexts: val.texts.length, seconds: (hyper.epochs * epochMs) / 1000,
+        backend, timings, trialTexts: Object.keys(timings).length ? typicalRows(x).length : 0, step, stepsPerEpoch: batches.length, epochs: hyper.epochs,
+        trainTexts: train.texts.length, valTexts: val.texts.length, seconds: (hyper.epochs * epochMs + cacheMs + contrastiveMs) / 1000,
+        ...(pairs ? { contrastive: { steps: pairs.steps, seconds: contrastiveMs / 1000 } } : {}),
       };
     } finally {
-      trainer.dispose();
       model.dispose();
     }
   }, options);
