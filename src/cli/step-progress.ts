@@ -16,12 +16,8 @@ export function formatEta(seconds: number): string {
 }
 
 export function stepLine(r: StepReport): string {
-  if (r.stage === 'contrastive') {
-    return `contrastive stage step ${r.step}/${r.stepsInEpoch}: loss ${r.loss.toFixed(4)}, ${r.stepsPerSecond.toFixed(2)} steps/s, `
-      + `${r.examplesPerSecond.toFixed(1)} examples/s, ETA ${formatEta(r.etaSeconds)}`;
-  }
-  return `epoch ${r.epoch} step ${r.step}/${r.stepsInEpoch} (${r.steps}/${r.maxSteps} in all): loss ${r.loss.toFixed(4)}, `
-    + `${r.stepsPerSecond.toFixed(2)} steps/s, ${r.examplesPerSecond.toFixed(1)} examples/s, ETA ${formatEta(r.etaSeconds)}`;
+  const where = r.stage === 'contrastive' ? `contrastive stage step ${r.step}/${r.stepsInEpoch}` : `epoch ${r.epoch} step ${r.step}/${r.stepsInEpoch} (${r.steps}/${r.maxSteps} in all)`;
+  return `${where}: loss ${r.loss.toFixed(4)}, ${r.stepsPerSecond.toFixed(2)} steps/s, ${r.examplesPerSecond.toFixed(1)} examples/s, ETA ${formatEta(r.etaSeconds)}`;
 }
 
 export function stepPrinter(opts: { stream?: NodeJS.WriteStream; prefix?: string; everyMs?: number } = {}): (r: StepReport) => void {

@@ -50,6 +50,11 @@ export function contrastivePairs(y: Int32Array, rounds: number, seed: number): A
   return pairs;
 }
 
+/** The stage's pairs for a run of `hyper` (the estimate prices the same ones). */
+export function stagePairs(y: Int32Array, hyper: Pick<StudentHyper, 'contrastivePairs' | 'seed'>): Array<[number, number, number]> {
+  return contrastivePairs(y, hyper.contrastivePairs ?? 20, hyper.seed ^ 0xc0de);
+}
+
 /** Trains `model`'s body on contrastive pairs of `train` (the head is untouched). */
 export async function contrastiveStage(model: FineTunedTransformer, train: Labeled<TokenRows>, hyper: StudentHyper,
   opts: LongOpOptions & { memoryBytes?: number; onStep?: (s: StepReport) => void } = {}): Promise<{ loss: number[] }> {
@@ -63,7 +68,7 @@ export async function contrastiveStage(model: FineTunedTransformer, train: Label
     { params: new Map(body.filter(([n]) => !decays(n))), lr: CONTRASTIVE_LR, weightDecay: 0 },
   ];
   const optimizer = new AdamW(groups, { clipNorm: hyper.clipNorm ?? 1 });
-  const pairs = contrastivePairs(train.y, hyper.contrastivePairs ?? 20, hyper.seed ^ 0xc0de);
+  const pairs = stagePairs(train.y, hyper);
   const seeds = mulberry32(hyper.seed ^ 0xd0d0);
   bert.dropoutSeeds = () => Math.floor(seeds() * 2 ** 31);
   const vars = body.map(([, v]) => v);

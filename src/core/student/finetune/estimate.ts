@@ -19,7 +19,7 @@ import { mulberry32 } from '../random.js';
 import type { StudentHyper } from '../spec.js';
 import { labelSpace, trainingBackend, type LabeledTexts, type TransformerFeatures } from '../student.js';
 import { epochPasses, type Labeled } from '../train.js';
-import { contrastivePairs, PAIR_BATCH } from './contrastive.js';
+import { PAIR_BATCH, stagePairs } from './contrastive.js';
 import { transformer, typicalRows } from './kind.js';
 import type { TokenRows } from './token-rows.js';
 
@@ -58,8 +58,8 @@ function paddedTokens(batches: number[][], rows: TokenRows): number {
 }
 
 /** The SetFit stage's padded tokens: each batch of pairs pads its first texts and its second texts apart. */
-function contrastiveTokens(train: Labeled<TokenRows>, rounds: number, seed: number): { steps: number; tokens: number } {
-  const pairs = contrastivePairs(train.y, rounds, seed);
+function contrastiveTokens(train: Labeled<TokenRows>, hyper: StudentHyper): { steps: number; tokens: number } {
+  const pairs = stagePairs(train.y, hyper);
   let tokens = 0;
   for (let s = 0; s < pairs.length; s += PAIR_BATCH) {
     const batch = pairs.slice(s, s + PAIR_BATCH);
@@ -115,7 +115,7 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
       for (let r = 0; r < valX.rows; r++) valTokens += valX.length(r);
       const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * wholeMsPerToken * FORWARD_SHARE;
       const cacheMs = frozenLower ? trainTokens * wholeMsPerToken * FORWARD_SHARE : 0;
-      const pairs = spec.hyper.contrastivePairs ? contrastiveTokens(trainX, spec.hyper.contrastivePairs, spec.hyper.seed ^ 0xc0de) : undefined;
+      const pairs = spec.hyper.contrastivePairs ? contrastiveTokens(trainX, spec.hyper) : undefined;
       const contrastiveMs = pairs ? pairs.tokens * wholeMsPerToken : 0;
       return {
         backend, timings, trialTexts: Object.keys(timings).length ? typicalRows(x).length : 0, step, stepsPerEpoch: batches.length, epochs: hyper.epochs,
