@@ -22,6 +22,7 @@ import { epochPasses, type Labeled } from '../train.js';
 import { PAIR_BATCH, stagePairs } from './contrastive.js';
 import { transformer, typicalRows } from './kind.js';
 import type { TokenRows } from './token-rows.js';
+import { frozenLayers } from './trainer.js';
 
 export interface TrainingEstimate {
   /** The backend the step ran on: the one the training takes (pass `choice` on as its `chosen`). */
@@ -81,6 +82,7 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
   const { request, options } = trainingBackend(transformer, spec, features, trainX, opts);
   return withBackend(request, async ({ backend, timings }) => {
     const model = transformer.build(spec, features);
+    const order = Array.from({ length: epochPasses(x.rows, hyper.batchSize) }, () => Array.from({ length: x.rows }, (_, i) => i)).flat();
     // Times `stepHyper`'s training step on the typical batch, after an untimed one (shader
     // compilation, kernel setup, and a cache of the frozen layers' outputs for that batch).
     const timeStep = async (stepHyper: StudentHyper) => {
@@ -100,21 +102,15 @@ export async function estimateFineTuning(train: LabeledTexts, val: LabeledTexts,
         trainer.dispose();
       }
     };
-    const order = Array.from({ length: epochPasses(x.rows, hyper.batchSize) }, () => Array.from({ length: x.rows }, (_, i) => i)).flat();
     try {
       const { batches, step, msPerToken } = await timeStep(spec.hyper);
-      const L = model.classifier.bert.config.numLayers;
-      const frozenLower = spec.hyper.trainLayers !== undefined && spec.hyper.trainLayers < L;
+      const frozenLower = frozenLayers(spec.hyper, model.classifier.bert.config.numLayers) > 0;
       // A whole-body step's cost per token: validation's forward passes and the SetFit stage go
       // through every layer even when the classifier trains only the top ones.
       const wholeMsPerToken = frozenLower ? (await timeStep({ ...spec.hyper, trainLayers: undefined })).msPerToken : msPerToken;
-      let trainTokens = 0;
-      for (let r = 0; r < x.rows; r++) trainTokens += x.length(r);
       // Validation is scored in length-sorted batches: little padding, so its own lengths count.
-      let valTokens = 0;
-      for (let r = 0; r < valX.rows; r++) valTokens += valX.length(r);
-      const epochMs = paddedTokens(batches, x) * msPerToken + valTokens * wholeMsPerToken * FORWARD_SHARE;
-      const cacheMs = frozenLower ? trainTokens * wholeMsPerToken * FORWARD_SHARE : 0;
+      const epochMs = paddedTokens(batches, x) * msPerToken + valX.totalLength() * wholeMsPerToken * FORWARD_SHARE;
+      const cacheMs = frozenLower ? x.totalLength() * wholeMsPerToken * FORWARD_SHARE : 0;
       const pairs = spec.hyper.contrastivePairs ? contrastiveTokens(trainX, spec.hyper) : undefined;
       const contrastiveMs = pairs ? pairs.tokens * wholeMsPerToken : 0;
       return {

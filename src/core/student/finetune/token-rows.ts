@@ -36,6 +36,11 @@ export class TokenRows {
     return this.offsets.length - 1;
   }
 
+  /** Word pieces of every row together (specials included, no padding). */
+  totalLength(): number {
+    return this.offsets[this.rows]! - this.offsets[0]!;
+  }
+
   /** Word pieces of row r, specials included. */
   length(r: number): number {
     return this.offsets[r + 1]! - this.offsets[r]!;

@@ -95,12 +95,17 @@ export async function summedGradients(parts: number, part: (i: number) => { valu
   return { loss, grads: sum };
 }
 
+/** How many of `layers` lower layers stay frozen when only the top `trainLayers` train (0: every layer trains). */
+export function frozenLayers(hyper: Pick<StudentHyper, 'trainLayers'>, layers: number): number {
+  return hyper.trainLayers !== undefined && hyper.trainLayers < layers ? layers - Math.max(0, hyper.trainLayers) : 0;
+}
+
 /** Sets which weights train: `freezeEmbeddings` keeps the word-embedding matrix; `trainLayers` k keeps all but the top k layers. */
 export function setTrainable(model: FineTunedTransformer, hyper: Pick<StudentHyper, 'freezeEmbeddings' | 'trainLayers'>): void {
   const bert = model.classifier.bert;
   bert.freeze(() => true, false);
-  const L = bert.config.numLayers;
-  if (hyper.trainLayers !== undefined && hyper.trainLayers < L) bert.freezeBelow(L - Math.max(0, hyper.trainLayers));
+  const frozen = frozenLayers(hyper, bert.config.numLayers);
+  if (frozen) bert.freezeBelow(frozen);
   if (hyper.freezeEmbeddings) bert.freeze((n) => n === 'embeddings.word_embeddings.weight');
 }
 
@@ -122,8 +127,7 @@ export class FineTuneTrainer implements StepTrainer {
     const { classifier } = model;
     const bert = classifier.bert;
     classifier.headDropout = hyper.dropout;
-    const L = bert.config.numLayers;
-    this.fromLayer = hyper.trainLayers !== undefined && hyper.trainLayers < L ? L - Math.max(0, hyper.trainLayers) : 0;
+    this.fromLayer = frozenLayers(hyper, bert.config.numLayers);
     // Four groups: body and head (each its own learning rate) × decayed or not (biases, LayerNorm).
     const groups: ParamGroup[] = [];
     const add = (params: [string, tf.Variable][], lr: number) => {
