@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { cspPlugin } from './src/app/flow/csp-plugin';
+import { cspPlugin } from './src/app/flow/csp-plugin.js';
 
 export default defineConfig({
   plugins: [svelte(), cspPlugin()],
@@ -10,5 +10,8 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
+    // The worker bundles TensorFlow.js and transformers.js, so loading it is most of the build by
+    // design; rolldown's timing note about that said nothing actionable on every build.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });

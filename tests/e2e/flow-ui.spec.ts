@@ -116,10 +116,13 @@ test.describe('Teacher step', () => {
     await expect(page.getByLabel('Remember on this device')).not.toBeChecked();
     await page.getByRole('button', { name: 'Store it' }).click();
     await expect(page.getByLabel('Remember on this device')).toBeChecked();
+    // The hint says "stored" only once the write has settled, so a reload after it finds the key.
+    await expect(page.locator('#t-key-msg')).toContainText('stored in this browser');
     await page.reload();
     await expect(page.getByLabel('API key')).toHaveValue('sk-remember-me');
     // Not remembered: gone after a reload.
     await page.getByLabel('Remember on this device').uncheck();
+    await expect(page.locator('#t-key-msg')).toContainText("Kept in this tab's memory only");
     await page.reload();
     await expect(page.getByLabel('API key')).toHaveValue('');
   });

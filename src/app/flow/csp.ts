@@ -31,7 +31,7 @@
  * lets that list be emptied.
  */
 
-import { endpointOrigin } from '../../core/teacher/endpoint';
+import { endpointOrigin } from '../../core/teacher/endpoint.js';
 
 const TEACHER_ORIGIN_KEY = 'distillery.teacherOrigin';
 
