@@ -82,10 +82,11 @@ const rowsOf: Record<string, () => Row[]> = {
       for (const shots of values.shots!.split(',').map(Number)) {
         for (let draw = 0; draw < 3; draw++) {
           const r = (hyper: Partial<StudentHyper>, label: string) => out.push({ set: 'fewshot', dataset, data: `${shots}/class`, draw, hyper, label });
-          r({}, 'plain fine-tuning');
+          // contrastivePairs 0 where the setup has no stage: at 16 per class or fewer the default adds it.
+          r({ contrastivePairs: 0 }, 'plain fine-tuning');
           r({ contrastivePairs: 20, trainLayers: 0 }, 'SetFit: contrastive 20 pairs/example, then the head');
           r({ contrastivePairs: 20 }, 'contrastive, then fine-tuning all');
-          r({ trainLayers: 2 }, 'top 2 layers only');
+          r({ trainLayers: 2, contrastivePairs: 0 }, 'top 2 layers only');
         }
       }
     }

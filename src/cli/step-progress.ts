@@ -1,7 +1,7 @@
 /**
  * A fine-tuning run's steps on stderr (`train` and `run` with `--student finetune`): one line per
- * step on a terminal (rewritten in place), and on a pipe or a log file the first step, every
- * epoch's last and one line every few seconds between, so a run of hours does not write a
+ * step on a terminal (rewritten in place), and on a pipe or a log file the first step of each stage
+ * (the SetFit pairs, then the classifier), every epoch's last and one line every few seconds between, so a run of hours does not write a
  * thousand lines a minute. Each line: epoch, step, loss, steps/s, examples/s and the ETA.
  */
 import type { StepReport } from '../core/student/train.js';
@@ -25,6 +25,7 @@ export function stepPrinter(opts: { stream?: NodeJS.WriteStream; prefix?: string
   const prefix = opts.prefix ?? '';
   const every = opts.everyMs ?? 10_000;
   let last = -Infinity;
+  let stage: StepReport['stage'] | null = null;
   return (r) => {
     const line = prefix + stepLine(r);
     if (stream.isTTY) {
@@ -32,8 +33,9 @@ export function stepPrinter(opts: { stream?: NodeJS.WriteStream; prefix?: string
       return;
     }
     const now = performance.now();
-    if (r.step === r.stepsInEpoch || now - last >= every) {
+    if (r.step === r.stepsInEpoch || now - last >= every || r.stage !== stage) {
       last = now;
+      stage = r.stage;
       stream.write(line + '\n');
     }
   };

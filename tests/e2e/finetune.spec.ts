@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { freshApp, newProject } from './data-step';
 import { serveEncoderHarness } from './encoder-harness/harness.js';
 import { answerMiniLmWithTinyBert, TINY_BERT } from './tiny-bert-seam.js';
@@ -57,8 +57,8 @@ test.afterAll(async () => { await harness?.close(); });
 
 test('the tiny BERT fine-tunes on WebGPU in the worker: the loss falls, webgpu ran it, no tensor is left behind', async ({ page }) => {
   test.setTimeout(300_000);
-  // The tiny BERT's random weights carry no meaning, so all of it trains, at high rates (as in the unit test).
-  const hyper = { epochs: 5, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false };
+  // The tiny BERT's random weights carry no meaning, so all of it trains, at high rates, without the SetFit stage (as in the unit test).
+  const hyper = { epochs: 5, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false, contrastivePairs: 0 };
   const r = await fineTuneCheck(page, () => page.locator('#ft-folder').setInputFiles(TINY), 'webgpu', { train: reviews(32, 1), val: reviews(16, 2), hyper });
   console.log(`tiny BERT on webgpu (SwiftShader): epoch losses ${r.history.map((h) => h.loss.toFixed(3)).join(' → ')}, ${r.steps.length} steps in ${r.seconds.toFixed(1)} s`);
   expect(r.backend).toBe('webgpu');
@@ -78,7 +78,7 @@ test.describe('all-MiniLM-L6-v2 from the app\'s /models/', () => {
     // the real weights train.
     const train = { texts: ['a great film', 'I loved it', 'dull and slow', 'a waste of time'], labels: ['pos', 'pos', 'neg', 'neg'] };
     const val = { texts: ['wonderful acting', 'boring plot'], labels: ['pos', 'neg'] };
-    const r = await fineTuneCheck(page, () => page.locator('#ft-app').click(), 'wasm', { train, val, hyper: { epochs: 1, batchSize: 4, patience: 10 } });
+    const r = await fineTuneCheck(page, () => page.locator('#ft-app').click(), 'wasm', { train, val, hyper: { epochs: 1, batchSize: 4, patience: 10, contrastivePairs: 0 } });
     const losses = r.steps.map((s) => s.loss);
     console.log(`all-MiniLM-L6-v2 on ${r.backend}: step losses ${losses.map((l) => l.toFixed(3)).join(', ')}; ${r.steps.at(-1)!.examplesPerSecond.toFixed(2)} examples/s, ${r.seconds.toFixed(1)} s in all`);
     expect(r.backend).toBe('wasm');
@@ -91,22 +91,26 @@ test.describe('all-MiniLM-L6-v2 from the app\'s /models/', () => {
 });
 
 test.describe('the Train step\'s Accurate student', () => {
-  const FIXTURE = resolve('tests/fixtures/train-3class.csv');
+  // 60 texts, 48 to train (16 per class): few enough that the student learns SetFit's way.
+  const FEW = readFileSync(resolve('tests/fixtures/train-3class.csv'));
+  // 75 texts, 60 to train (20 per class): fine-tuned whole, epochs long enough to reload in.
+  const MORE = Buffer.concat([FEW, Buffer.from(readFileSync(resolve('tests/fixtures/train-heldout.csv'), 'utf8').split('\n').slice(1).join('\n'))]);
 
-  test.beforeEach(async ({ page, context }) => {
+  async function openAccurate(page: Page, context: BrowserContext, csv: Buffer, accepted: number): Promise<void> {
     // The app's MiniLM files are answered with the tiny BERT's: the same code path, seconds instead of hours.
     await answerMiniLmWithTinyBert(context);
     await freshApp(page);
-    await newProject(page, 'Topics', readFileSync(FIXTURE), 60);
+    await newProject(page, 'Topics', csv, accepted);
     await page.getByRole('button', { name: /Train$/ }).click();
     await page.getByTestId('student-transformer').check();
     await expect(page.getByTestId('train-epochs')).toHaveValue('4');
     // wasm: the tiny BERT trains ~35x faster there than on SwiftShader's emulated WebGPU (the test above covers webgpu).
     await expect(page.getByTestId('train-backend').locator('option[value="wasm"]')).toHaveCount(1);
     await page.getByTestId('train-backend').selectOption('wasm');
-  });
+  }
 
-  test('measures one step, shows the whole run\'s time, trains in the worker with per-step progress and shows its scores', async ({ page }) => {
+  test('measures one step, shows the whole run\'s time, trains in the worker with per-step progress and shows its scores', async ({ page, context }) => {
+    await openAccurate(page, context, FEW, 60);
     await expect(page.getByTestId('train-estimate')).toBeDisabled(); // nothing loaded yet
     await page.getByTestId('encoder-load').click();
     await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
@@ -114,6 +118,8 @@ test.describe('the Train step\'s Accurate student', () => {
     await page.getByTestId('train-estimate').click();
     const estimate = page.getByTestId('train-estimate-text');
     await expect(estimate).toContainText(/about \d+ (s|min) for 3 epochs of 48 texts\s+on WebAssembly on this machine/, { timeout: 120_000 });
+    // 16 per class: the SetFit stage first (48 texts × 20 rounds × 2 pairs, 16 pairs a step), in the estimate and in the progress.
+    await expect(estimate).toContainText(/120 steps of learning from pairs of examples first \(SetFit stage\)/);
     // A backend the user named is not timed against the others.
     await expect(page.getByTestId('train-estimate-choice')).toHaveCount(0);
     // A change of settings asks for a new measurement.
@@ -121,6 +127,7 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(page.getByTestId('train-estimate')).toBeVisible();
     await page.getByTestId('train-epochs').fill('3');
     await page.getByTestId('train-start').click();
+    await expect(page.getByText(/Learning from pairs of examples before the classifier \(SetFit stage\): step \d+ of 120/)).toBeVisible({ timeout: 120_000 });
     await expect(page.getByTestId('train-step-speed')).toContainText(/steps\/s · [\d.]+ examples\/s · about \d+ (s|min) left/, { timeout: 120_000 });
     await expect(page.getByTestId('backend-running')).toHaveText('wasm');
     await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
@@ -130,8 +137,9 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(page.getByRole('img', { name: 'Validation score per epoch' }).or(page.getByText('Validation score per epoch')).first()).toBeVisible();
   });
 
-  test('Automatic: the estimate times each backend that starts and names them; the run, and its continuation after a reload, train on its choice without timing again', async ({ page }) => {
+  test('Automatic: the estimate times each backend that starts and names them; the run, and its continuation after a reload, train on its choice without timing again', async ({ page, context }) => {
     test.setTimeout(480_000);
+    await openAccurate(page, context, MORE, 75);
     await page.getByTestId('train-backend').selectOption('auto');
     const offered = await page.getByTestId('train-backend').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     await page.getByTestId('encoder-load').click();
@@ -168,7 +176,8 @@ test.describe('the Train step\'s Accurate student', () => {
     expect(JSON.parse((await page.getByTestId('train-choice').getAttribute('data-timings'))!)).toEqual(timings);
   });
 
-  test('a reload mid-run continues from the last epoch\'s checkpoint and says so', async ({ page }) => {
+  test('a reload mid-run continues from the last epoch\'s checkpoint and says so', async ({ page, context }) => {
+    await openAccurate(page, context, MORE, 75);
     await page.getByTestId('encoder-load').click();
     await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     await page.getByTestId('train-epochs').fill('6');
@@ -181,13 +190,14 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(page.getByTestId('train-resumed')).toHaveText(/Resumed from epoch [1-5]$/, { timeout: 120_000 });
     const from = Number((await page.getByTestId('train-resumed').textContent())!.match(/\d+$/)![0]);
     await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
-    await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d% \(95% interval [\d.]+–[\d.]+%, 12 texts\)$/);
+    await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d% \(95% interval [\d.]+–[\d.]+%, 15 texts\)$/);
     // The finished run's epochs include the ones before the reload.
     const ran = Number((await page.getByTestId('train-result').textContent())!.match(/Kept epoch\s*\d+ of (\d+)/)![1]);
     expect(ran).toBeGreaterThan(from);
   });
 
-  test('Cancel stops a run in the worker, and a reload then starts afresh instead of continuing it', async ({ page }) => {
+  test('Cancel stops a run in the worker, and a reload then starts afresh instead of continuing it', async ({ page, context }) => {
+    await openAccurate(page, context, MORE, 75);
     await page.getByTestId('encoder-load').click();
     await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     await page.getByTestId('train-estimate').click();

@@ -52,7 +52,9 @@ describe('distillery train --student finetune → export → predict --bundle (t
     const summary = JSON.parse(t.out.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ backend: 'wasm', examples: 48 });
     expect(summary.test.accuracy).toBeGreaterThanOrEqual(0);
-    // Per-step progress from the trainer's onStep reports (not a TTY: the first step and each epoch's last).
+    // Per-step progress from the trainer's onStep reports (not a TTY: each stage's first step and
+    // each epoch's last). 16 texts per class: the SetFit pairs come first.
+    expect(t.err).toMatch(/contrastive stage step 1\/\d+: loss [\d.]+, [\d.]+ steps\/s/);
     expect(t.err).toMatch(/epoch 1 step 1\/\d+ \(1\/\d+ in all\): loss [\d.]+, [\d.]+ steps\/s, [\d.]+ examples\/s, ETA \d+/);
     expect(t.err).toMatch(/epoch 2 step (\d+)\/\1 /);
     expect(t.err).toMatch(/epoch 2: loss [\d.]+, val acc/);

@@ -20,6 +20,7 @@ import { mulberry32 } from '../../src/core/student/random.js';
 import { predict } from '../../src/core/student/predict.js';
 import { loadModelRecord, modelMeta, toModelRecord } from '../../src/core/student/record.js';
 import { trainStudent, type LabeledTexts, type TransformerFeatures } from '../../src/core/student/student.js';
+import type { StudentHyper } from '../../src/core/student/spec.js';
 import type { StepReport } from '../../src/core/student/train.js';
 import { useNodeBackend } from '../../src/core/transformer/backend-node.js';
 import { dirFiles } from '../../src/core/transformer/files-node.js';
@@ -33,7 +34,8 @@ const reviews = (n: number, seed: number): LabeledTexts => keywordReviews(n, mul
 
 let features: TransformerFeatures;
 // The tiny BERT's random word embeddings carry no meaning, so here they train (MiniLM's are kept frozen by default).
-const HYPER = { epochs: 6, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false };
+// Plain fine-tuning (contrastivePairs 0): these sets are small enough that the default would add the SetFit stage.
+const HYPER = { epochs: 6, batchSize: 8, bodyLearningRate: 1e-2, learningRate: 3e-2, patience: 10, freezeEmbeddings: false, contrastivePairs: 0 };
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -181,6 +183,26 @@ describe('fine-tuning the tiny BERT', () => {
     expect(withStage.contrastive!.seconds).toBeGreaterThan(0);
     expect(withStage.seconds).toBeGreaterThan(without.seconds);
     expect(tf.memory().numTensors).toBe(baseline);
+  }, 120_000);
+
+  it('at most 16 texts per class train SetFit\'s way by default, more train every layer; the spec records which, and a setting given wins', async () => {
+    const { contrastivePairs: _plain, ...unset } = HYPER;
+    const run = async (train: ReturnType<typeof reviews>, hyper: Partial<StudentHyper>) => {
+      const steps: StepReport[] = [];
+      const s = await trainStudent(train, reviews(8, 13), features, { hyper: { ...hyper, epochs: 1 }, onStep: (r) => steps.push(r) });
+      s.model.dispose();
+      return { hyper: s.spec.hyper, stageSteps: steps.filter((r) => r.stage === 'contrastive').length };
+    };
+    // 16 per class: 32 texts × 20 rounds × 2 pairs = 1,280 pairs, 80 batches of 16.
+    const few = await run(reviews(32, 12), unset);
+    expect([few.hyper.contrastivePairs, few.hyper.trainLayers]).toEqual([20, 0]);
+    expect(few.stageSteps).toBe(80);
+    const more = await run(reviews(34, 12), unset);
+    expect([more.hyper.contrastivePairs, more.hyper.trainLayers]).toEqual([0, undefined]);
+    expect(more.stageSteps).toBe(0);
+    const told = await run(reviews(32, 12), { ...unset, contrastivePairs: 0 });
+    expect([told.hyper.contrastivePairs, told.stageSteps]).toEqual([0, 0]);
+    expect((await run(reviews(32, 12), { ...unset, trainLayers: 1 })).hyper.trainLayers).toBe(1);
   }, 120_000);
 });
 

@@ -55,7 +55,8 @@ export interface StudentHyper {
   trainLayers?: number;
   /**
    * transformer: the SetFit stage (Tunstall et al. 2022) before the classifier: this many
-   * same/different-label pairs per training example, trained with a cosine-similarity loss (0 = none).
+   * same/different-label pairs per training example, trained with a cosine-similarity loss (0 = none;
+   * unset = decided by the training set's size, defaults.ts transformerHyperFor).
    */
   contrastivePairs?: number;
 }

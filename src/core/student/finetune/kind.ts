@@ -11,6 +11,7 @@ import { BertClassifier } from '../../transformer/classifier.js';
 import type { SentenceTransformerFiles } from '../../transformer/load.js';
 import { readSafetensors } from '../../transformer/safetensors.js';
 import { BertTokenizer } from '../../transformer/tokenizer.js';
+import { transformerHyperFor } from '../defaults.js';
 import { STUDENT_FORMAT_VERSION, type TransformerSpec } from '../spec.js';
 import type { Kind, StudentFeatures } from '../student.js';
 import { epochPasses } from '../train.js';
@@ -100,7 +101,7 @@ export const transformer: Kind<TransformerSpec, TokenRows, FineTunedTransformer>
     const maxTokens = chooseMaxTokens(train.texts.map((t) => b.tokenizer.encode(t).ids.length), b.sentence.maxTokens);
     const known = encoderByWeights(b.weightsSha256);
     return {
-      formatVersion: STUDENT_FORMAT_VERSION, kind: 'transformer', labels, hyper,
+      formatVersion: STUDENT_FORMAT_VERSION, kind: 'transformer', labels, hyper: transformerHyperFor(hyper, train.texts.length, labels.length),
       input: {
         base: {
           name: known?.id ?? `BERT ${b.weightsSha256.slice(0, 16)}`, model: sentenceModelRef(b), weightsSha256: b.weightsSha256,
