@@ -1,8 +1,8 @@
 /**
  * A fine-tuning run's steps on stderr (`train` and `run` with `--student finetune`): one line per
- * step on a terminal (rewritten in place), and on a pipe or a log file the first step of each stage
- * (the SetFit pairs, then the classifier), every epoch's last and one line every few seconds between, so a run of hours does not write a
- * thousand lines a minute. Each line: epoch, step, loss, steps/s, examples/s and the ETA.
+ * step on a terminal (rewritten in place), and on a pipe or a log file the first step of each
+ * stage (the SetFit pairs, then the classifier), every epoch's last and one line every few seconds
+ * between, so a run of hours does not write a thousand lines a minute. Each line: epoch, step, loss, steps/s, examples/s and the ETA.
  */
 import type { StepReport } from '../core/student/train.js';
 
