@@ -10,13 +10,14 @@
  * the table from the cache.
  *
  *   npx tsx bench/finetune-choices.ts --set sanity|lr|fewshot|cost [--shard i/n] [--datasets sst2_sentence,ag_news]
- *     [--sst2-sample N] [--reverse] [--print]
+ *     [--sst2-sample N] [--only TEXT] [--reverse] [--print]
  *
  * --set sanity: one short run (1,000 SST-2 sentences, 2 epochs) to see that it works and how fast;
  * lr: body × head learning rates (SST-2 full, AG News 2,000); fewshot: the four few-example
  * setups at 8 and 16 per class, 3 draws; cost: embeddings trained or frozen, top 3 or top 1 layers
  * over cached lower layers (SST-2 full). --sst2-sample N: the lr and cost sets' SST-2 rows train on
- * a seeded stratified N of the training sentences (validation stays the dev split). --print only
+ * a seeded stratified N of the training sentences (validation stays the dev split). --only TEXT:
+ * only the rows whose setting contains TEXT (e.g. "body 0.00005"). --print only
  * prints the table of what is cached.
  * Needs all-MiniLM-L6-v2 (`npm run models`) and ../shared/datasets. It is slow on a CPU: one
  * SST-2-full run is about an hour on 2 shared cores (the lr set alone is a day's work), so
@@ -46,6 +47,7 @@ const { values } = parseArgs({ options: {
   'sst2-sample': { type: 'string', default: 'full' },
   // A second process started later takes the rows from the end, so the two meet in the middle.
   reverse: { type: 'boolean', default: false },
+  only: { type: 'string' },
 } });
 const sst2Data = values['sst2-sample']!;
 if (!sharedDatasetsPresent()) {
@@ -166,7 +168,7 @@ async function run(r: Row): Promise<Record<string, unknown>> {
   };
 }
 
-const all = rowsOf[values.set!]!().filter((r) => values.datasets!.split(',').includes(r.dataset));
+const all = rowsOf[values.set!]!().filter((r) => values.datasets!.split(',').includes(r.dataset) && r.label.includes(values.only ?? ''));
 const [shard, shards] = values.shard ? values.shard.split('/').map(Number) : [0, 1];
 const done = (r: Row) => existsSync(join(OUT, `${rowKey(r)}.json`));
 if (!values.print) {
