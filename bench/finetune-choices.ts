@@ -15,8 +15,9 @@
  * --set sanity: one short run (1,000 SST-2 sentences, 2 epochs) to see that it works and how fast;
  * lr: body × head learning rates (SST-2 full, AG News 2,000); fewshot: the four few-example
  * setups at 8 and 16 per class, 3 draws; cost: embeddings trained or frozen, top 3 or top 1 layers
- * over cached lower layers (SST-2 full). --sst2-sample N: the lr and cost sets' SST-2 rows train on
- * a seeded stratified N of the training sentences (validation stays the dev split). --only TEXT:
+ * over cached lower layers (SST-2 full, AG News 2,000). --sst2-sample N: the lr and cost sets'
+ * SST-2 rows train on a seeded stratified N of the training sentences (validation stays the dev
+ * split). --only TEXT:
  * only the rows whose setting contains TEXT (e.g. "body 0.00005"). --print only
  * prints the table of what is cached.
  * Needs all-MiniLM-L6-v2 (`npm run models`) and ../shared/datasets. It is slow on a CPU: one
@@ -96,8 +97,9 @@ const rowsOf: Record<string, () => Row[]> = {
   },
   cost: () => {
     const out: Row[] = [];
-    for (const dataset of ['sst2_sentence']) {
-      const r = (hyper: Partial<StudentHyper>, label: string) => out.push({ set: 'cost', dataset, data: sst2Data, draw: 0, hyper, label });
+    for (const dataset of ['sst2_sentence', 'ag_news']) {
+      const data = dataset === 'ag_news' ? '2000' : sst2Data;
+      const r = (hyper: Partial<StudentHyper>, label: string) => out.push({ set: 'cost', dataset, data, draw: 0, hyper, label });
       r({ freezeEmbeddings: false }, 'all weights (word embeddings trained)');
       r({}, 'word embeddings frozen (default)');
       r({ trainLayers: 3 }, 'top 3 layers, lower 3 cached');

@@ -38,3 +38,22 @@ export function numberOption(value: string | undefined, flag: string, fallback: 
 export function printSummary(summary: unknown): void {
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
+
+/**
+ * `--train-layers K` of `train` and `run`: only the transformer's top K layers fine-tune, the
+ * outputs of those below are computed once and cached (finetune/trainer.ts). Undefined when not
+ * given, so the student's own rule (every layer; the head alone after SetFit's stage) applies.
+ */
+export function trainLayersOption(value: string | undefined, finetune: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (!finetune) throw new UserError('bad-arguments', '--train-layers is for the fine-tuned transformer.', 'Add --student finetune, or leave out --train-layers.');
+  return intOption(value, '--train-layers', 0, 0);
+}
+
+/** The usage lines of `--train-layers`, one text for both commands. */
+export const TRAIN_LAYERS_USAGE = (pad: number) => [
+  'fine-tune only the top K of the transformer\'s layers; the outputs of the',
+  'layers below are computed once and cached (MiniLM has 6: its top 3 measured',
+  'as accurate as all 6 in 57% and 77% of the time on 2,000 SST-2 and AG News',
+  'texts; default: all, the setting the README\'s accuracy figures rest on)',
+].join('\n' + ' '.repeat(pad));

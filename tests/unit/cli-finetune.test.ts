@@ -106,6 +106,16 @@ describe('distillery train --student finetune → export → predict --bundle (t
     expect(other.err).not.toMatch(/Resuming/);
   }, 180_000);
 
+  it('--train-layers K fine-tunes the top K layers over the cached lower ones, and the run records it', async () => {
+    const run = join(dir, 'run-top');
+    const t = await cli(['train', '--train', join(dir, 'train.csv'), '--encoder', TINY, '--student', 'finetune', '--epochs', '1', '--train-layers', '1', '--out', run]);
+    expect(t.err).not.toMatch(/Error/);
+    expect(t.code).toBe(0);
+    // The user's K wins over the few-example rule's head alone (trainLayers 0) after SetFit's stage.
+    const spec = JSON.parse(await readFile(join(run, 'student.json'), 'utf8'));
+    expect(spec.hyper).toMatchObject({ trainLayers: 1, contrastivePairs: 20 });
+  }, 180_000);
+
   it('refuses --student finetune over word vectors, and --student wordpool over a transformer, before reading any data', async () => {
     const a = await cli(['train', '--train', join(dir, 'missing.csv'), '--encoder', 'glove', '--student', 'finetune']);
     expect(a.code).toBe(1);
@@ -113,5 +123,11 @@ describe('distillery train --student finetune → export → predict --bundle (t
     const b = await cli(['train', '--train', join(dir, 'missing.csv'), '--encoder', TINY, '--student', 'wordpool']);
     expect(b.code).toBe(1);
     expect(b.err).toMatch(/--student wordpool reads GloVe word vectors itself/);
+    const c = await cli(['train', '--train', join(dir, 'missing.csv'), '--train-layers', '3']);
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/--train-layers is for the fine-tuned transformer/);
+    const d = await cli(['train', '--train', join(dir, 'missing.csv'), '--student', 'finetune', '--train-layers', 'two']);
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(/--train-layers must be a whole number of at least 0, not 'two'/);
   });
 });

@@ -186,14 +186,15 @@ describe('distillery run (CLI)', () => {
   it('fine-tunes the transformer every round with --student finetune (the tiny BERT folder as --encoder), and the kept round exports and predicts', async () => {
     const out = join(dir, 'finetune');
     const args = base.map((a, i) => (base[i - 1] === '--rounds' ? '1' : base[i - 1] === '--budget' ? '20' : base[i - 1] === '--epochs' ? '2' : a));
-    const r = await cli([...args, '--encoder', resolve('tests/fixtures/tiny-bert'), '--student', 'finetune', '--out', out]);
+    // --train-layers 1: the top layer of the fixture's 2 trains over the cached outputs of the lower one.
+    const r = await cli([...args, '--encoder', resolve('tests/fixtures/tiny-bert'), '--student', 'finetune', '--train-layers', '1', '--out', out]);
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     expect(lastJson(r.stdout).rounds.map((x: { round: number }) => x.round)).toEqual([0, 1]);
     // Each training reports its steps (steps/s, ETA) on stderr.
     expect(r.stderr).toMatch(/\[run\] epoch 1 step 1\/\d+ .*steps\/s.*ETA/);
     const spec = JSON.parse(readFileSync(join(out, 'student', 'student.json'), 'utf8'));
-    expect(spec).toMatchObject({ kind: 'transformer', labels: ['negative', 'positive'], input: { base: { model: { from: 'local' } } } });
+    expect(spec).toMatchObject({ kind: 'transformer', labels: ['negative', 'positive'], input: { base: { model: { from: 'local' } } }, hyper: { trainLayers: 1 } });
     expect(readFileSync(join(out, 'student', 'model.safetensors')).byteLength).toBeGreaterThan(10_000);
     const zip = join(dir, 'finetune.zip');
     expect((await cli(['export', '--run', out, '--out', zip])).code).toBe(0);

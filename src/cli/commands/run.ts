@@ -21,7 +21,7 @@ import { normalizeEndpoint, teacherModels } from '../../core/teacher/endpoint.js
 import { NodeStore } from '../../core/store/node.js';
 import { writeFileAtomic } from '../../core/store/atomic-write-node.js';
 import { TeacherClient } from '../../core/teacher/client.js';
-import { intOption, numberOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { intOption, numberOption, parseCommandArgs, printSummary, requireOption, TRAIN_LAYERS_USAGE, trainLayersOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 import { runLogWriter } from '../run-log.js';
 import { writeModelFiles } from '../model-files.js';
@@ -69,6 +69,7 @@ The last stdout line is the summary as one JSON object.
                         pretrained transformer fine-tuned whole, every round: the most accurate
                         and far the slowest; steps/s and the ETA go to stderr)
   --epochs E            training epochs per round (default: the student's)
+  --train-layers K      ${TRAIN_LAYERS_USAGE(24)}
   --concurrency C       teacher requests at once (default 4)
   --per-request K       examples asked per generation request (default ${LOOP_DEFAULTS.examplesPerRequest})
   --task TEXT           one sentence on what is classified, shown to the teacher
@@ -108,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     'teacher-url': { type: 'string' }, 'teacher-model': { type: 'string' }, 'api-key-env': { type: 'string' },
     strategy: { type: 'string' }, mix: { type: 'string' }, rounds: { type: 'string' }, budget: { type: 'string' },
     'round0-share': { type: 'string' }, 'max-per-error': { type: 'string' }, patience: { type: 'string' }, 'seed-weight': { type: 'string' }, seed: { type: 'string' },
-    'generation-baseline': { type: 'boolean' }, encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' },
+    'generation-baseline': { type: 'boolean' }, encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' }, 'train-layers': { type: 'string' },
     concurrency: { type: 'string' }, 'per-request': { type: 'string' }, task: { type: 'string' },
     'price-in': { type: 'string' }, 'price-out': { type: 'string' }, out: { type: 'string' },
   }, usage);
@@ -163,7 +164,8 @@ export async function run(argv: string[]): Promise<number> {
     const features: StudentFeatures = finetune
       ? { kind: 'transformer', base: await pretrainedByName(v.encoder ?? 'minilm', { log: (l) => console.error(l) }) }
       : encoder ? { kind: 'vectors', encoder, cache: store } : { kind: 'words', wv: await loadWordVectorsFromDisk() };
-    const student = loopStudent(features, { hyper: { hidden, epochs }, ...(finetune ? { onStep: stepPrinter({ prefix: '[run] ' }) } : {}) });
+    const trainLayers = trainLayersOption(v['train-layers'], finetune);
+    const student = loopStudent(features, { hyper: { hidden, epochs, ...(trainLayers !== undefined ? { trainLayers } : {}) }, ...(finetune ? { onStep: stepPrinter({ prefix: '[run] ' }) } : {}) });
     const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
       log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);

@@ -25,7 +25,7 @@ import { backendNote } from '../tfjs-node.js';
 import { describeOverlap } from '../../core/dataset/overlap.js';
 import { accuracyInterval } from '../../core/student/intervals.js';
 import type { Metrics } from '../../core/student/metrics.js';
-import { intOption, parseCommandArgs, printSummary, requireOption } from '../args.js';
+import { intOption, parseCommandArgs, printSummary, requireOption, TRAIN_LAYERS_USAGE, trainLayersOption } from '../args.js';
 import { readInputFile } from '../input-file.js';
 
 const D = STUDENT_DEFAULTS.wordpool;
@@ -49,6 +49,7 @@ export const usage = `Usage: distillery train --train FILE [--val FILE] [--test 
                    trains the head alone (measured 0.8-3.6 points better than plain there)
   --epochs E       most epochs (default ${D.epochs} for wordpool, ${T.epochs} for finetune; early stopping
                    on validation macro-F1)
+  --train-layers K ${TRAIN_LAYERS_USAGE(19)}
   --seed S         random seed of training (default ${D.seed})
   --backend B      cpu | wasm (default: timed choice for wordpool, wasm for finetune)
   --out DIR        keep the project and its model in DIR/store (\`distillery export --run DIR\`
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     train: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' },
     encoder: { type: 'string' }, student: { type: 'string' }, epochs: { type: 'string' },
-    seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+    seed: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, 'train-layers': { type: 'string' },
   }, usage);
   const seed = intOption(values.seed, '--seed', D.seed);
   const backend = values.backend as BackendName | undefined;
@@ -97,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UserError('bad-arguments', `--student finetune fine-tunes a pretrained transformer; --encoder ${encoderName} is word vectors.`, 'Add --encoder minilm (or the path of a sentence-transformers folder).');
   }
   const epochs = intOption(values.epochs, '--epochs', finetune ? T.epochs : D.epochs, 1);
+  const trainLayers = trainLayersOption(values['train-layers'], finetune);
 
   const trainFile = requireOption(values.train, '--train', usage);
   const examples = [
@@ -133,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
         // it for the word model. A transformer times only wasm (one small trial step) and takes cpu
         // untimed only if wasm cannot run it (finetune/kind.ts TRANSFORMER_AUTO).
         candidates: ['wasm', 'cpu'],
-        hyper: { epochs, seed },
+        hyper: { epochs, seed, ...(trainLayers !== undefined ? { trainLayers } : {}) },
         onEvent: (e) => {
           if (e.kind === 'data') {
             const { train, val, test } = e.examples;
