@@ -53,7 +53,8 @@ export function trainLayersOption(value: string | undefined, finetune: boolean):
 /** The usage lines of `--train-layers`, one text for both commands. */
 export const TRAIN_LAYERS_USAGE = (pad: number) => [
   'fine-tune only the top K of the transformer\'s layers; the outputs of the',
-  'layers below are computed once and cached (MiniLM has 6: its top 3 measured',
-  'as accurate as all 6 in 57% and 77% of the time on 2,000 SST-2 and AG News',
-  'texts; default: all, the setting the README\'s accuracy figures rest on)',
+  'layers below are computed once and cached. Quicker, maybe less accurate:',
+  'MiniLM\'s top 3 of 6 matched all 6 on 2,000 SST-2 or AG News texts in 57-77%',
+  'of the time, and on all 6,920 SST-2 sentences scored 86.4% against 88.1% in',
+  '43% of it (default: every layer)',
 ].join('\n' + ' '.repeat(pad));
