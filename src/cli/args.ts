@@ -41,13 +41,14 @@ export function printSummary(summary: unknown): void {
 
 /**
  * `--train-layers K` of `train` and `run`: only the transformer's top K layers fine-tune, the
- * outputs of those below are computed once and cached (finetune/trainer.ts). Undefined when not
- * given, so the student's own rule (every layer; the head alone after SetFit's stage) applies.
+ * outputs of those below are computed once and cached (finetune/trainer.ts). The hyper field to
+ * add: none when not given, so the student's own rule (every layer; the head alone after SetFit's
+ * stage) applies.
  */
-export function trainLayersOption(value: string | undefined, finetune: boolean): number | undefined {
-  if (value === undefined) return undefined;
+export function trainLayersOption(value: string | undefined, finetune: boolean): { trainLayers?: number } {
+  if (value === undefined) return {};
   if (!finetune) throw new UserError('bad-arguments', '--train-layers is for the fine-tuned transformer.', 'Add --student finetune, or leave out --train-layers.');
-  return intOption(value, '--train-layers', 0, 0);
+  return { trainLayers: intOption(value, '--train-layers', 0, 0) };
 }
 
 /** The usage lines of `--train-layers`, one text for both commands. */

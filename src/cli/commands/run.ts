@@ -165,7 +165,7 @@ export async function run(argv: string[]): Promise<number> {
       ? { kind: 'transformer', base: await pretrainedByName(v.encoder ?? 'minilm', { log: (l) => console.error(l) }) }
       : encoder ? { kind: 'vectors', encoder, cache: store } : { kind: 'words', wv: await loadWordVectorsFromDisk() };
     const trainLayers = trainLayersOption(v['train-layers'], finetune);
-    const student = loopStudent(features, { hyper: { hidden, epochs, ...(trainLayers !== undefined ? { trainLayers } : {}) }, ...(finetune ? { onStep: stepPrinter({ prefix: '[run] ' }) } : {}) });
+    const student = loopStudent(features, { hyper: { hidden, epochs, ...trainLayers }, ...(finetune ? { onStep: stepPrinter({ prefix: '[run] ' }) } : {}) });
     const log = runLogWriter(join(out, 'run-log.jsonl'));
     const onEvent = (e: LoopEvent) => {
       log(e.type === 'done' ? { type: 'done', finalRound: e.state.finalRound, stop: e.state.stop } : e);

@@ -135,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
         // it for the word model. A transformer times only wasm (one small trial step) and takes cpu
         // untimed only if wasm cannot run it (finetune/kind.ts TRANSFORMER_AUTO).
         candidates: ['wasm', 'cpu'],
-        hyper: { epochs, seed, ...(trainLayers !== undefined ? { trainLayers } : {}) },
+        hyper: { epochs, seed, ...trainLayers },
         onEvent: (e) => {
           if (e.kind === 'data') {
             const { train, val, test } = e.examples;
