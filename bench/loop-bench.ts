@@ -27,6 +27,7 @@ import type { Example } from '../src/core/dataset/example.js';
 import { benchmarkSplit } from '../src/core/dataset/split.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../src/core/loop/config.js';
 import { runLoop } from '../src/core/loop/run.js';
+import { getLoopRun } from '../src/core/loop/checkpoint.js';
 import { keptRound } from '../src/core/loop/keep.js';
 import { loopStudent } from '../src/core/loop/students.js';
 import { encoderByName, isSentenceEncoderName, pretrainedByName } from '../src/core/encode/by-name-node.js';
@@ -42,6 +43,7 @@ import { DATASETS, sharedDatasetsPresent, splitPerClass, type LabeledText } from
 const { values: a } = parseArgs({ options: {
   datasets: { type: 'string', default: 'sst2_sentence,ag_news' }, budget: { type: 'string', default: '1000' },
   draws: { type: 'string', default: '3' }, 'first-draw': { type: 'string', default: '0' }, 'test-sample': { type: 'string' }, encoder: { type: 'string' }, student: { type: 'string' },
+  // `seeds`: only the seeds-only baseline (every other config reports it too).
   configs: { type: 'string', default: 'generate,annotate,s3' }, hyper: { type: 'string' },
 } });
 if (!sharedDatasetsPresent()) {
@@ -125,9 +127,20 @@ for (const name of a.datasets!.split(',')) {
           strategy: cfgName === 'annotate' ? 'annotate' : 'generate', rounds: cfgName === 's3' ? 2 : 0, budget: B, seed: draw + 1,
         };
         const t0 = Date.now();
-        const state = await runLoop(config, { seeds: split.seeds, val: split.val, test, unlabeled: cfgName === 'annotate' ? split.rest.map((e) => ({ ...e, label: null, split: 'unlabeled' as const })) : undefined }, {
-          store, deps: { synthesize: teacherSynthesize({ client, options: { concurrency: 8 }, seed: draw + 1 }), ...student },
-        });
+        const data = { seeds: split.seeds, val: split.val, test, unlabeled: cfgName === 'annotate' ? split.rest.map((e) => ({ ...e, label: null, split: 'unlabeled' as const })) : undefined };
+        const deps = { synthesize: teacherSynthesize({ client, options: { concurrency: 8 }, seed: draw + 1 }), ...student };
+        if (cfgName === 'seeds') {
+          // The seeds-only baseline alone (the same training every config starts with): the run is
+          // cancelled once that step is durable, so it costs one training, not a whole loop.
+          const stop = new AbortController();
+          await runLoop(config, data, { store, deps, signal: stop.signal, onEvent: (e) => { if (e.type === 'step' && e.step === 'baseline.seedsOnly') stop.abort(); } })
+            .catch((e: unknown) => { if (!stop.signal.aborted) throw e; });
+          const baseline = (await getLoopRun(store, config.runId))!.state.baselines.seedsOnly!;
+          add('seeds only', baseline.test!.accuracy);
+          console.error(`${name} draw ${draw} seeds only: test ${(baseline.test!.accuracy * 100).toFixed(1)}%, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+          continue;
+        }
+        const state = await runLoop(config, data, { store, deps });
         const s = loopSummary(state);
         // Every config trains the same seeds-only baseline (same seeds, same seed): report it once.
         if (cfgName === configs[0]) add('seeds only', s.baseline.seedsOnly.test!.accuracy);
