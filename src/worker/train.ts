@@ -38,6 +38,8 @@ export interface TrainRequest {
   chosen?: BackendChoice;
   /** Most epochs; early stopping on validation macro-F1 may end sooner. */
   epochs?: number;
+  /** The transformer trains only its top this many layers over cached lower outputs (absent: every layer). */
+  trainLayers?: number;
   /**
    * `word`: the GloVe word model (default). `encoder`: a classifier head on the pretrained
    * sentence encoder's vectors; the encoder must be loaded first (encode.loadEncoder).
@@ -140,6 +142,12 @@ function replaceCurrent(next: typeof current): void {
  * A backend the user picked that lacks an operation this student trains with (tfjs-backend-wasm
  * has no UnsortedSegmentSum, the gradient of an embedding lookup); the automatic choice skips it.
  */
+/** A request's epochs and top layers as the student's settings (undefined: its defaults). */
+function requestHyper(epochs: number | undefined, trainLayers: number | undefined): Partial<StudentHyper> | undefined {
+  if (!epochs && trainLayers === undefined) return undefined;
+  return { ...(epochs ? { epochs } : {}), ...(trainLayers !== undefined ? { trainLayers } : {}) };
+}
+
 function missingKernel(e: unknown): never {
   const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
   if (missing) throw new UserError('backend-missing-kernel', `The ${missing[2]} backend cannot train this student: tfjs has no '${missing[1]}' operation there.`, 'Choose Automatic or another backend.');
@@ -169,11 +177,14 @@ export const trainApi = {
       let running: RunningTrain | undefined;
       if (long) {
         const source = encodeApi.loadedPretrained()?.source ?? 'app';
-        running = { student: 'transformer', epochs: req.epochs ?? STUDENT_DEFAULTS.transformer.epochs, backend: req.backend, ...(chosen ? { chosen } : {}), base: source, startedAt: new Date().toISOString() };
+        running = {
+          student: 'transformer', epochs: req.epochs ?? STUDENT_DEFAULTS.transformer.epochs, backend: req.backend, ...(chosen ? { chosen } : {}),
+          ...(req.trainLayers !== undefined ? { trainLayers: req.trainLayers } : {}), base: source, startedAt: new Date().toISOString(),
+        };
         await markRunning(store, req.projectId, running);
       }
       const done = await trainProject(store, req.projectId, {
-        signal, backend: req.backend, chosen, hyper: req.epochs ? { epochs: req.epochs } : undefined,
+        signal, backend: req.backend, chosen, hyper: requestHyper(req.epochs, long ? req.trainLayers : undefined),
         features: () => features(req, store),
         onEvent: (e) => {
           // The backend the run trains on, once known: a reload resumes there instead of timing again.
@@ -222,7 +233,7 @@ export const trainApi = {
     const store = await IdbStore.open();
     try {
       return await estimateProjectTraining(store, req.projectId, {
-        features: transformerFeatures(), backend: req.backend, hyper: req.epochs ? { epochs: req.epochs } : undefined, signal,
+        features: transformerFeatures(), backend: req.backend, hyper: requestHyper(req.epochs, req.trainLayers), signal,
       }).catch(missingKernel);
     } finally {
       training = false;

@@ -120,6 +120,8 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(estimate).toContainText(/about \d+ (s|min) for 3 epochs of 48 texts\s+on WebAssembly on this machine/, { timeout: 120_000 });
     // 16 per class: the SetFit stage first (48 texts × 20 rounds × 2 pairs, 16 pairs a step), in the estimate and in the progress.
     await expect(estimate).toContainText(/120 steps of learning from pairs of examples first \(SetFit stage\)/);
+    // SetFit's recipe already trains the classifier alone: "Quicker" is not offered with so few examples.
+    await expect(page.getByTestId('train-quicker')).toHaveCount(0);
     // A backend the user named is not timed against the others.
     await expect(page.getByTestId('train-estimate-choice')).toHaveCount(0);
     // A change of settings asks for a new measurement.
@@ -132,6 +134,7 @@ test.describe('the Train step\'s Accurate student', () => {
     await expect(page.getByTestId('backend-running')).toHaveText('wasm');
     await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
     await expect(page.getByTestId('backend-ran')).toHaveText('wasm');
+    await expect(page.getByTestId('train-what')).toHaveText('pairs of examples (20 per text, SetFit stage) taught all 2 layers first; then the classifier alone trained');
     await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d% \(95% interval [\d.]+–[\d.]+%, 12 texts\)$/);
     await expect(page.getByText('Next: Evaluate')).toBeVisible();
     await expect(page.getByRole('img', { name: 'Validation score per epoch' }).or(page.getByText('Validation score per epoch')).first()).toBeVisible();
@@ -176,11 +179,17 @@ test.describe('the Train step\'s Accurate student', () => {
     expect(JSON.parse((await page.getByTestId('train-choice').getAttribute('data-timings'))!)).toEqual(timings);
   });
 
-  test('a reload mid-run continues from the last epoch\'s checkpoint and says so', async ({ page, context }) => {
+  test('"Quicker" trains the top half of the layers, and a reload mid-run continues from the last epoch\'s checkpoint with it and says so', async ({ page, context }) => {
     await openAccurate(page, context, MORE, 75);
     await page.getByTestId('encoder-load').click();
     await expect(page.getByTestId('encoder-status')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
     await page.getByTestId('train-epochs').fill('6');
+    await expect(page.getByTestId('train-quicker')).toHaveCount(0); // offered once a measurement shows more than a few examples per class
+    await page.getByTestId('train-estimate').click();
+    await expect(page.getByTestId('train-estimate-text')).toBeVisible({ timeout: 120_000 });
+    await page.getByTestId('train-quicker').check();
+    // Another setting: measured again before starting.
+    await expect(page.getByTestId('train-estimate-text')).toHaveCount(0);
     await page.getByTestId('train-estimate').click();
     await expect(page.getByTestId('train-estimate-text')).toBeVisible({ timeout: 120_000 });
     await page.getByTestId('train-start').click();
@@ -191,6 +200,9 @@ test.describe('the Train step\'s Accurate student', () => {
     const from = Number((await page.getByTestId('train-resumed').textContent())!.match(/\d+$/)![0]);
     await expect(page.getByTestId('train-result')).toBeVisible({ timeout: 240_000 });
     await expect(page.getByTestId('val-accuracy')).toHaveText(/^\d+\.\d% \(95% interval [\d.]+–[\d.]+%, 15 texts\)$/);
+    // The continuation kept the choice: the tiny BERT's top layer of 2 trained, over the lower one's cached outputs.
+    await expect(page.getByTestId('train-what')).toHaveText('The top 1 of 2 layers and the classifier trained; the lower 1 stayed as pretrained');
+    await expect(page.getByTestId('train-quicker')).toBeChecked();
     // The finished run's epochs include the ones before the reload.
     const ran = Number((await page.getByTestId('train-result').textContent())!.match(/Kept epoch\s*\d+ of (\d+)/)![1]);
     expect(ran).toBeGreaterThan(from);

@@ -73,6 +73,20 @@ export function aboutTime(seconds: number): string {
   return `about ${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
+/**
+ * How the transformer learned, in words (TrainSummary.finetune): "all 6 layers and the classifier
+ * trained", "the top 3 of 6 layers …", or SetFit's way (pairs of examples first, then the classifier).
+ */
+export function finetuneText(f: NonNullable<TrainSummary['finetune']>): string {
+  const k = f.trainLayers === undefined ? f.layers : Math.min(f.trainLayers, f.layers);
+  const then = k === f.layers ? `all ${f.layers} layers and the classifier trained (the word embeddings stay as pretrained)`
+    : k === 0 ? 'the classifier alone trained'
+    : `the top ${k} of ${f.layers} layers and the classifier trained; the lower ${f.layers - k} stayed as pretrained`;
+  return f.contrastivePairs > 0
+    ? `pairs of examples (${f.contrastivePairs} per text, SetFit stage) taught all ${f.layers} layers first; then ${then}`
+    : then[0]!.toUpperCase() + then.slice(1);
+}
+
 export class TrainRun {
   backend = $state<BackendRequest>('auto');
   epochs = $state(DEFAULT_EPOCHS);
@@ -88,6 +102,12 @@ export class TrainRun {
   student = $state<StudentChoice>('word');
   /** The pretrained transformer read in the worker for fine-tuning. */
   pretrained = $state<LoadedPretrained | null>(null);
+  /**
+   * "Quicker": only the top half of the transformer's layers train, over the lower half's outputs
+   * computed once (measured with MiniLM: 43–77% of the time; as accurate on 2,000 texts, 1.7 points
+   * less on SST-2's 6,920), so it is a choice, not the default.
+   */
+  quick = $state(false);
   /** The one-step measurement for the settings it was made with (a change of them asks for a new one). */
   estimate = $state<(TrainingEstimate & { for: string }) | null>(null);
   /** The last step of a fine-tuning run: steps/s, ETA. */
@@ -113,9 +133,14 @@ export class TrainRun {
     return ['estimating', 'data', 'vectors', 'backend', 'training', 'saving'].includes(this.phase);
   }
 
-  /** The settings an estimate was measured for: the student, backend, epochs and the model read. */
+  /** The settings an estimate was measured for: the student, backend, epochs, layers and the model read. */
   private estimateKey(): string {
-    return JSON.stringify([this.backend, this.epochs, this.pretrained?.id]);
+    return JSON.stringify([this.backend, this.epochs, this.trainLayers, this.pretrained?.id]);
+  }
+
+  /** The top layers that train when "Quicker" is on (half the model's, rounded up); undefined: all. */
+  get trainLayers(): number | undefined {
+    return this.student === 'transformer' && this.quick && this.pretrained ? Math.ceil(this.pretrained.layers / 2) : undefined;
   }
 
   /** The estimate for the current settings, if measured. */
@@ -182,6 +207,7 @@ export class TrainRun {
     if (!running || this.busy) return;
     this.student = 'transformer';
     this.epochs = running.epochs;
+    this.quick = running.trainLayers !== undefined;
     this.backend = running.backend;
     this.resumeOn = running.chosen ?? null;
     if (running.base === 'files') {
@@ -200,7 +226,7 @@ export class TrainRun {
     this.phase = 'estimating';
     const key = this.estimateKey();
     try {
-      const e = await trainWorker().estimate({ projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs });
+      const e = await trainWorker().estimate({ projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, trainLayers: this.trainLayers });
       this.estimate = { ...e, for: key };
       this.phase = this.summary ? 'done' : 'idle';
     } catch (e) {
@@ -258,7 +284,7 @@ export class TrainRun {
     this.resumeOn = null;
     try {
       const summary = await trainWorker().run(
-        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, student: this.student, chosen },
+        { projectId, jobId: this.jobId, backend: this.backend, epochs: this.epochs, trainLayers: this.trainLayers, student: this.student, chosen },
         Comlink.proxy((e: TrainEvent) => {
           if (e.kind === 'phase') {
             if (this.phase !== 'cancelled') this.phase = e.phase;

@@ -88,6 +88,8 @@ export interface TrainSummary {
   peakTensorBytes?: number;
   /** Tensors alive after the run beyond those before it and the kept student's weights (0 = no leak). */
   leakedTensors?: number;
+  /** How a fine-tuned transformer learned: its depth, the top layers that trained (absent: all), the SetFit stage's pairs per text (0: none). */
+  finetune?: { layers: number; trainLayers?: number; contrastivePairs: number };
 }
 
 /**
@@ -102,6 +104,8 @@ export interface RunningTrain {
   backend: BackendRequest;
   /** The backend it trains on once chosen (with the estimate's timings): a reload resumes there, untimed. */
   chosen?: BackendChoice;
+  /** Only the top this many layers train (the Train step's "Quicker" choice); absent: every layer. */
+  trainLayers?: number;
   /** Where the pretrained model came from: the app's copy (or the hub) loads again by itself; a picked folder must be picked again. */
   base: 'app' | 'hub' | 'files';
   startedAt: string;

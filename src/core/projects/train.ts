@@ -21,7 +21,7 @@ import { predict } from '../student/predict.js';
 import { toModelRecord } from '../student/record.js';
 import type { StudentHyper } from '../student/spec.js';
 import { estimateFineTuning, type TrainingEstimate } from '../student/finetune/estimate.js';
-import { kindFor, trainStudent, type LabeledTexts, type Student, type StudentFeatures, type TransformerFeatures } from '../student/student.js';
+import { kindFor, trainStudent, type LabeledTexts, type Student, type StudentFeatures, type TransformerFeatures, type TransformerStudent } from '../student/student.js';
 import type { EpochReport, StepReport } from '../student/train.js';
 
 export type TrainPhase = 'data' | 'vectors' | 'backend' | 'training' | 'saving';
@@ -170,6 +170,11 @@ export async function trainProject(store: Store, projectId: string, opts: TrainP
       val, test, labels: trained.spec.labels, examples,
       valFrom: splits.valFrom, overlap: splits.overlap, droveLeftOut: splits.droveLeftOut, seconds: (performance.now() - started) / 1000,
       memory: { numTensors: m.numTensors, numBytes: m.numBytes }, peakTensorBytes: peak,
+      ...(trained.spec.kind === 'transformer' ? { finetune: {
+        layers: (trained as TransformerStudent).model.classifier.bert.config.numLayers,
+        ...(trained.spec.hyper.trainLayers !== undefined ? { trainLayers: trained.spec.hyper.trainLayers } : {}),
+        contrastivePairs: trained.spec.hyper.contrastivePairs ?? 0,
+      } } : {}),
     };
     const student: Student = trained;
     try {
