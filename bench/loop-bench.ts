@@ -11,6 +11,7 @@
  * validation costs.
  *
  *   npm run bench:loop -- [--datasets sst2_sentence,ag_news] [--budget 1000] [--draws 3] [--first-draw 0] [--test-sample N] [--encoder glove|glove-mean-max|minilm|PATH] [--student word|mlp|linear|finetune] [--hyper JSON]
+ *     [--configs generate,annotate,s3] (or `seeds`: the seeds-only baseline alone, one training per draw)
  *
  * `--student finetune` fine-tunes the pretrained transformer (`--encoder`, default minilm) in
  * every round on tfjs's wasm backend, with step progress on stderr. On 2 CPU cores one such
