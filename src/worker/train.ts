@@ -138,16 +138,16 @@ function replaceCurrent(next: typeof current): void {
   current = next;
 }
 
-/**
- * A backend the user picked that lacks an operation this student trains with (tfjs-backend-wasm
- * has no UnsortedSegmentSum, the gradient of an embedding lookup); the automatic choice skips it.
- */
 /** A request's epochs and top layers as the student's settings (undefined: its defaults). */
 function requestHyper(epochs: number | undefined, trainLayers: number | undefined): Partial<StudentHyper> | undefined {
   if (!epochs && trainLayers === undefined) return undefined;
   return { ...(epochs ? { epochs } : {}), ...(trainLayers !== undefined ? { trainLayers } : {}) };
 }
 
+/**
+ * A backend the user picked that lacks an operation this student trains with (tfjs-backend-wasm
+ * has no UnsortedSegmentSum, the gradient of an embedding lookup); the automatic choice skips it.
+ */
 function missingKernel(e: unknown): never {
   const missing = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e instanceof Error ? e.message : '');
   if (missing) throw new UserError('backend-missing-kernel', `The ${missing[2]} backend cannot train this student: tfjs has no '${missing[1]}' operation there.`, 'Choose Automatic or another backend.');
