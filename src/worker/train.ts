@@ -138,12 +138,6 @@ function replaceCurrent(next: typeof current): void {
   current = next;
 }
 
-/** A request's epochs and top layers as the student's settings (undefined: its defaults). */
-function requestHyper(epochs: number | undefined, trainLayers: number | undefined): Partial<StudentHyper> | undefined {
-  if (!epochs && trainLayers === undefined) return undefined;
-  return { ...(epochs ? { epochs } : {}), ...(trainLayers !== undefined ? { trainLayers } : {}) };
-}
-
 /**
  * A backend the user picked that lacks an operation this student trains with (tfjs-backend-wasm
  * has no UnsortedSegmentSum, the gradient of an embedding lookup); the automatic choice skips it.
@@ -184,7 +178,7 @@ export const trainApi = {
         await markRunning(store, req.projectId, running);
       }
       const done = await trainProject(store, req.projectId, {
-        signal, backend: req.backend, chosen, hyper: requestHyper(req.epochs, long ? req.trainLayers : undefined),
+        signal, backend: req.backend, chosen, hyper: { epochs: req.epochs || undefined, trainLayers: long ? req.trainLayers : undefined },
         features: () => features(req, store),
         onEvent: (e) => {
           // The backend the run trains on, once known: a reload resumes there instead of timing again.
@@ -233,7 +227,7 @@ export const trainApi = {
     const store = await IdbStore.open();
     try {
       return await estimateProjectTraining(store, req.projectId, {
-        features: transformerFeatures(), backend: req.backend, hyper: requestHyper(req.epochs, req.trainLayers), signal,
+        features: transformerFeatures(), backend: req.backend, hyper: { epochs: req.epochs || undefined, trainLayers: req.trainLayers }, signal,
       }).catch(missingKernel);
     } finally {
       training = false;
