@@ -16,6 +16,10 @@
  * Fine-tuning is slow on a CPU: SST-2's 6,920 sentences take about an hour on 2 shared cores
  * (a few minutes per 8-per-class draw), so run it alone, e.g.
  *   npm run bench:student -- --datasets sst2_sentence --students finetune --draws 3 --no-fasttext
+ * With `--checkpoints DIR`, a full-data training saves its state after every epoch in DIR (a
+ * store, as `distillery train --out` keeps one) and the same command run again continues after
+ * the last finished epoch: a run longer than a sitting (AG News's 9,000 texts, all layers: about
+ * 3.5 h on one core) can be stopped and resumed. The time column then counts the last sitting.
  *
  *   npm run bench:student -- [--datasets sst2_sentence,ag_news,imdb] [--draws 5] [--shots 8]
  *                            [--students word,minilm,finetune] [--no-full] [--no-fasttext]
@@ -47,6 +51,7 @@ const { values } = parseArgs({
     'no-fasttext': { type: 'boolean', default: false },
     hyper: { type: 'string', default: '{}' },
     students: { type: 'string', default: 'word' },
+    checkpoints: { type: 'string' },
   },
 });
 if (!sharedDatasetsPresent()) {
@@ -58,6 +63,7 @@ const draws = Number(values.draws);
 const shots = Number(values.shots);
 const wv = await loadWordVectorsFromDisk();
 const cache = await NodeStore.open('bench/out/embed-cache');
+const checkpoints = values.checkpoints ? await NodeStore.open(values.checkpoints) : undefined;
 const studentFeatures: Array<[string, StudentFeatures]> = [];
 for (const name of values.students!.split(',')) {
   if (name === 'finetune') {
@@ -71,7 +77,7 @@ for (const name of values.students!.split(',')) {
 }
 const lt = (xs: LabeledText[]): LabeledTexts => ({ texts: xs.map((x) => x.text), labels: xs.map((x) => x.label) });
 
-async function student(features: StudentFeatures, train: LabeledText[], val: LabeledText[], test: LabeledText[], seed: number) {
+async function student(features: StudentFeatures, train: LabeledText[], val: LabeledText[], test: LabeledText[], seed: number, checkpointKey?: string) {
   const t0 = performance.now();
   const progress = (p: { phase: string; done: number; total: number }) => {
     if (p.phase === 'embed' && (p.done === p.total || p.done % 2048 < 512)) console.error(`  embed ${p.done}/${p.total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -85,6 +91,10 @@ async function student(features: StudentFeatures, train: LabeledText[], val: Lab
   };
   const s = await trainStudent(lt(train), lt(val), features, {
     hyper: { ...hyper, seed }, onProgress: progress,
+    ...(checkpoints && checkpointKey ? {
+      checkpoint: { store: checkpoints, key: checkpointKey, projectId: 'bench-student' },
+      onResume: (epoch: number) => console.error(`  resuming after epoch ${epoch} from ${values.checkpoints}`),
+    } : {}),
     // The small students train on cpu; the transformer on the first of its backends that starts (wasm in Node).
     ...(transformer ? { onStep } : { candidates: ['cpu'] }),
   });
@@ -112,7 +122,7 @@ function fasttext(train: LabeledText[], test: LabeledText[]): number {
   }
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct = (x: number) => Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`;
 /** The process's peak resident memory so far (Linux reports maxRSS in KiB). */
 const peakRss = () => `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 const rows: string[][] = [];
@@ -128,7 +138,7 @@ for (const name of values.datasets!.split(',')) {
   console.error(`${name}: ${describeOverlap(cleaned.overlap)}`);
   const ft = values['no-fasttext'] || values['no-full'] ? NaN : fasttext(train, ds.test);
   for (const [who, features] of values['no-full'] ? [] : studentFeatures) {
-    const r = await student(features, train, val, ds.test, 42);
+    const r = await student(features, train, val, ds.test, 42, `${name}:full:${who}`);
     console.error(`${name} full, ${who}: val ${pct(r.val)} test ${pct(r.test)} (${r.seconds.toFixed(0)} s, best epoch ${r.best}/${r.epochs}); fastText ${pct(ft)}`);
     rows.push([name, 'full', String(train.length), who, pct(r.val), pct(r.test), pct(ft), `${r.seconds.toFixed(0)} s`, `${r.examplesPerSecond.toFixed(1)} (${r.backend})`, peakRss()]);
   }
