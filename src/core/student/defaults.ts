@@ -66,8 +66,8 @@ export const LOOP_STUDENT_OVERRIDES: Partial<Record<StudentKind, Partial<Student
  *   kept for being within 0.4 points of contrastive-then-all-layers at 38–63% of its time (SST-2
  *   16/class: 6.5 vs 16.9 min a run, plain 5.0). AG News 16/class (2026-12-05): plain 83.3%,
  *   SetFit 83.7% (paired −0.4, +2.2, −0.7), at about twice plain's time. Not measured above 16 per
- *   class, so the rule stops there. (In bench:loop's seeds-only baseline, SST-2 draws 3–5, SetFit
- *   was −1.2 points against plain on average: see the README.)
+ *   class, so the rule stops there. (In bench:loop's seeds-only baseline, SST-2 draws 0–5, SetFit
+ *   and plain are level, +0.1 points paired; AG News draws 0–2 +0.7: see the README.)
  */
 export const FEW_EXAMPLES_PER_CLASS = 16;
 export const FEW_EXAMPLE_OVERRIDES: Pick<StudentHyper, 'contrastivePairs' | 'trainLayers'> = { contrastivePairs: 20, trainLayers: 0 };
