@@ -18,8 +18,8 @@
  *   npm run bench:student -- --datasets sst2_sentence --students finetune --draws 3 --no-fasttext
  * With `--checkpoints DIR`, a full-data training saves its state after every epoch in DIR (a
  * store, as `distillery train --out` keeps one) and the same command run again continues after
- * the last finished epoch: a run longer than a sitting (AG News's 9,000 texts, all layers: about
- * 3.5 h on one core) can be stopped and resumed. The time column then counts the last sitting.
+ * the last finished epoch: a run longer than a sitting (AG News's 9,000 texts, all layers: 2.1 h
+ * on one core) can be stopped and resumed. The time column then counts the last sitting.
  *
  *   npm run bench:student -- [--datasets sst2_sentence,ag_news,imdb] [--draws 5] [--shots 8]
  *                            [--students word,minilm,finetune] [--no-full] [--no-fasttext]
